@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// Switchyard: an OpenAI-compatible LLM router. No SwiftPM package dependencies by design:
+// only the toolchain and Debian C libraries (libcurl, libhiredis) wrapped as system-library targets.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Switchyard",
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"]),
+    ],
+    targets: [
+        // C modules: Linux syscalls Glibc lacks, libcurl (+ inline shims for variadic setopt), hiredis.
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "SwitchyardIO", dependencies: ["CLinux"], swiftSettings: strict),
+        .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardIO"], swiftSettings: strict),
+        .target(name: "SwitchyardCore", swiftSettings: strict),
+        .target(name: "SwitchyardUpstream", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "CCurl"], swiftSettings: strict),
+        .target(name: "SwitchyardRouting", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        .target(name: "SwitchyardProviders", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        .target(name: "SwitchyardMock", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardCore"], swiftSettings: strict),
+        .target(name: "SwitchyardGateway", dependencies: [
+            "SwitchyardIO", "SwitchyardHTTP", "SwitchyardCore", "SwitchyardUpstream",
+            "SwitchyardRouting", "SwitchyardProviders", "SwitchyardMock",
+        ], swiftSettings: strict),
+        .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardMock", "SwitchyardCore"], swiftSettings: strict),
+
+        .target(name: "SwitchyardTestSupport", dependencies: ["SwitchyardCore"], path: "Tests/SwitchyardTestSupport"),
+        .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardIO"]),
+        .testTarget(name: "SwitchyardCoreTests", dependencies: ["SwitchyardCore", "SwitchyardRouting", "SwitchyardProviders"]),
+        .testTarget(name: "SwitchyardIntegrationTests", dependencies: ["SwitchyardTestSupport", "SwitchyardCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
