@@ -2,7 +2,6 @@
 // posix_spawn file actions). Header-only: everything here is a declaration or a static inline wrapper.
 #ifndef SWITCHYARD_CLINUX_SHIM_H
 #define SWITCHYARD_CLINUX_SHIM_H
-#define _GNU_SOURCE 1
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -31,6 +30,10 @@ static const unsigned int SY_EPOLLHUP = EPOLLHUP;
 static const unsigned int SY_EPOLLRDHUP = EPOLLRDHUP;
 static const unsigned int SY_EPOLLET = EPOLLET;
 static const unsigned int SY_EPOLLEXCLUSIVE = EPOLLEXCLUSIVE;
+
+// accept4 is declared only under _GNU_SOURCE, which would make this module disagree with SwiftGlibc
+// about struct layouts; declare the (stable, glibc >= 2.10) symbol ourselves.
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 
 static inline int sy_accept4(int fd) {
     return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

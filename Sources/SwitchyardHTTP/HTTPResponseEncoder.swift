@@ -1,0 +1,79 @@
+/// Serialises response heads and chunked-transfer framing into bytes.
+package enum HTTPResponseEncoder {
+    /// Reason phrase for the statuses we send.
+    package static func reason(_ status: Int) -> String {
+        switch status {
+        case 100: return "Continue"
+        case 200: return "OK"
+        case 201: return "Created"
+        case 202: return "Accepted"
+        case 204: return "No Content"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
+        case 304: return "Not Modified"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 408: return "Request Timeout"
+        case 409: return "Conflict"
+        case 411: return "Length Required"
+        case 413: return "Content Too Large"
+        case 415: return "Unsupported Media Type"
+        case 417: return "Expectation Failed"
+        case 422: return "Unprocessable Content"
+        case 429: return "Too Many Requests"
+        case 431: return "Request Header Fields Too Large"
+        case 499: return "Client Closed Request"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        case 505: return "HTTP Version Not Supported"
+        default: return "Status \(status)"
+        }
+    }
+
+    /// Appends `HTTP/1.1 <status> <reason>` and the header lines (with the terminating empty line) to `out`.
+    package static func appendHead(status: Int, headers: HTTPHeaders, to out: inout [UInt8]) {
+        out.append(contentsOf: "HTTP/1.1 \(status) \(reason(status))\r\n".utf8)
+        for field in headers {
+            out.append(contentsOf: field.name.utf8)
+            out.append(0x3A)
+            out.append(0x20)
+            out.append(contentsOf: field.value.utf8)
+            out.append(0x0D)
+            out.append(0x0A)
+        }
+        out.append(0x0D)
+        out.append(0x0A)
+    }
+
+    /// Appends one chunk (`size CRLF data CRLF`) to `out`. Empty data is skipped: an empty chunk would end the body.
+    @inline(__always)
+    package static func appendChunk(_ data: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        if data.isEmpty { return }
+        appendHex(data.count, to: &out)
+        out.append(0x0D)
+        out.append(0x0A)
+        out.append(contentsOf: data)
+        out.append(0x0D)
+        out.append(0x0A)
+    }
+
+    /// The last chunk with an empty trailer section.
+    package static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
+
+    @inline(__always)
+    static func appendHex(_ value: Int, to out: inout [UInt8]) {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var shift = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4 - 4
+        if shift < 0 { shift = 0 }
+        while shift >= 0 {
+            out.append(digits[(value >> shift) & 0xF])
+            shift -= 4
+        }
+    }
+}

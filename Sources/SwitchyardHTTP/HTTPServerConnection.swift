@@ -1,0 +1,311 @@
+import SwitchyardIO
+
+/// Drives one client connection: reads into an ``InputBuffer``, runs the ``HTTPRequestParser``, hands whole
+/// requests to the responder one at a time (pipelined requests wait their turn), writes with back-pressure and
+/// enforces the read/idle/send deadlines.
+final class HTTPServerConnection: IOHandler {
+    enum Phase { case idle, reading, responding, closed }
+
+    let fd: Int32
+    unowned let server: HTTPServer
+    private var input = InputBuffer()
+    private var parser: HTTPRequestParser
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    private var interest: UInt32 = IOInterest.read
+    private(set) var phase: Phase = .idle
+    private var current: HTTPServerResponse?
+    private var keepAlive = true
+    private var closeWhenFlushed = false
+    private var sentContinue = false
+    private var processing = false
+    private var readPaused = false
+    /// Monotonic deadline for the current phase; 0 = none.
+    var deadline: UInt64 = 0
+
+    init(fd: Int32, server: HTTPServer) {
+        self.fd = fd
+        self.server = server
+        self.parser = HTTPRequestParser(limits: server.configuration.limits)
+        deadline = server.loop.now &+ server.configuration.keepAliveTimeout
+    }
+
+    var pendingOutputBytes: Int { output.count - outputOffset }
+
+    // MARK: events
+
+    func handleIO(events: UInt32) {
+        if events & IOInterest.error != 0 {
+            close()
+            return
+        }
+        if events & IOInterest.writable != 0 {
+            flush()
+            if phase == .closed { return }
+        }
+        if events & (IOInterest.readable | IOInterest.hangup) != 0 && !readPaused {
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        let scratch = server.readScratch
+        while phase != .closed {
+            let result: IOResult<Int>
+            do {
+                result = try Socket.read(fd, into: scratch.baseAddress!, count: scratch.count)
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                if phase != .responding { processInput() }
+                return
+            case .processed(0):
+                peerClosed()
+                return
+            case .processed(let count):
+                if phase == .idle {
+                    phase = .reading
+                    deadline = server.loop.now &+ server.configuration.headerTimeout
+                }
+                input.append(UnsafeRawBufferPointer(start: scratch.baseAddress, count: count))
+                if phase == .reading && parser.isAwaitingBody {
+                    // Body bytes are arriving: the body timeout measures gaps, not the whole upload.
+                    deadline = server.loop.now &+ server.configuration.bodyTimeout
+                }
+                if phase == .responding && input.readableCount > server.configuration.limits.maxHeaderBytes + server.configuration.limits.maxBodyBytes {
+                    // A pipelining client far ahead of us: stop reading until the current response is done.
+                    pauseReading()
+                    return
+                }
+                if count < scratch.count {
+                    if phase != .responding { processInput() }
+                    return
+                }
+            }
+        }
+    }
+
+    /// Parses and dispatches buffered requests until one is in flight or input runs out.
+    private func processInput() {
+        if processing { return }
+        processing = true
+        defer { processing = false }
+        while phase == .idle || phase == .reading {
+            if input.readableCount == 0 && !parser.isAwaitingBody {
+                becomeIdle()
+                return
+            }
+            if phase == .idle {
+                phase = .reading
+                deadline = server.loop.now &+ server.configuration.headerTimeout
+            }
+            switch parser.parse(&input) {
+            case .needMore:
+                if parser.isAwaitingBody {
+                    if deadline == 0 || !sentContinue { deadline = server.loop.now &+ server.configuration.bodyTimeout }
+                    if let head = parser.pendingHead, head.expectsContinue, !sentContinue {
+                        sentContinue = true
+                        enqueue(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                    }
+                }
+                return
+            case .failure(let error):
+                rejectAndClose(error)
+                return
+            case .request(let request):
+                sentContinue = false
+                dispatch(request)
+            }
+        }
+    }
+
+    private func dispatch(_ request: HTTPRequest) {
+        phase = .responding
+        deadline = 0
+        keepAlive = request.head.keepAlive && !server.isDraining
+        let response = HTTPServerResponse(connection: self, head: request.head, receivedAt: server.loop.now)
+        current = response
+        server.responder.respond(to: request, response: response)
+    }
+
+    private func becomeIdle() {
+        phase = .idle
+        deadline = server.loop.now &+ server.configuration.keepAliveTimeout
+        if server.isDraining { closeAfterFlush() }
+    }
+
+    // MARK: called by HTTPServerResponse
+
+    /// Adds `Connection`/`Date`/`Server` fields every response carries.
+    func decorate(_ headers: inout HTTPHeaders) {
+        if !keepAlive || server.isDraining {
+            keepAlive = false
+            headers.add(name: "Connection", value: "close")
+        }
+        headers.add(name: "Date", value: server.httpDate)
+    }
+
+    func responseFinished(_ response: HTTPServerResponse) {
+        guard current === response else { return }
+        current = nil
+        if phase == .closed { return }
+        if !keepAlive || closeWhenFlushed {
+            closeAfterFlush()
+            return
+        }
+        phase = .idle
+        if readPaused { resumeReading() }
+        if input.readableCount > 0 {
+            if !processing {
+                // Pipelined request already buffered: handle it, but not recursively inside the responder.
+                server.loop.afterCurrentIteration { [weak self] in self?.processInput() }
+            }
+        } else {
+            becomeIdle()
+        }
+    }
+
+    /// Queues bytes for the client, writing immediately when nothing is queued.
+    func enqueue(_ bytes: [UInt8]) {
+        guard phase != .closed else { return }
+        if pendingOutputBytes == 0 {
+            let written = bytes.withUnsafeBytes { raw -> Int in
+                switch try? Socket.write(fd, raw) {
+                case .processed(let n)?: return n
+                case .wouldBlock?: return 0
+                case nil: return -1
+                }
+            }
+            if written < 0 {
+                close()
+                return
+            }
+            if written == bytes.count { return }
+            output.removeAll(keepingCapacity: true)
+            outputOffset = 0
+            output.append(contentsOf: bytes[written...])
+        } else {
+            output.append(contentsOf: bytes)
+        }
+        if deadline == 0 || phase == .responding { deadline = server.loop.now &+ server.configuration.sendTimeout }
+        updateInterest()
+    }
+
+    private func flush() {
+        while pendingOutputBytes > 0 {
+            let result = output.withUnsafeBytes { raw in
+                try? Socket.write(fd, UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
+            }
+            switch result {
+            case .processed(let n)?:
+                outputOffset += n
+                deadline = phase == .responding ? server.loop.now &+ server.configuration.sendTimeout : deadline
+            case .wouldBlock?:
+                updateInterest()
+                return
+            case nil:
+                close()
+                return
+            }
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+        outputOffset = 0
+        if closeWhenFlushed && current == nil {
+            close()
+            return
+        }
+        if phase == .responding { deadline = 0 }
+        updateInterest()
+        current?.drained()
+    }
+
+    func closeAfterFlush() {
+        closeWhenFlushed = true
+        keepAlive = false
+        if pendingOutputBytes == 0 && current == nil {
+            close()
+        } else if current == nil {
+            deadline = server.loop.now &+ server.configuration.sendTimeout
+        }
+    }
+
+    private func updateInterest() {
+        var wanted: UInt32 = readPaused ? 0 : IOInterest.read
+        if pendingOutputBytes > 0 { wanted |= IOInterest.write }
+        if wanted != interest {
+            interest = wanted
+            try? server.loop.modify(fd, interest: wanted)
+        }
+    }
+
+    private func pauseReading() {
+        readPaused = true
+        updateInterest()
+    }
+
+    private func resumeReading() {
+        readPaused = false
+        updateInterest()
+    }
+
+    // MARK: endings
+
+    private func rejectAndClose(_ error: HTTPParseError) {
+        keepAlive = false
+        closeWhenFlushed = true
+        phase = .responding
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Connection", value: "close")
+        headers.add(name: "Date", value: server.httpDate)
+        let body = server.configuration.errorBody(error)
+        headers.add(name: "Content-Length", value: String(body.count))
+        var out: [UInt8] = []
+        HTTPResponseEncoder.appendHead(status: error.status, headers: headers, to: &out)
+        out.append(contentsOf: body)
+        enqueue(out)
+        server.configuration.onRejected?(error)
+        if phase != .closed {
+            if pendingOutputBytes == 0 { close() } else { deadline = server.loop.now &+ server.configuration.sendTimeout }
+        }
+    }
+
+    private func peerClosed() {
+        if phase == .reading && input.readableCount > 0 || parser.isAwaitingBody {
+            // Truncated request: nothing sensible to answer on a half-closed socket.
+        }
+        close()
+    }
+
+    /// Called by the server's sweep when `deadline` has passed.
+    func deadlineExpired() {
+        switch phase {
+        case .reading:
+            rejectAndClose(HTTPParseError(status: 408, message: "Timed out waiting for the request.", code: "request_timeout"))
+        case .idle, .responding, .closed:
+            close()
+        }
+    }
+
+    /// Closes now; an unfinished response is aborted so upstream work is cancelled.
+    func close() {
+        guard phase != .closed else { return }
+        phase = .closed
+        server.loop.unregister(fd)
+        Socket.close(fd)
+        server.connectionClosed(self)
+        if let response = current {
+            current = nil
+            response.connectionLost()
+        }
+    }
+
+    /// Used when draining: idle connections close now, busy ones after their response.
+    func drain() {
+        keepAlive = false
+        if phase == .idle { close() }
+    }
+}

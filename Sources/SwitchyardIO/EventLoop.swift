@@ -1,0 +1,191 @@
+import CLinux
+import Glibc
+import Synchronization
+
+/// Something that reacts to readiness of one file descriptor registered with an ``EventLoop``.
+package protocol IOHandler: AnyObject {
+    /// Called on the loop thread with the `epoll` event bits that fired (`EPOLLIN`, `EPOLLOUT`, `EPOLLHUP`, …).
+    func handleIO(events: UInt32)
+}
+
+/// Readiness interest flags, spelled once so callers don't import CLinux.
+package enum IOInterest {
+    package static let read: UInt32 = SY_EPOLLIN | SY_EPOLLRDHUP
+    package static let write: UInt32 = SY_EPOLLOUT
+    package static let readWrite: UInt32 = SY_EPOLLIN | SY_EPOLLRDHUP | SY_EPOLLOUT
+    package static let none: UInt32 = 0
+    package static let readable: UInt32 = SY_EPOLLIN
+    package static let writable: UInt32 = SY_EPOLLOUT
+    package static let hangup: UInt32 = SY_EPOLLHUP | SY_EPOLLERR | SY_EPOLLRDHUP
+    package static let error: UInt32 = SY_EPOLLERR
+}
+
+/// One `epoll` loop on one thread: file events, timers and thread-safe wake-ups — modelled on Redis' `ae`.
+///
+/// Everything except ``waker`` must be used on the thread that calls ``run()``.
+package final class EventLoop {
+    private let epollFD: Int32
+    private var handlers: [IOHandler?] = []
+    private var timers = TimerHeap()
+    private var afterIteration: [() -> Void] = []
+    private var iterationHooks: [() -> Void] = []
+    private var stopRequested = false
+    /// Thread-safe handle for running closures on this loop from other threads.
+    package let waker: EventLoopWaker
+
+    /// The loop's cached monotonic time, refreshed after every `epoll_wait`.
+    package private(set) var now: UInt64
+
+    package init() throws(IOError) {
+        epollFD = try syscall("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        let wakeFD = try syscall("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
+        waker = EventLoopWaker(fd: wakeFD)
+        now = MonotonicClock.now()
+        try register(wakeFD, interest: IOInterest.readable, handler: WakeHandler(waker: waker))
+    }
+
+    deinit {
+        close(waker.fd)
+        close(epollFD)
+    }
+
+    // MARK: file events
+
+    /// Starts watching `fd` for `interest`; `handler` is held strongly until ``unregister(_:)``.
+    package func register(_ fd: Int32, interest: UInt32, handler: IOHandler) throws(IOError) {
+        var event = epoll_event()
+        event.events = interest
+        event.data.fd = fd
+        _ = try syscall("epoll_ctl(ADD)") { epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) }
+        let index = Int(fd)
+        if index >= handlers.count { handlers.append(contentsOf: repeatElement(nil, count: index - handlers.count + 64)) }
+        handlers[index] = handler
+    }
+
+    /// Changes the interest set of a registered `fd`.
+    package func modify(_ fd: Int32, interest: UInt32) throws(IOError) {
+        var event = epoll_event()
+        event.events = interest
+        event.data.fd = fd
+        _ = try syscall("epoll_ctl(MOD)") { epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event) }
+    }
+
+    /// Stops watching `fd` (call before closing it). Unknown fds are ignored.
+    package func unregister(_ fd: Int32) {
+        let index = Int(fd)
+        guard index >= 0, index < handlers.count, handlers[index] != nil else { return }
+        handlers[index] = nil
+        var event = epoll_event()
+        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+    }
+
+    // MARK: timers
+
+    /// Runs `body` once, `nanoseconds` from now, on the loop thread.
+    @discardableResult
+    package func schedule(afterNanoseconds nanoseconds: UInt64, _ body: @escaping () -> Void) -> TimerID {
+        timers.schedule(at: MonotonicClock.now() &+ nanoseconds, body)
+    }
+
+    /// Runs `body` every `nanoseconds` until the loop stops. Returns nothing: repeating timers live as long as the loop.
+    package func scheduleRepeating(everyNanoseconds nanoseconds: UInt64, _ body: @escaping () -> Void) {
+        schedule(afterNanoseconds: nanoseconds) { [weak self] in
+            body()
+            self?.scheduleRepeating(everyNanoseconds: nanoseconds, body)
+        }
+    }
+
+    /// Cancels a timer; cancelling one that already ran is harmless.
+    package func cancel(_ timer: TimerID) {
+        timers.cancel(timer)
+    }
+
+    /// Runs `body` after the current batch of events has been handled (safe point for teardown work).
+    package func afterCurrentIteration(_ body: @escaping () -> Void) {
+        afterIteration.append(body)
+    }
+
+    /// Runs `body` at the end of every loop iteration (e.g. to flush buffered log lines once per batch).
+    package func addIterationHook(_ body: @escaping () -> Void) {
+        iterationHooks.append(body)
+    }
+
+    // MARK: running
+
+    /// Asks ``run()`` to return after the current iteration.
+    package func stop() {
+        stopRequested = true
+    }
+
+    /// Processes events until ``stop()``.
+    package func run() {
+        stopRequested = false
+        let capacity = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        while !stopRequested {
+            var timeout: Int32 = -1
+            if !afterIteration.isEmpty {
+                timeout = 0
+            } else if let deadline = timers.nextDeadline() {
+                let current = MonotonicClock.now()
+                // Round up to whole milliseconds so a timer never fires early and spins.
+                timeout = deadline <= current ? 0 : Int32(clamping: (deadline - current + 999_999) / 1_000_000)
+            }
+            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            now = MonotonicClock.now()
+            if count > 0 {
+                for i in 0..<Int(count) {
+                    let fd = Int(events[i].data.fd)
+                    // A handler earlier in this batch may have closed this fd; skip stale events.
+                    guard fd < handlers.count, let handler = handlers[fd] else { continue }
+                    handler.handleIO(events: events[i].events)
+                }
+            }
+            for callback in timers.popDue(now: now) { callback() }
+            while !afterIteration.isEmpty {
+                let work = afterIteration
+                afterIteration.removeAll(keepingCapacity: true)
+                for callback in work { callback() }
+            }
+            for hook in iterationHooks { hook() }
+        }
+    }
+
+    fileprivate func runQueued(_ jobs: [@Sendable () -> Void]) {
+        for job in jobs { job() }
+    }
+}
+
+/// Thread-safe entry into an ``EventLoop``: queued closures run on the loop thread, woken by an `eventfd`.
+package final class EventLoopWaker: Sendable {
+    fileprivate let fd: Int32
+    private let queue = Mutex<[@Sendable () -> Void]>([])
+
+    fileprivate init(fd: Int32) { self.fd = fd }
+
+    /// Queues `body` to run on the loop thread and wakes the loop. Callable from any thread.
+    package func execute(_ body: @escaping @Sendable () -> Void) {
+        queue.withLock { $0.append(body) }
+        var one: UInt64 = 1
+        _ = write(fd, &one, 8)
+    }
+
+    fileprivate func drain() -> [@Sendable () -> Void] {
+        var counter: UInt64 = 0
+        _ = read(fd, &counter, 8)
+        return queue.withLock { jobs in
+            let taken = jobs
+            jobs.removeAll()
+            return taken
+        }
+    }
+}
+
+private final class WakeHandler: IOHandler {
+    let waker: EventLoopWaker
+    init(waker: EventLoopWaker) { self.waker = waker }
+    func handleIO(events: UInt32) {
+        for job in waker.drain() { job() }
+    }
+}

@@ -1,0 +1,46 @@
+import CCurl
+
+/// A prepared list of request header lines (`Name: value`), built once per provider and shared by requests.
+package final class UpstreamHeaderList {
+    let list: UnsafeMutablePointer<curl_slist>?
+
+    /// `lines` are complete header lines such as `"Authorization: Bearer …"`. An `Expect:` line is always
+    /// added: curl would otherwise send `Expect: 100-continue` for large bodies and wait a round trip.
+    package init(_ lines: [String]) {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in lines + ["Expect:"] {
+            list = curl_slist_append(list, line)
+        }
+        self.list = list
+    }
+
+    deinit { curl_slist_free_all(list) }
+}
+
+/// One call to an upstream: URL, method, headers and body, plus optional per-request deadlines (seconds).
+package struct UpstreamRequest {
+    package var url: String
+    package var method: String
+    package var headers: UpstreamHeaderList
+    package var body: [UInt8]
+    /// Total time allowed for the whole exchange; nil = the client's default.
+    package var totalTimeout: Double?
+
+    package init(url: String, method: String = "POST", headers: UpstreamHeaderList, body: [UInt8] = [], totalTimeout: Double? = nil) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.totalTimeout = totalTimeout
+    }
+}
+
+/// Receives one upstream response as it arrives, on the loop thread.
+package protocol UpstreamResponseHandler: AnyObject {
+    /// The final response head (status ≥ 200). Called once, before any body bytes.
+    func upstreamDidReceiveHead(status: Int, contentType: String?)
+    /// A piece of the body. Return false to pause delivery until ``UpstreamTransfer/resume()``.
+    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// The exchange ended: `nil` on success. Called exactly once unless the transfer was cancelled.
+    func upstreamDidFinish(error: UpstreamError?)
+}

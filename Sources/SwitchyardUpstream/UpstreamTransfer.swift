@@ -1,0 +1,190 @@
+import CCurl
+import Glibc
+
+/// One in-flight upstream exchange. Created by ``UpstreamClient/start(_:handler:)``.
+package final class UpstreamTransfer {
+    private unowned let client: UpstreamClient
+    var easy: UnsafeMutableRawPointer?
+    private weak var handler: UpstreamResponseHandler?
+    private var bodyPointer: UnsafeMutableRawPointer?
+    private let url: String
+    private let method: String
+    private let headers: UpstreamHeaderList
+    private var bodyCount: Int
+    private var status = 0
+    private var contentType: String?
+    private var headDelivered = false
+    private var finished = false
+    /// True while delivery is paused for back-pressure.
+    package private(set) var isPaused = false
+    var receivedAnyByte = false
+    var startedAt: UInt64 = 0
+    var lastActivity: UInt64 = 0
+
+    init(client: UpstreamClient, easy: UnsafeMutableRawPointer, request: UpstreamRequest, handler: UpstreamResponseHandler) {
+        self.client = client
+        self.easy = easy
+        self.handler = handler
+        self.url = request.url
+        self.method = request.method
+        self.headers = request.headers
+        self.bodyCount = request.body.count
+        if !request.body.isEmpty {
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: request.body.count, alignment: 1)
+            request.body.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            bodyPointer = pointer
+        }
+    }
+
+    deinit { releaseBody() }
+
+    func releaseBody() {
+        bodyPointer?.deallocate()
+        bodyPointer = nil
+    }
+
+    func configure(connectTimeout: Double, totalTimeout: Double) {
+        guard let easy else { return }
+        lastActivity = client.loop.now
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = sy_easy_setopt_str(easy, CURLOPT_URL, url)
+        _ = sy_easy_setopt_ptr(easy, CURLOPT_PRIVATE, me)
+        _ = sy_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headers.list)
+        _ = sy_easy_setopt_datacb(easy, CURLOPT_WRITEFUNCTION, curlWriteCallback)
+        _ = sy_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, me)
+        _ = sy_easy_setopt_datacb(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+        _ = sy_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, me)
+        _ = sy_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = sy_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        _ = sy_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = sy_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
+        if totalTimeout > 0 { _ = sy_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(totalTimeout * 1000)) }
+        // Plain-HTTP upstreams (vLLM, SGLang, Ollama) speak HTTP/1.1; TLS upstreams may negotiate HTTP/2 via ALPN.
+        if url.hasPrefix("http://") { _ = sy_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1)) }
+        switch method {
+        case "GET":
+            _ = sy_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
+        default:
+            _ = sy_easy_setopt_long(easy, CURLOPT_POST, 1)
+            _ = sy_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyCount))
+            _ = sy_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, bodyPointer ?? emptyBody)
+            if method != "POST" { _ = sy_easy_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method) }
+        }
+    }
+
+    /// Aborts the exchange now; the upstream connection is closed (so the model server frees the slot) and the
+    /// handler hears nothing more.
+    package func cancel() {
+        guard !finished else { return }
+        finished = true
+        handler = nil
+        client.cancel(self)
+    }
+
+    /// Resumes delivery after the handler returned false from `upstreamDidReceive`.
+    package func resume() {
+        guard isPaused, !finished, let easy else { return }
+        isPaused = false
+        lastActivity = client.loop.now
+        client.callbackDepth += 1
+        _ = curl_easy_pause(easy, SY_CURLPAUSE_CONT)
+        client.callbackDepth -= 1
+        // Let curl pick up buffered data and socket state promptly.
+        client.loop.afterCurrentIteration { [weak client] in client?.socketAction(SY_CURL_SOCKET_TIMEOUT, 0) }
+    }
+
+    // MARK: callbacks from curl
+
+    fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        lastActivity = client.loop.now
+        receivedAnyByte = true
+        if line.count >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {
+            // A new status line (after 1xx or a redirect): start over.
+            contentType = nil
+            var code = 0
+            _ = sy_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+            status = code
+            return
+        }
+        if line.count <= 2 {
+            // End of a header block: deliver the final head as early as possible (streaming TTFB).
+            if status >= 200 { deliverHead() }
+            return
+        }
+        if line.count > 13, asciiLowerEquals(line, prefix: "content-type:") {
+            var value = Array(line[13...])
+            while let last = value.last, last == 0x0A || last == 0x0D || last == 0x20 { value.removeLast() }
+            while let first = value.first, first == 0x20 || first == 0x09 { value.removeFirst() }
+            contentType = String(decoding: value, as: UTF8.self)
+        }
+    }
+
+    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if finished { return 0 }
+        if isPaused { return SY_CURL_WRITEFUNC_PAUSE }
+        lastActivity = client.loop.now
+        receivedAnyByte = true
+        if !headDelivered { deliverHead() }
+        guard let handler else { return 0 }
+        if !handler.upstreamDidReceive(bytes) {
+            // The bytes were taken; stop further deliveries until resume().
+            isPaused = true
+        }
+        return bytes.count
+    }
+
+    private func deliverHead() {
+        guard !headDelivered else { return }
+        headDelivered = true
+        handler?.upstreamDidReceiveHead(status: status, contentType: contentType)
+    }
+
+    func complete(error: UpstreamError?) {
+        guard !finished else { return }
+        finished = true
+        if error == nil && !headDelivered { deliverHead() }
+        let handler = self.handler
+        self.handler = nil
+        handler?.upstreamDidFinish(error: error)
+    }
+
+    func error(for code: CURLcode) -> UpstreamError {
+        let text = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return UpstreamError(kind: .connect, message: "could not connect to the provider (\(text))")
+        case CURLE_OPERATION_TIMEDOUT:
+            return UpstreamError(kind: .timeout, message: "upstream timed out (\(text))")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE:
+            return UpstreamError(kind: .tls, message: "TLS failure talking to the provider (\(text))")
+        default:
+            return UpstreamError(kind: .protocolError, message: "upstream connection failed (\(text))")
+        }
+    }
+}
+
+/// A valid pointer for zero-length POST bodies (curl would otherwise read `CURLOPT_POSTFIELDS` as a C string).
+nonisolated(unsafe) private let emptyBody = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+
+private func asciiLowerEquals(_ bytes: UnsafeRawBufferPointer, prefix: StaticString) -> Bool {
+    let p = prefix.utf8Start
+    for i in 0..<prefix.utf8CodeUnitCount {
+        var b = bytes[i]
+        if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+        if b != p[i] { return false }
+    }
+    return true
+}
+
+private func curlWriteCallback(ptr: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?) -> Int {
+    guard let userdata, let ptr else { return 0 }
+    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.receiveBody(UnsafeRawBufferPointer(start: ptr, count: size * count))
+}
+
+private func curlHeaderCallback(ptr: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?) -> Int {
+    guard let userdata, let ptr else { return 0 }
+    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: ptr, count: size * count))
+    return size * count
+}
