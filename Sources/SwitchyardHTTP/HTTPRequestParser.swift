@@ -292,7 +292,8 @@ package struct HTTPRequestParser: Sendable {
                     }
                 case .expect:
                     if equalsIgnoringCase(valueBytes, "100-continue") {
-                        expectsContinue = true
+                        // RFC 9110 §10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request.
+                        expectsContinue = minor == 1
                     } else {
                         return .failure(HTTPParseError(status: 417, message: "Unsupported expectation '\(value)'.", code: "expectation_failed"))
                     }

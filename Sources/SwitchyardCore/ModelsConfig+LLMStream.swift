@@ -1,0 +1,68 @@
+import Foundation
+
+// LLMStream's config: {"models": {NAME: {"servers": ["http://h:p", ...], "strategy": "round_robin"}},
+// "metrics_update_interval": 5}. Every server is a vLLM provider serving NAME under that name.
+
+extension ModelsConfig {
+    /// Reads the LLMStream format; nil when the structure is too broken to go on (problems are in `reader`).
+    static func readLLMStream(_ top: JSON.Object, _ reader: inout ConfigReader) -> ModelsConfig? {
+        let root = ConfigProblem.Path.root
+        var interval = reader.number(top, "metrics_update_interval", at: root)
+        if let value = interval, !(value > 0) {
+            reader.report(root.key("metrics_update_interval"), "must be > 0 seconds, got \(value)")
+            interval = nil
+        }
+        guard let models = reader.object(top["models"] ?? .null, at: root.key("models")) else { return nil }
+
+        var configs: [ModelConfig] = []
+        var ids: [(id: String, path: ConfigProblem.Path)] = []
+        for (name, value) in models.members {
+            let modelPath = root.key("models").key(name)
+            guard !name.isEmpty else {
+                reader.report(modelPath, "model name must not be empty")
+                continue
+            }
+            guard let object = reader.object(value, at: modelPath, what: "a model object with a \"servers\" list") else { continue }
+            let before = reader.problems.count
+            let strategy = reader.strategy(object, at: modelPath)
+            let serversPath = modelPath.key("servers")
+            var providers: [ProviderConfig] = []
+            switch object["servers"] {
+            case nil:
+                reader.report(serversPath, "missing required key \"servers\" (a non-empty list of server URLs)")
+            case .array(let servers)? where servers.isEmpty:
+                reader.report(serversPath, "must list at least one server")
+            case .array(let servers)?:
+                for (position, server) in servers.enumerated() {
+                    let serverPath = serversPath.index(position)
+                    guard case .string(let text) = server else {
+                        reader.report(serverPath, "expected a server URL string, got \(server.kindDescription)")
+                        continue
+                    }
+                    // LLMStream users often write "host:port"; assume plain HTTP then, like LLMStream's client does.
+                    let url = text.contains("://") ? text : "http://" + text.trimmingASCIIWhitespace()
+                    guard let host = reader.baseURL(url, at: serverPath) else { continue }
+                    let id = "\(name)@\(hostAndPort(host))"
+                    ids.append((id, serverPath))
+                    providers.append(ProviderConfig(id: id, apiHost: host, apiType: .vllm, modelPath: name))
+                }
+            case let other?:
+                reader.report(serversPath, "expected a list of server URLs, got \(other.kindDescription)")
+            }
+            if reader.problems.count == before {
+                configs.append(ModelConfig(name: name, providers: providers, strategy: strategy))
+            }
+        }
+        reader.checkUniqueIDs(ids)
+        return ModelsConfig(format: .llmStream, models: configs, metricsUpdateInterval: interval)
+    }
+
+    /// `host:port` of a validated base URL, with the scheme's default port when none is written
+    /// (IPv6 hosts in brackets).
+    static func hostAndPort(_ baseURL: String) -> String {
+        guard let url = URLComponents(string: baseURL), var host = url.host else { return baseURL }
+        if host.contains(":") && !host.hasPrefix("[") { host = "[\(host)]" }
+        let port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
+        return "\(host):\(port)"
+    }
+}

@@ -1,0 +1,239 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+extension ModelsConfig {
+    /// Parses and validates; throws ConfigError listing EVERY problem found (not just the first).
+    ///
+    /// The format is detected: `active_models` at the top level means llm-router; otherwise a `models` object
+    /// whose entries have `servers` means LLMStream and entries with `endpoint`/`endpoints` mean SGLang.
+    package static func parse(_ data: [UInt8], file: String? = nil) throws(ConfigError) -> ModelsConfig {
+        var reader = ConfigReader()
+        let root: JSON
+        do {
+            root = try parseJSON(data, duplicates: &reader.problems)
+        } catch {
+            throw ConfigError(file: file, problems: [ConfigProblem(
+                .root, "invalid JSON at line \(error.line), column \(error.column) (byte offset \(error.offset)): \(error.message)")])
+        }
+        guard case .object(let top) = root else {
+            throw ConfigError(file: file, problems: [ConfigProblem(
+                .root, "expected a JSON object at the top level, got \(root.kindDescription)")])
+        }
+        let config: ModelsConfig?
+        switch detectFormat(top) {
+        case .llmRouter?: config = readLLMRouter(top, &reader)
+        case .llmStream?: config = readLLMStream(top, &reader)
+        case .sglang?: config = readSGLang(top, &reader)
+        case nil:
+            reader.report(.root, """
+                unrecognised models config format; expected one of: llm-router (model groups plus "active_models": \
+                {GROUP: [MODEL, …]}), LLMStream ({"models": {MODEL: {"servers": ["http://host:port", …]}}}) or SGLang \
+                router ({"models": {MODEL: {"endpoint": {"host": …, "port": …}}}})
+                """)
+            config = nil
+        }
+        if let config, reader.problems.isEmpty { return config }
+        throw ConfigError(file: file, problems: reader.problems)
+    }
+
+    /// Reads and parses the file at `path`; an unreadable file is a ConfigError with one problem at `$`.
+    package static func load(path: String) throws(ConfigError) -> ModelsConfig {
+        let bytes: [UInt8]
+        switch readFile(path) {
+        case .success(let contents): bytes = contents
+        case .failure(let reason):
+            throw ConfigError(file: path, problems: [ConfigProblem(.root, "cannot read the file: \(reason)")])
+        }
+        return try parse(bytes, file: path)
+    }
+
+    /// The format `top` is written in, or nil when it matches none.
+    static func detectFormat(_ top: JSON.Object) -> ConfigFormat? {
+        if top.has("active_models") { return .llmRouter }
+        guard case .object(let models)? = top["models"] else { return nil }
+        let entries = models.members.compactMap { member -> JSON.Object? in
+            if case .object(let entry) = member.value { return entry }
+            return nil
+        }
+        if entries.contains(where: { $0.has("servers") }) { return .llmStream }
+        if entries.contains(where: { $0.has("endpoint") || $0.has("endpoints") }) { return .sglang }
+        return nil
+    }
+
+    /// The whole file at `path`, or the reason it could not be read (strerror text).
+    private static func readFile(_ path: String) -> Result<[UInt8], ReadFailure> {
+        guard let file = fopen(path, "rb") else { return .failure(ReadFailure(errno: errno)) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            bytes.append(contentsOf: chunk[0..<count])
+            if count < chunk.count {
+                // fread(3): a short count means end of file or an error; ferror tells which (EISDIR for directories).
+                if ferror(file) != 0 { return .failure(ReadFailure(errno: errno)) }
+                return .success(bytes)
+            }
+        }
+    }
+
+    private struct ReadFailure: Error, CustomStringConvertible {
+        var errno: Int32
+        var description: String { String(cString: strerror(errno)) }
+    }
+}
+
+/// Collects problems while reading configuration values, so one pass reports every mistake.
+struct ConfigReader {
+    typealias JSON = ModelsConfig.JSON
+    typealias Path = ConfigProblem.Path
+
+    /// Problems so far, in the order found.
+    var problems: [ConfigProblem] = []
+
+    /// Records a problem at `path`.
+    mutating func report(_ path: Path, _ message: String) {
+        problems.append(ConfigProblem(path, message))
+    }
+
+    /// `value` as an object, reporting anything else.
+    mutating func object(_ value: JSON, at path: Path, what: String = "an object") -> JSON.Object? {
+        if case .object(let object) = value { return object }
+        report(path, "expected \(what), got \(value.kindDescription)")
+        return nil
+    }
+
+    /// A string member. Missing or null is nil (reported when `required`); a required string must not be empty.
+    mutating func string(_ object: JSON.Object, _ key: String, at path: Path, required: Bool = false) -> String? {
+        let keyPath = path.key(key)
+        switch object[key] {
+        case nil:
+            if required { report(keyPath, "missing required key \"\(key)\"") }
+            return nil
+        case .null?:
+            if required { report(keyPath, "expected a non-empty string, got null") }
+            return nil
+        case .string(let text)?:
+            if required && text.trimmingASCIIWhitespace().isEmpty {
+                report(keyPath, "must not be empty")
+                return nil
+            }
+            return text
+        case let other?:
+            report(keyPath, "expected a string, got \(other.kindDescription)")
+            return nil
+        }
+    }
+
+    /// A number member (a numeric string is accepted too, as llm-router converts with `float()`); nil when
+    /// missing, null or wrong (reported).
+    mutating func number(_ object: JSON.Object, _ key: String, at path: Path) -> Double? {
+        let keyPath = path.key(key)
+        switch object[key] {
+        case nil, .null?: return nil
+        case .number(_, let value)?: return value
+        case .string(let text)?:
+            if let value = Double(text.trimmingASCIIWhitespace()), value.isFinite { return value }
+            report(keyPath, "expected a number, got \(JSON.string(text).kindDescription)")
+            return nil
+        case let other?:
+            report(keyPath, "expected a number, got \(other.kindDescription)")
+            return nil
+        }
+    }
+
+    /// An integer member (integral numbers and numeric strings such as `"32768"` are accepted); nil when missing,
+    /// null or wrong (reported).
+    mutating func integer(_ object: JSON.Object, _ key: String, at path: Path) -> Int? {
+        let keyPath = path.key(key)
+        switch object[key] {
+        case nil, .null?: return nil
+        case .number(let text, let value)?:
+            if let exact = Int(text) { return exact }
+            if value.rounded() == value, abs(value) < 9.0e15 { return Int(value) }
+            report(keyPath, "expected a whole number, got \(text)")
+            return nil
+        case .string(let text)?:
+            if let exact = Int(text.trimmingASCIIWhitespace()) { return exact }
+            report(keyPath, "expected a whole number, got \(JSON.string(text).kindDescription)")
+            return nil
+        case let other?:
+            report(keyPath, "expected a whole number, got \(other.kindDescription)")
+            return nil
+        }
+    }
+
+    /// A boolean member; nil when missing or null, reported when not `true`/`false`.
+    mutating func bool(_ object: JSON.Object, _ key: String, at path: Path) -> Bool? {
+        switch object[key] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        case let other?:
+            report(path.key(key), "expected true or false, got \(other.kindDescription)")
+            return nil
+        }
+    }
+
+    /// A per-model `strategy` member, checked against the known strategy names.
+    mutating func strategy(_ object: JSON.Object, at path: Path) -> String? {
+        guard let name = string(object, "strategy", at: path) else { return nil }
+        let trimmed = name.trimmingASCIIWhitespace()
+        guard Settings.strategyNames.contains(trimmed) else {
+            report(path.key("strategy"), "unknown strategy \(ConfigProblem.Path.quoted(name)); valid: \(Settings.strategyNames.joined(separator: ", "))")
+            return nil
+        }
+        return trimmed
+    }
+
+    /// Checks `text` as a provider base URL: `http`/`https` with a host, no query or fragment. Returns it without
+    /// trailing `/` or surrounding whitespace; reports and returns nil otherwise.
+    mutating func baseURL(_ text: String, at path: Path) -> String? {
+        var host = text.trimmingASCIIWhitespace()
+        while host.hasSuffix("/") { host.removeLast() }
+        guard let url = URLComponents(string: host), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https"
+        else {
+            report(path, "expected an http:// or https:// URL, got \(ConfigProblem.Path.quoted(text))")
+            return nil
+        }
+        guard let name = url.host, !name.isEmpty else {
+            report(path, "URL \(ConfigProblem.Path.quoted(text)) has no host")
+            return nil
+        }
+        if let port = url.port, !(1...65535).contains(port) {
+            report(path, "URL \(ConfigProblem.Path.quoted(text)) has port \(port) outside 1...65535")
+            return nil
+        }
+        if url.query != nil || url.fragment != nil {
+            report(path, "URL \(ConfigProblem.Path.quoted(text)) must not have a query or fragment")
+            return nil
+        }
+        return host
+    }
+
+    /// A `health_check_path` member: a string starting with `/`.
+    mutating func healthCheckPath(_ object: JSON.Object, at path: Path) -> String? {
+        guard let value = string(object, "health_check_path", at: path) else { return nil }
+        guard value.hasPrefix("/") else {
+            report(path.key("health_check_path"), "must start with \"/\", got \(ConfigProblem.Path.quoted(value))")
+            return nil
+        }
+        return value
+    }
+
+    /// Reports every provider id used more than once (at the later uses, naming the first).
+    mutating func checkUniqueIDs(_ providers: [(id: String, path: Path)]) {
+        var first: [String: Path] = [:]
+        for (id, path) in providers {
+            if let earlier = first[id] {
+                report(path, "duplicate provider id \(ConfigProblem.Path.quoted(id)); already used at \(earlier)")
+            } else {
+                first[id] = path
+            }
+        }
+    }
+}

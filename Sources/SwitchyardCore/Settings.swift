@@ -1,0 +1,452 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Process settings from environment (llm-router names) overridden by command-line flags.
+package struct Settings: Sendable, Equatable {
+    /// Models config file (`LLM_ROUTER_MODELS_CONFIG` / `--config`); nil runs the demo.
+    package var modelsConfigPath: String?
+    /// Listen address (`LLM_ROUTER_SERVER_HOST` / `--host`).
+    package var host: String
+    /// Listen port (`LLM_ROUTER_SERVER_PORT` / `--port`); 0 picks an ephemeral port.
+    package var port: Int
+    /// Route prefix such as `/api` (`LLM_ROUTER_EP_PREFIX` / `--prefix`): leading `/`, no trailing `/`, or `""`.
+    package var endpointPrefix: String
+    /// Minimum log level (`LLM_ROUTER_LOG_LEVEL` / `--log-level`; `LLM_ROUTER_IN_DEBUG` forces debug).
+    package var logLevel: LogLevel
+    /// Log line format (`LLM_ROUTER_LOG_FORMAT` / `--log-format`).
+    package var logFormat: LogFormat
+    /// Log file (`LLM_ROUTER_LOG_FILENAME` / `--log-file`); nil logs to standard error.
+    package var logFilename: String?
+    /// Total time allowed for one upstream call, in seconds (`LLM_ROUTER_EXTERNAL_TIMEOUT` / `--timeout`).
+    package var externalTimeout: Double
+    /// Upstream TCP/TLS connect timeout, seconds (`LLM_ROUTER_UPSTREAM_CONNECT_TIMEOUT` / `--connect-timeout`).
+    package var upstreamConnectTimeout: Double
+    /// Time until the upstream's first response byte, seconds (`LLM_ROUTER_UPSTREAM_FIRST_BYTE_TIMEOUT` /
+    /// `--first-byte-timeout`); defaults to `externalTimeout`.
+    package var upstreamFirstByteTimeout: Double
+    /// Longest gap between upstream body chunks, seconds (`LLM_ROUTER_UPSTREAM_IDLE_TIMEOUT` / `--chunk-timeout`).
+    package var upstreamIdleTimeout: Double
+    /// Time a client gets to send its request head, seconds (`LLM_ROUTER_HEADER_TIMEOUT` / `--header-timeout`).
+    package var headerReadTimeout: Double
+    /// Idle time before closing a client keep-alive connection, seconds (`LLM_ROUTER_KEEPALIVE_TIMEOUT` /
+    /// `--keepalive-timeout`).
+    package var keepAliveTimeout: Double
+    /// Largest accepted request body in bytes (`LLM_ROUTER_MAX_REQUEST_BODY_SIZE` / `--max-body-size`).
+    package var maxRequestBodySize: Int
+    /// Largest accepted request head in bytes (`LLM_ROUTER_MAX_HEADER_SIZE` / `--max-header-size`).
+    package var maxHeaderSize: Int
+    /// Default load-balancing strategy (`LLM_ROUTER_BALANCE_STRATEGY` / `--strategy`), one of `strategyNames`.
+    package var balanceStrategy: String
+    /// Redis host (`LLM_ROUTER_REDIS_HOST` / `--redis-host`); nil runs without Redis.
+    package var redisHost: String?
+    /// Redis port (`LLM_ROUTER_REDIS_PORT` / `--redis-port`).
+    package var redisPort: Int
+    /// Redis database number (`LLM_ROUTER_REDIS_DB` / `--redis-db`).
+    package var redisDB: Int
+    /// Redis password (`LLM_ROUTER_REDIS_PASSWORD` only, so it never shows in `ps`); never printed.
+    package var redisPassword: String?
+    /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
+    package var workers: Int
+    /// Serve the embedded mock upstream (`--demo`); also true when no config path is given at all.
+    package var demo: Bool
+    /// Time in-flight requests get to finish on shutdown or reload, seconds (`LLM_ROUTER_DRAIN_TIMEOUT` /
+    /// `--drain-timeout`).
+    package var drainTimeout: Double
+
+    /// Every load-balancing strategy name accepted by `--strategy` and a model's `strategy` key.
+    package static let strategyNames: [String] = [
+        "balanced", "weighted", "dynamic_weighted", "first_available", "first_available_optim",
+        "first_available_optim_nworkers", "round_robin", "least_connection", "random", "metrics",
+    ]
+
+    /// Settings when neither environment nor flags say anything (demo mode, as no config path is given).
+    package static let defaultValues = Settings(
+        modelsConfigPath: nil, host: "127.0.0.1", port: 8080, endpointPrefix: "/api", logLevel: .info,
+        logFormat: .plain, logFilename: nil, externalTimeout: 300, upstreamConnectTimeout: 10,
+        upstreamFirstByteTimeout: 300, upstreamIdleTimeout: 120, headerReadTimeout: 10, keepAliveTimeout: 75,
+        maxRequestBodySize: 10_485_760, maxHeaderSize: 65_536, balanceStrategy: "balanced", redisHost: nil,
+        redisPort: 6379, redisDB: 0, redisPassword: nil, workers: onlineCPUs(), demo: true, drainTimeout: 30)
+
+    /// Reads `environment` (llm-router variable names), then `arguments` (the flags after the subcommand, as
+    /// `--flag value` or `--flag=value`), later sources winning. An empty environment variable counts as unset.
+    /// Every unknown flag or bad value is reported, one per line of the error, naming the flag or variable.
+    package static func load(environment: [String: String], arguments: [String]) throws(SettingsError) -> Settings {
+        var settings = defaultValues
+        settings.demo = false  // only --demo or the lack of a config path turns it on
+        var errors: [String] = []
+        var explicitlySet: Set<String> = []
+
+        for option in options {
+            guard let name = option.environment, let raw = environment[name], !raw.isEmpty else { continue }
+            if let problem = option.apply(&settings, raw) {
+                errors.append("\(name)=\(raw): \(problem)")
+            } else {
+                explicitlySet.insert(option.key)
+            }
+        }
+
+        var position = 0
+        while position < arguments.count {
+            let argument = arguments[position]
+            position += 1
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                errors.append("unexpected argument \"\(argument)\"; flags look like --name value or --name=value")
+                continue
+            }
+            let name: String
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                name = argument
+            }
+            guard let option = options.first(where: { $0.flag == name }) else {
+                errors.append("unknown flag \(name) (see `switchyard serve --help`)")
+                continue
+            }
+            if value == nil {
+                if option.isSwitch {
+                    value = "true"
+                } else if position < arguments.count, !arguments[position].hasPrefix("--") {
+                    value = arguments[position]
+                    position += 1
+                } else {
+                    errors.append("\(name) requires a value (\(option.valueName))")
+                    continue
+                }
+            }
+            if let problem = option.apply(&settings, value ?? "") {
+                errors.append("\(name) \(value ?? ""): \(problem)")
+            } else {
+                explicitlySet.insert(option.key)
+            }
+        }
+
+        if !errors.isEmpty { throw SettingsError(message: errors.joined(separator: "\n")) }
+        if !explicitlySet.contains("first-byte-timeout") { settings.upstreamFirstByteTimeout = settings.externalTimeout }
+        if settings.modelsConfigPath == nil { settings.demo = true }
+        return settings
+    }
+
+    /// Online CPUs per sysconf(3) `_SC_NPROCESSORS_ONLN`, at least 1.
+    package static func onlineCPUs() -> Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
+
+/// Minimum severity of log lines that are written.
+package enum LogLevel: String, Sendable, Comparable, CaseIterable {
+    /// Everything, including per-request detail.
+    case debug
+    /// Normal operation.
+    case info
+    /// Something unexpected that the router handled.
+    case warning
+    /// A request or component failed.
+    case error
+
+    /// Parses a level case-insensitively; accepts Python's spellings `WARN`, `CRITICAL` and `FATAL` too.
+    package init?(parsing text: String) {
+        switch text.trimmingASCIIWhitespace().lowercased() {
+        case "debug", "trace": self = .debug
+        case "info": self = .info
+        case "warning", "warn": self = .warning
+        case "error", "critical", "fatal": self = .error
+        default: return nil
+        }
+    }
+
+    private var rank: Int {
+        switch self {
+        case .debug: 0
+        case .info: 1
+        case .warning: 2
+        case .error: 3
+        }
+    }
+
+    /// Orders by severity: debug < info < warning < error.
+    package static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Shape of log lines.
+package enum LogFormat: String, Sendable {
+    /// Human-readable `key=value` lines.
+    case plain
+    /// One JSON object per line.
+    case json
+}
+
+/// A setting that cannot be used; the message names the flag or environment variable.
+package struct SettingsError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, one problem per line.
+    package var message: String
+
+    /// Creates an error with `message`.
+    package init(message: String) { self.message = message }
+
+    /// The message.
+    package var description: String { message }
+}
+
+extension Settings: CustomStringConvertible {
+    /// Every setting as `name=value`, one per line; the Redis password shows only whether it is set.
+    package var description: String {
+        [
+            "modelsConfigPath=\(modelsConfigPath ?? "(none)")", "host=\(host)", "port=\(port)",
+            "endpointPrefix=\(endpointPrefix)", "logLevel=\(logLevel.rawValue)", "logFormat=\(logFormat.rawValue)",
+            "logFilename=\(logFilename ?? "(stderr)")", "externalTimeout=\(externalTimeout)",
+            "upstreamConnectTimeout=\(upstreamConnectTimeout)", "upstreamFirstByteTimeout=\(upstreamFirstByteTimeout)",
+            "upstreamIdleTimeout=\(upstreamIdleTimeout)", "headerReadTimeout=\(headerReadTimeout)",
+            "keepAliveTimeout=\(keepAliveTimeout)", "maxRequestBodySize=\(maxRequestBodySize)",
+            "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
+            "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
+            "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "workers=\(workers)", "demo=\(demo)",
+            "drainTimeout=\(drainTimeout)",
+        ].joined(separator: "\n")
+    }
+}
+
+// MARK: - The option table: one entry per setting drives both the parser and `helpText`.
+
+extension Settings {
+    /// One setting: how it is spelled on the command line and in the environment, and how a value applies.
+    struct Option: Sendable {
+        /// Help sections, in display order.
+        enum Group: String, CaseIterable, Sendable {
+            case server = "Server"
+            case upstream = "Upstream"
+            case limits = "Limits"
+            case logging = "Logging"
+            case cluster = "Cluster (Redis)"
+        }
+
+        /// Stable identifier, used to know which settings were given explicitly.
+        var key: String
+        var flag: String?
+        var environment: String?
+        /// Placeholder for the value in help, e.g. `N` or `SECONDS`; `""` for a switch.
+        var valueName: String
+        var group: Group
+        var defaultText: String
+        var help: String
+        /// Applies a raw value; returns what is wrong with it, or nil when it applied.
+        var apply: @Sendable (inout Settings, String) -> String?
+
+        /// Whether the flag takes no value (`--demo`; `--demo=false` is still accepted).
+        var isSwitch: Bool { valueName.isEmpty }
+    }
+
+    /// Every setting, in help order. Environment variables are applied in this order too, which is why
+    /// `LLM_ROUTER_IN_DEBUG` follows `LLM_ROUTER_LOG_LEVEL` and `LLM_ROUTER_LOG_TO_FILE` follows the file name.
+    static let options: [Option] = [
+        // Server
+        Option(key: "config", flag: "--config", environment: "LLM_ROUTER_MODELS_CONFIG", valueName: "PATH",
+               group: .server, defaultText: "none (demo)",
+               help: "models config file: llm-router, LLMStream or SGLang format") { settings, value in
+            settings.modelsConfigPath = value.trimmingASCIIWhitespace().isEmpty ? nil : value
+            return nil
+        },
+        Option(key: "demo", flag: "--demo", environment: nil, valueName: "", group: .server, defaultText: "off",
+               help: "serve the embedded mock upstream; implied when no config is given") { settings, value in
+            guard let flag = strictBool(value) else { return "expected true or false" }
+            settings.demo = flag
+            return nil
+        },
+        Option(key: "host", flag: "--host", environment: "LLM_ROUTER_SERVER_HOST", valueName: "ADDRESS",
+               group: .server, defaultText: "127.0.0.1", help: "address to listen on") { settings, value in
+            let host = value.trimmingASCIIWhitespace()
+            guard !host.isEmpty else { return "expected an address" }
+            settings.host = host
+            return nil
+        },
+        Option(key: "port", flag: "--port", environment: "LLM_ROUTER_SERVER_PORT", valueName: "N",
+               group: .server, defaultText: "8080", help: "port to listen on; 0 picks a free one") { settings, value in
+            guard let port = integer(value, in: 0...65535) else { return "expected a port number in 0...65535" }
+            settings.port = port
+            return nil
+        },
+        Option(key: "prefix", flag: "--prefix", environment: "LLM_ROUTER_EP_PREFIX", valueName: "PATH",
+               group: .server, defaultText: "/api", help: "path prefix of every route; \"\" for none") { settings, value in
+            guard let prefix = normalizedPrefix(value) else { return "expected a path such as /api, without spaces, ? or #" }
+            settings.endpointPrefix = prefix
+            return nil
+        },
+        Option(key: "workers", flag: "--workers", environment: "LLM_ROUTER_SERVER_WORKERS_COUNT", valueName: "N",
+               group: .server, defaultText: "online CPUs", help: "worker processes") { settings, value in
+            guard let workers = integer(value, in: 1...4096) else { return "expected a whole number in 1...4096" }
+            settings.workers = workers
+            return nil
+        },
+        Option(key: "strategy", flag: "--strategy", environment: "LLM_ROUTER_BALANCE_STRATEGY", valueName: "NAME",
+               group: .server, defaultText: "balanced",
+               help: "load balancing: \(strategyNames.joined(separator: ", "))") { settings, value in
+            let name = value.trimmingASCIIWhitespace().lowercased()
+            guard strategyNames.contains(name) else { return "unknown strategy; valid: \(strategyNames.joined(separator: ", "))" }
+            settings.balanceStrategy = name
+            return nil
+        },
+        Option(key: "drain-timeout", flag: "--drain-timeout", environment: "LLM_ROUTER_DRAIN_TIMEOUT",
+               valueName: "SECONDS", group: .server, defaultText: "30",
+               help: "time in-flight requests get to finish on stop or reload") { settings, value in
+            guard let seconds = seconds(value, allowZero: true) else { return "expected seconds >= 0" }
+            settings.drainTimeout = seconds
+            return nil
+        },
+        // Upstream
+        Option(key: "timeout", flag: "--timeout", environment: "LLM_ROUTER_EXTERNAL_TIMEOUT", valueName: "SECONDS",
+               group: .upstream, defaultText: "300", help: "total time for one upstream call") { settings, value in
+            guard let seconds = seconds(value) else { return "expected seconds > 0" }
+            settings.externalTimeout = seconds
+            return nil
+        },
+        Option(key: "connect-timeout", flag: "--connect-timeout", environment: "LLM_ROUTER_UPSTREAM_CONNECT_TIMEOUT",
+               valueName: "SECONDS", group: .upstream, defaultText: "10",
+               help: "time to connect to an upstream") { settings, value in
+            guard let seconds = seconds(value) else { return "expected seconds > 0" }
+            settings.upstreamConnectTimeout = seconds
+            return nil
+        },
+        Option(key: "first-byte-timeout", flag: "--first-byte-timeout",
+               environment: "LLM_ROUTER_UPSTREAM_FIRST_BYTE_TIMEOUT", valueName: "SECONDS", group: .upstream,
+               defaultText: "= --timeout", help: "time until an upstream's first response byte") { settings, value in
+            guard let seconds = seconds(value) else { return "expected seconds > 0" }
+            settings.upstreamFirstByteTimeout = seconds
+            return nil
+        },
+        Option(key: "chunk-timeout", flag: "--chunk-timeout", environment: "LLM_ROUTER_UPSTREAM_IDLE_TIMEOUT",
+               valueName: "SECONDS", group: .upstream, defaultText: "120",
+               help: "longest gap between upstream body chunks") { settings, value in
+            guard let seconds = seconds(value) else { return "expected seconds > 0" }
+            settings.upstreamIdleTimeout = seconds
+            return nil
+        },
+        // Limits
+        Option(key: "header-timeout", flag: "--header-timeout", environment: "LLM_ROUTER_HEADER_TIMEOUT",
+               valueName: "SECONDS", group: .limits, defaultText: "10",
+               help: "time a client gets to send its request head (slowloris guard)") { settings, value in
+            guard let seconds = seconds(value) else { return "expected seconds > 0" }
+            settings.headerReadTimeout = seconds
+            return nil
+        },
+        Option(key: "keepalive-timeout", flag: "--keepalive-timeout", environment: "LLM_ROUTER_KEEPALIVE_TIMEOUT",
+               valueName: "SECONDS", group: .limits, defaultText: "75",
+               help: "idle time before closing a client connection; 0 closes after each response") { settings, value in
+            guard let seconds = seconds(value, allowZero: true) else { return "expected seconds >= 0" }
+            settings.keepAliveTimeout = seconds
+            return nil
+        },
+        Option(key: "max-body-size", flag: "--max-body-size", environment: "LLM_ROUTER_MAX_REQUEST_BODY_SIZE",
+               valueName: "BYTES", group: .limits, defaultText: "10485760",
+               help: "largest request body accepted (413 beyond)") { settings, value in
+            guard let bytes = integer(value, in: 1...Int.max) else { return "expected a whole number of bytes >= 1" }
+            settings.maxRequestBodySize = bytes
+            return nil
+        },
+        Option(key: "max-header-size", flag: "--max-header-size", environment: "LLM_ROUTER_MAX_HEADER_SIZE",
+               valueName: "BYTES", group: .limits, defaultText: "65536",
+               help: "largest request head accepted (431 beyond)") { settings, value in
+            guard let bytes = integer(value, in: 1024...Int.max) else { return "expected a whole number of bytes >= 1024" }
+            settings.maxHeaderSize = bytes
+            return nil
+        },
+        // Logging
+        Option(key: "log-level", flag: "--log-level", environment: "LLM_ROUTER_LOG_LEVEL", valueName: "LEVEL",
+               group: .logging, defaultText: "info", help: "debug, info, warning or error") { settings, value in
+            guard let level = LogLevel(parsing: value) else { return "expected debug, info, warning or error" }
+            settings.logLevel = level
+            return nil
+        },
+        Option(key: "in-debug", flag: nil, environment: "LLM_ROUTER_IN_DEBUG", valueName: "BOOL", group: .logging,
+               defaultText: "false", help: "when true, forces log level debug (a --log-level flag still wins)") { settings, value in
+            if truthy(value) { settings.logLevel = .debug }
+            return nil
+        },
+        Option(key: "log-format", flag: "--log-format", environment: "LLM_ROUTER_LOG_FORMAT", valueName: "FORMAT",
+               group: .logging, defaultText: "plain", help: "plain or json (one object per line)") { settings, value in
+            guard let format = LogFormat(rawValue: value.trimmingASCIIWhitespace().lowercased()) else { return "expected plain or json" }
+            settings.logFormat = format
+            return nil
+        },
+        Option(key: "log-file", flag: "--log-file", environment: "LLM_ROUTER_LOG_FILENAME", valueName: "PATH",
+               group: .logging, defaultText: "none (stderr)", help: "write logs to this file") { settings, value in
+            settings.logFilename = value.trimmingASCIIWhitespace().isEmpty ? nil : value
+            return nil
+        },
+        Option(key: "log-to-file", flag: nil, environment: "LLM_ROUTER_LOG_TO_FILE", valueName: "BOOL",
+               group: .logging, defaultText: "false",
+               help: "llm-router compatibility: true logs to LLM_ROUTER_LOG_FILENAME or llm-router.log; false ignores that variable") { settings, value in
+            if truthy(value) {
+                if settings.logFilename == nil { settings.logFilename = "llm-router.log" }
+            } else {
+                settings.logFilename = nil
+            }
+            return nil
+        },
+        // Cluster
+        Option(key: "redis-host", flag: "--redis-host", environment: "LLM_ROUTER_REDIS_HOST", valueName: "HOST",
+               group: .cluster, defaultText: "none", help: "Redis shared by all workers and routers; none keeps state per process") { settings, value in
+            let host = value.trimmingASCIIWhitespace()
+            settings.redisHost = host.isEmpty ? nil : host
+            return nil
+        },
+        Option(key: "redis-port", flag: "--redis-port", environment: "LLM_ROUTER_REDIS_PORT", valueName: "N",
+               group: .cluster, defaultText: "6379", help: "Redis port") { settings, value in
+            guard let port = integer(value, in: 1...65535) else { return "expected a port number in 1...65535" }
+            settings.redisPort = port
+            return nil
+        },
+        Option(key: "redis-db", flag: "--redis-db", environment: "LLM_ROUTER_REDIS_DB", valueName: "N",
+               group: .cluster, defaultText: "0", help: "Redis database number") { settings, value in
+            guard let db = integer(value, in: 0...Int(Int32.max)) else { return "expected a whole number >= 0" }
+            settings.redisDB = db
+            return nil
+        },
+        Option(key: "redis-password", flag: nil, environment: "LLM_ROUTER_REDIS_PASSWORD", valueName: "SECRET",
+               group: .cluster, defaultText: "none",
+               help: "Redis password (environment only, so it never shows in ps)") { settings, value in
+            settings.redisPassword = value
+            return nil
+        },
+    ]
+
+    // MARK: value parsers
+
+    /// `"1"`, `"true"`, `"yes"`, `"on"` (any case) are true; everything else is false.
+    static func truthy(_ text: String) -> Bool {
+        ["1", "true", "yes", "on"].contains(text.trimmingASCIIWhitespace().lowercased())
+    }
+
+    /// Like `truthy`, but only `"0"`, `"false"`, `"no"`, `"off"` are false and anything else is nil.
+    static func strictBool(_ text: String) -> Bool? {
+        let lowered = text.trimmingASCIIWhitespace().lowercased()
+        if ["1", "true", "yes", "on"].contains(lowered) { return true }
+        if ["0", "false", "no", "off"].contains(lowered) { return false }
+        return nil
+    }
+
+    static func integer(_ text: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = Int(text.trimmingASCIIWhitespace()), range.contains(value) else { return nil }
+        return value
+    }
+
+    static func seconds(_ text: String, allowZero: Bool = false) -> Double? {
+        guard let value = Double(text.trimmingASCIIWhitespace()), value.isFinite,
+              allowZero ? value >= 0 : value > 0
+        else { return nil }
+        return value
+    }
+
+    /// `api` -> `/api`, `/api/` -> `/api`, `//v1` -> `/v1`, `/` and `""` -> `""`; nil when the text cannot be a path prefix.
+    static func normalizedPrefix(_ text: String) -> String? {
+        var prefix = text.trimmingASCIIWhitespace()
+        guard !prefix.contains(where: { $0 == " " || $0 == "\t" || $0 == "?" || $0 == "#" }) else { return nil }
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        while prefix.hasPrefix("/") { prefix.removeFirst() }
+        return prefix.isEmpty ? "" : "/" + prefix
+    }
+}

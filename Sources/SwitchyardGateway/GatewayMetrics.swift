@@ -1,0 +1,67 @@
+import SwitchyardCore
+
+/// Per-worker Prometheus counters, rendered in the text exposition format (version 0.0.4).
+final class GatewayMetrics {
+    private struct RequestKey: Hashable { var route: String; var status: Int }
+    private struct UpstreamKey: Hashable { var provider: String; var outcome: String }
+
+    private var requests: [RequestKey: Int] = [:]
+    private var upstream: [UpstreamKey: Int] = [:]
+    private var durationBuckets: [Int]
+    private var durationSum = 0.0
+    private var durationCount = 0
+    private var rejected: [Int: Int] = [:]
+    var inFlight = 0
+    private static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+
+    init() {
+        durationBuckets = Array(repeating: 0, count: Self.bounds.count)
+    }
+
+    func recordRequest(route: String, status: Int, seconds: Double) {
+        requests[RequestKey(route: route, status: status), default: 0] += 1
+        durationSum += seconds
+        durationCount += 1
+        for (i, bound) in Self.bounds.enumerated() where seconds <= bound {
+            durationBuckets[i] += 1
+            break
+        }
+    }
+
+    func recordUpstream(provider: String, outcome: String) {
+        upstream[UpstreamKey(provider: provider, outcome: outcome), default: 0] += 1
+    }
+
+    func recordRejected(status: Int) {
+        rejected[status, default: 0] += 1
+    }
+
+    func render(identity: WorkerIdentity) -> [UInt8] {
+        var out = ""
+        let worker = "worker=\"\(identity.id)\""
+        out += "# HELP switchyard_http_requests_total Requests answered, by route and status.\n# TYPE switchyard_http_requests_total counter\n"
+        for (key, value) in requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
+            out += "switchyard_http_requests_total{\(worker),route=\"\(key.route)\",status=\"\(key.status)\"} \(value)\n"
+        }
+        out += "# HELP switchyard_http_rejected_total Requests rejected by the HTTP layer (malformed, too large, timed out).\n# TYPE switchyard_http_rejected_total counter\n"
+        for (status, value) in rejected.sorted(by: { $0.key < $1.key }) {
+            out += "switchyard_http_rejected_total{\(worker),status=\"\(status)\"} \(value)\n"
+        }
+        out += "# HELP switchyard_upstream_attempts_total Upstream attempts, by provider id and outcome.\n# TYPE switchyard_upstream_attempts_total counter\n"
+        for (key, value) in upstream.sorted(by: { ($0.key.provider, $0.key.outcome) < ($1.key.provider, $1.key.outcome) }) {
+            out += "switchyard_upstream_attempts_total{\(worker),provider=\"\(key.provider)\",outcome=\"\(key.outcome)\"} \(value)\n"
+        }
+        out += "# HELP switchyard_requests_in_flight Proxied requests in progress.\n# TYPE switchyard_requests_in_flight gauge\n"
+        out += "switchyard_requests_in_flight{\(worker)} \(inFlight)\n"
+        out += "# HELP switchyard_request_duration_seconds Time from a complete request to the end of its response.\n# TYPE switchyard_request_duration_seconds histogram\n"
+        var cumulative = 0
+        for (i, bound) in Self.bounds.enumerated() {
+            cumulative += durationBuckets[i]
+            out += "switchyard_request_duration_seconds_bucket{\(worker),le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "switchyard_request_duration_seconds_bucket{\(worker),le=\"+Inf\"} \(durationCount)\n"
+        out += "switchyard_request_duration_seconds_sum{\(worker)} \(durationSum)\n"
+        out += "switchyard_request_duration_seconds_count{\(worker)} \(durationCount)\n"
+        return Array(out.utf8)
+    }
+}

@@ -1,0 +1,137 @@
+import Glibc
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardIO
+import SwitchyardMock
+import SwitchyardUpstream
+
+/// Runs one worker: an event loop with the HTTP server, the gateway and signal handling (nginx semantics:
+/// TERM/INT fast stop, QUIT graceful stop, HUP reload, USR1 reopen logs).
+package final class WorkerProcess {
+    /// Process exit codes (a documented contract, see README).
+    package enum ExitCode {
+        package static let ok: Int32 = 0
+        package static let runtimeError: Int32 = 1
+        package static let fatalConfiguration: Int32 = 2
+        package static let bindFailed: Int32 = 3
+    }
+
+    /// Signals the worker handles itself; block them before any thread starts.
+    package static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1]
+
+    private let loop: EventLoop
+    private let settings: Settings
+    private let logger: Logger
+    private let gateway: Gateway
+    private let server: HTTPServer
+    private var signals: SignalWatcher?
+    private var mocks: [MockServer] = []
+    private var exitCode = ExitCode.ok
+    private var stopping = false
+
+    /// Sets up the worker on `listeningSocket`. With `settings.demo` (no config file), two mock upstreams run on
+    /// the same loop and the `demo` model balances over them.
+    package init(settings: Settings, config: ModelsConfig?, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger) throws {
+        self.loop = try EventLoop()
+        self.settings = settings
+        self.logger = logger
+        var models = config
+        if models == nil {
+            var providers: [ProviderConfig] = []
+            for id in ["mock-a", "mock-b"] {
+                var options = MockOptions()
+                options.id = id
+                options.port = 0
+                let fd = try Socket.listen(host: "127.0.0.1", port: 0)
+                let mock = MockServer(loop: loop, options: options)
+                try mock.start(listeningSocket: fd)
+                mocks.append(mock)
+                let port = try Socket.localPort(fd)
+                providers.append(ProviderConfig.demo(id: id, apiHost: "http://127.0.0.1:\(port)"))
+            }
+            models = ModelsConfig(format: .llmRouter, models: [ModelConfig(name: "demo", providers: providers, fallbackModel: nil, strategy: nil)])
+            logger.info("demo mode: no models config given; serving model 'demo' from two embedded mock upstreams", [])
+        }
+        let gateway = Gateway(loop: loop, settings: settings, config: models!, logger: logger, identity: identity)
+        self.gateway = gateway
+        var configuration = HTTPServer.Configuration(
+            limits: .init(maxHeaderBytes: settings.maxHeaderSize, maxHeaderCount: 128, maxBodyBytes: settings.maxRequestBodySize),
+            headerTimeout: settings.headerReadTimeout,
+            keepAliveTimeout: settings.keepAliveTimeout,
+            errorBody: { error in RouterError(status: error.status, message: error.message, code: error.code).body })
+        configuration.onRejected = { [weak gateway] error in gateway?.recordRejected(error) }
+        self.server = HTTPServer(loop: loop, listeningSocket: listeningSocket, configuration: configuration, responder: gateway)
+        loop.addIterationHook { [logger] in logger.flush() }
+    }
+
+    /// Serves until stopped; returns the process exit code.
+    package func run() -> Int32 {
+        do {
+            try server.start()
+            signals = try SignalWatcher(loop: loop, signals: Self.handledSignals) { [weak self] signal in self?.handle(signal: signal) }
+        } catch {
+            logger.error("worker failed to start", [("error", .string("\(error)"))])
+            return ExitCode.runtimeError
+        }
+        loop.run()
+        logger.info("worker stopped", [])
+        logger.flush()
+        return exitCode
+    }
+
+    private func handle(signal: Int32) {
+        switch signal {
+        case SIGQUIT:
+            logger.info("graceful stop requested: draining", [("in_flight", .int(gateway.inFlight))])
+            drain(deadline: settings.drainTimeout)
+        case SIGTERM, SIGINT:
+            logger.info("fast stop requested", [("in_flight", .int(gateway.inFlight))])
+            drain(deadline: min(settings.drainTimeout, 1))
+        case SIGHUP:
+            reload()
+        case SIGUSR1:
+            logger.reopen()
+            logger.info("log file reopened", [])
+        default:
+            break
+        }
+    }
+
+    private func drain(deadline: Double) {
+        if stopping {
+            // A second stop request does not wait any longer.
+            server.closeAll()
+            loop.stop()
+            return
+        }
+        stopping = true
+        gateway.isDraining = true
+        server.beginDrain { [weak self] in self?.loop.stop() }
+        loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(deadline)) { [weak self] in
+            guard let self else { return }
+            self.logger.warning("drain deadline reached; closing remaining connections", [("connections", .int(self.server.connectionCount))])
+            self.server.closeAll()
+            self.loop.stop()
+        }
+    }
+
+    private func reload() {
+        guard let path = settings.modelsConfigPath else {
+            logger.info("reload requested; nothing to reload in demo mode", [])
+            return
+        }
+        do {
+            let config = try ModelsConfig.load(path: path)
+            gateway.reload(config: config)
+        } catch {
+            logger.error("reload rejected: configuration is invalid; still serving the previous one", [("error", .string(error.description))])
+        }
+    }
+}
+
+extension ProviderConfig {
+    /// A provider entry pointing at an embedded mock.
+    static func demo(id: String, apiHost: String) -> ProviderConfig {
+        ProviderConfig(id: id, apiHost: apiHost, apiType: .openai, apiToken: "", modelPath: "mock-model", weight: 1, inputSize: 4096, keepAlive: nil, toolCalling: true, nworkers: 1, healthCheckPath: nil)
+    }
+}

@@ -1,0 +1,78 @@
+import SwitchyardHTTP
+
+/// Observability endpoints: vLLM-style `/metrics`, and the test hooks `/mock/stats`, `/mock/last-request`,
+/// `/mock/reset`.
+extension MockServer {
+    /// `GET /metrics`: Prometheus text exposition format 0.0.4, with the vLLM gauges a load-aware router reads.
+    func metrics(_ response: HTTPServerResponse) {
+        let labels = "{model_name=\"\(Self.labelValue(options.model))\"}"
+        let idLabel = "{id=\"\(Self.labelValue(options.id))\"}"
+        let cache = min(Double(stats.inFlight) / 100, 1)
+        var text = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ labels: String, _ value: String) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name)\(labels) \(value)\n"
+        }
+        metric("vllm:num_requests_running", "gauge", "Number of requests currently running on GPU.", labels, "\(stats.inFlight)")
+        metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", labels, "0")
+        metric("vllm:gpu_cache_usage_perc", "gauge", "GPU KV-cache usage. 1 means 100 percent usage.", labels, "\(cache)")
+        metric("mock_info", "gauge", "Identity of this mock server.", "{id=\"\(Self.labelValue(options.id))\",model_name=\"\(Self.labelValue(options.model))\"}", "1")
+        metric("mock_requests_total", "counter", "HTTP requests answered.", idLabel, "\(stats.requests)")
+        metric("mock_completions_total", "counter", "Generation requests received.", idLabel, "\(stats.completions)")
+        metric("mock_embeddings_total", "counter", "Embedding requests received.", idLabel, "\(stats.embeddings)")
+        metric("mock_streams_started_total", "counter", "Streamed responses started.", idLabel, "\(stats.streamsStarted)")
+        metric("mock_streams_completed_total", "counter", "Streamed responses completed.", idLabel, "\(stats.streamsCompleted)")
+        metric("mock_streams_aborted_total", "counter", "Streaming requests abandoned by the client.", idLabel, "\(stats.streamsAbortedByClient)")
+        metric("mock_requests_aborted_total", "counter", "Generation or embedding requests abandoned by the client.", idLabel, "\(stats.requestsAbortedByClient)")
+        metric("mock_resets_injected_total", "counter", "Connections closed on purpose by reset_after.", idLabel, "\(stats.resetsInjected)")
+        metric("mock_faults_injected_total", "counter", "Requests answered with an injected failure status.", idLabel, "\(stats.faultsInjected)")
+        metric("mock_in_flight", "gauge", "Generation and embedding requests being answered.", idLabel, "\(stats.inFlight)")
+        var headers = headers(contentType: "text/plain; version=0.0.4; charset=utf-8")
+        headers.add(name: "Cache-Control", value: "no-cache")
+        response.send(status: 200, headers: headers, body: Array(text.utf8))
+    }
+
+    /// `GET /mock/last-request`: method, path, lower-cased headers and parsed JSON body of the last
+    /// generation or embedding request (404 before the first one).
+    func lastRequestReport(_ response: HTTPServerResponse) {
+        guard let request = lastRequest else {
+            return sendOpenAIError(response, status: 404, message: "No generation or embedding request has been received yet.", code: "\"no_request\"")
+        }
+        var headerObject: [String: Any] = [:]
+        for field in request.head.headers {
+            let name = field.name.lowercased()
+            if let existing = headerObject[name] as? String {
+                headerObject[name] = existing + ", " + field.value
+            } else {
+                headerObject[name] = field.value
+            }
+        }
+        let body = MockJSON.value(request.body).map(MockJSON.serialize) ?? "null"
+        let json = "{\"method\":\(MockJSON.quote(request.head.method)),\"path\":\(MockJSON.quote(String(request.head.path))),"
+            + "\"target\":\(MockJSON.quote(request.head.target)),\"headers\":\(MockJSON.serialize(headerObject)),"
+            + "\"body\":\(body),\"system_fingerprint\":\(idJSON)}"
+        sendJSON(response, json)
+    }
+
+    /// `POST /mock/reset`: zeroes the counters (except the live ``MockStats/inFlight``) and forgets the last request.
+    func resetStats(_ response: HTTPServerResponse) {
+        var fresh = MockStats()
+        fresh.inFlight = stats.inFlight
+        stats = fresh
+        lastRequest = nil
+        sendJSON(response, "{\"status\":\"ok\",\"id\":\(idJSON)}")
+    }
+
+    /// Escapes a Prometheus label value (`\`, `"` and newline).
+    static func labelValue(_ value: String) -> String {
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,54 @@
+import SwitchyardCore
+
+/// Builds upstream requests for providers that speak the OpenAI HTTP API (OpenAI, vLLM, SGLang, LM Studio,
+/// llama.cpp, Groq, Ollama's `/v1`, Gemini's OpenAI endpoint). Pure translation: no sockets.
+package enum OpenAICompatibleAdapter {
+    /// Whether this adapter can serve `provider`.
+    package static func supports(_ provider: ProviderConfig) -> Bool {
+        provider.apiType.isOpenAICompatible || provider.apiType == .gemini
+    }
+
+    /// The upstream URL for `endpoint`. An `api_host` without a path gets the conventional `/v1/…`; one that
+    /// already carries a base path (`https://api.groq.com/openai/v1`, `…/v1beta/openai`) is used as the API
+    /// base, so users do not end up with llm-router's doubled `/v1/v1`.
+    package static func url(for provider: ProviderConfig, endpoint: EndpointKind) -> String {
+        let host = provider.apiHost
+        if hasBasePath(host) { return host + "/" + endpoint.rawValue }
+        if provider.apiType == .gemini { return host + "/v1beta/openai/" + endpoint.rawValue }
+        return host + "/v1/" + endpoint.rawValue
+    }
+
+    /// Header lines sent with every request to `provider` (never logged: they may carry the token).
+    package static func headerLines(for provider: ProviderConfig) -> [String] {
+        var lines = ["Content-Type: application/json", "Accept: application/json, text/event-stream"]
+        if !provider.apiToken.isEmpty { lines.append("Authorization: Bearer \(provider.apiToken)") }
+        return lines
+    }
+
+    /// The request body for `provider`: the client's body with `model` set to the provider's `model_path`
+    /// and llm-router's `model_name` alias removed; every other field passes through byte for byte.
+    package static func requestBody(_ body: [UInt8], scan: JSONObjectScan, provider: ProviderConfig) -> [UInt8] {
+        let model = JSONWriter.quoted(provider.modelPath)
+        var result = body
+        var members = scan.members
+        if let alias = members.last(where: { $0.key == "model_name" }) {
+            if members.contains(where: { $0.key == "model" }) {
+                result = ByteSplice.removing(alias, from: result)
+                // Offsets after the removed member moved; rescan (rare path).
+                guard case .success(let rescan) = result.withUnsafeBytes({ JSONScanner.scanObject($0) }) else { return result }
+                members = rescan.members
+            } else {
+                // Rename the key in place: `"model_name": v` → `"model": <path>`.
+                return ByteSplice.replacing(result, range: alias.keyStart..<alias.valueEnd, with: Array("\"model\":".utf8) + model)
+            }
+        }
+        guard let target = members.last(where: { $0.key == "model" }) else { return result }
+        if result[target.valueStart..<target.valueEnd].elementsEqual(model) { return result }
+        return ByteSplice.replacing(result, range: target.valueStart..<target.valueEnd, with: model)
+    }
+
+    private static func hasBasePath(_ host: String) -> Bool {
+        guard let schemeEnd = host.range(of: "://") else { return false }
+        return host[schemeEnd.upperBound...].contains("/")
+    }
+}
