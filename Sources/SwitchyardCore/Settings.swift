@@ -373,7 +373,7 @@ extension Settings {
             return nil
         },
         Option(key: "log-file", flag: "--log-file", environment: "LLM_ROUTER_LOG_FILENAME", valueName: "PATH",
-               group: .logging, defaultText: "none (stderr)", help: "write logs to this file") { settings, value in
+               group: .logging, defaultText: "none", help: "also write logs to this file (stderr always gets them)") { settings, value in
             settings.logFilename = value.trimmingASCIIWhitespace().isEmpty ? nil : value
             return nil
         },

@@ -433,9 +433,10 @@ private func parseContentLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     while i < bytes.count {
         let c = bytes[i]
         if isDigit(c) {
-            current = current * 10 + Int(c - 0x30)
+            // Count before multiplying: a 19th digit would overflow Int (a trap, or UB under -Ounchecked).
             digits += 1
             if digits > 18 { return nil }
+            current = current * 10 + Int(c - 0x30)
         } else if c == 0x2C {
             if !finish() { return nil }
             while i + 1 < bytes.count, bytes[i + 1] == 0x20 || bytes[i + 1] == 0x09 { i += 1 }

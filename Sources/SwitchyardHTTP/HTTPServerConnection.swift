@@ -125,7 +125,7 @@ final class HTTPServerConnection: IOHandler {
     private func dispatch(_ request: HTTPRequest) {
         phase = .responding
         deadline = 0
-        keepAlive = request.head.keepAlive && !server.isDraining
+        keepAlive = request.head.keepAlive && !server.isDraining && server.configuration.keepAliveTimeout > 0
         let response = HTTPServerResponse(connection: self, head: request.head, receivedAt: server.loop.now)
         current = response
         server.responder.respond(to: request, response: response)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's "test" command (and what .ci/run calls): install what is missing, start a private redis-server
+# on a free loopback port, build, run every test suite, and the offline packaging checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+redis_dir=$(mktemp -d)
+cleanup() {
+    if [ -f "$redis_dir/redis.pid" ]; then kill "$(cat "$redis_dir/redis.pid")" 2>/dev/null || true; fi
+    rm -rf "$redis_dir"
+}
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+    --pidfile "$redis_dir/redis.pid" --dir "$redis_dir" --logfile "$redis_dir/redis.log"
+export SWITCHYARD_TEST_REDIS_PORT="$port"
+
+swift build
+swift test 2>&1 | tee "$redis_dir/test.log"
+status=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] || exit "$status"
+scripts/check-packaging.sh
