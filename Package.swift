@@ -28,11 +28,13 @@ let package = Package(
             "SwitchyardIO", "SwitchyardHTTP", "SwitchyardCore", "SwitchyardUpstream",
             "SwitchyardRouting", "SwitchyardProviders", "SwitchyardMock",
         ], swiftSettings: strict),
-        .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardMock", "SwitchyardCore"], swiftSettings: strict),
+        .target(name: "SwitchyardSupervisor", dependencies: ["SwitchyardIO", "SwitchyardCore", "CLinux"], swiftSettings: strict),
+        .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardSupervisor", "SwitchyardMock", "SwitchyardCore"], swiftSettings: strict),
 
         .target(name: "SwitchyardTestSupport", dependencies: ["SwitchyardCore"], path: "Tests/SwitchyardTestSupport"),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardIO"]),
         .testTarget(name: "SwitchyardCoreTests", dependencies: ["SwitchyardCore", "SwitchyardRouting", "SwitchyardProviders"]),
+        .testTarget(name: "SwitchyardSupervisorTests", dependencies: ["SwitchyardSupervisor"]),
         .testTarget(name: "SwitchyardIntegrationTests", dependencies: ["SwitchyardTestSupport", "SwitchyardCore"]),
     ],
     swiftLanguageModes: [.v6]

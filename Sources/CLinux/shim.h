@@ -42,6 +42,8 @@ static inline int sy_accept4(int fd) {
 static inline int sy_fcntl_setfl(int fd, int flags) { return fcntl(fd, F_SETFL, flags); }
 static inline int sy_fcntl_getfl(int fd) { return fcntl(fd, F_GETFL); }
 static inline int sy_fcntl_setfd(int fd, int flags) { return fcntl(fd, F_SETFD, flags); }
+// Duplicate to the lowest free fd >= minimum, close-on-exec (keeps our fds clear of the 3/4 handed to children).
+static inline int sy_fcntl_dupfd_cloexec(int fd, int minimum) { return fcntl(fd, F_DUPFD_CLOEXEC, minimum); }
 
 // Ask the kernel to SIGKILL/SIGTERM us when the parent dies (prctl is variadic).
 static inline int sy_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0); }

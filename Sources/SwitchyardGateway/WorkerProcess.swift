@@ -28,11 +28,15 @@ package final class WorkerProcess {
     private var mocks: [MockServer] = []
     private var exitCode = ExitCode.ok
     private var stopping = false
+    private let controlFD: Int32?
+    private var supervisorLink: SupervisorLink?
 
     /// Sets up the worker on `listeningSocket`. With `settings.demo` (no config file), two mock upstreams run on
     /// the same loop and the `demo` model balances over them.
-    package init(settings: Settings, config: ModelsConfig?, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger) throws {
+    /// `controlFD` is the worker's end of the supervisor's control socket (nil when run standalone).
+    package init(settings: Settings, config: ModelsConfig?, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger, controlFD: Int32? = nil) throws {
         self.loop = try EventLoop()
+        self.controlFD = controlFD
         self.settings = settings
         self.logger = logger
         var models = config
@@ -69,6 +73,12 @@ package final class WorkerProcess {
         do {
             try server.start()
             signals = try SignalWatcher(loop: loop, signals: Self.handledSignals) { [weak self] signal in self?.handle(signal: signal) }
+            if let controlFD {
+                let link = SupervisorLink(fd: controlFD) { [weak self] in self?.supervisorGone() }
+                try loop.register(controlFD, interest: IOInterest.readable, handler: link)
+                supervisorLink = link
+                link.send("ready\n")
+            }
         } catch {
             logger.error("worker failed to start", [("error", .string("\(error)"))])
             return ExitCode.runtimeError
@@ -95,6 +105,13 @@ package final class WorkerProcess {
         default:
             break
         }
+    }
+
+    /// The supervisor's end of the control socket closed: it died (or was killed). Drain and exit: no orphans.
+    private func supervisorGone() {
+        if let controlFD { loop.unregister(controlFD) }
+        logger.warning("supervisor is gone; draining and exiting", [("in_flight", .int(gateway.inFlight))])
+        drain(deadline: min(settings.drainTimeout, 10))
     }
 
     private func drain(deadline: Double) {
@@ -125,6 +142,33 @@ package final class WorkerProcess {
             gateway.reload(config: config)
         } catch {
             logger.error("reload rejected: configuration is invalid; still serving the previous one", [("error", .string(error.description))])
+        }
+    }
+}
+
+/// The worker's end of the control socket: sends `ready`, reports EOF (the supervisor died).
+private final class SupervisorLink: IOHandler {
+    let fd: Int32
+    private let onClose: () -> Void
+    private var closed = false
+
+    init(fd: Int32, onClose: @escaping () -> Void) {
+        self.fd = fd
+        self.onClose = onClose
+    }
+
+    func send(_ message: String) {
+        var bytes = Array(message.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    func handleIO(events: UInt32) {
+        var chunk = [UInt8](repeating: 0, count: 64)
+        let n = read(fd, &chunk, chunk.count)
+        if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+            guard !closed else { return }
+            closed = true
+            onClose()
         }
     }
 }

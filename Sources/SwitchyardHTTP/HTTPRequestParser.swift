@@ -127,15 +127,20 @@ package struct HTTPRequestParser: Sendable {
                 state = .chunkSize
             case .trailers:
                 // Trailer fields are validated like header fields, bounded like them, and then ignored.
-                guard let lineEnd = findLineEnd(buffer, from: buffer.readerIndex) else {
+                // The search resumes where the previous call stopped (`scanned`): rescanning the whole pending line
+                // on every read would be quadratic in a trailer dribbled a byte at a time.
+                let from = max(scanned, buffer.readerIndex)
+                guard let lineEnd = findLineEnd(buffer, from: from) else {
                     if trailerBytes + buffer.readableCount > limits.maxHeaderBytes { return fail(.headerTooLarge) }
-                    if case .failure(let error) = checkNoBareCR(buffer, from: buffer.readerIndex) { return fail(error) }
+                    if case .failure(let error) = checkNoBareCR(buffer, from: from) { return fail(error) }
+                    scanned = max(buffer.readerIndex, buffer.storage.count - 1) // a final CR may pair with the next LF
                     return .needMore
                 }
                 let line = buffer.storage[buffer.readerIndex..<lineEnd.start]
                 trailerBytes += lineEnd.next - buffer.readerIndex
                 if trailerBytes > limits.maxHeaderBytes { return fail(.headerTooLarge) }
                 buffer.consume(lineEnd.next - buffer.readerIndex)
+                scanned = buffer.readerIndex // consume may have compacted the storage
                 if line.isEmpty { return complete() }
                 if case .failure(let error) = Self.validateFieldLine(line) { return fail(error) }
             }

@@ -32,6 +32,7 @@ package final class HTTPServer: IOHandler {
     private let listenFD: Int32
     private var connections: [Int32: HTTPServerConnection] = [:]
     private var accepting = false
+    private var listenerClosed = false
     private(set) var isDraining = false
     private var onDrained: (() -> Void)?
     /// One read buffer shared by every connection of this loop (single-threaded, so no contention).
@@ -69,6 +70,11 @@ package final class HTTPServer: IOHandler {
         if accepting {
             accepting = false
             loop.unregister(listenFD)
+        }
+        // Close our copy so the kernel stops queueing connections for this process.
+        if !listenerClosed {
+            listenerClosed = true
+            Socket.close(listenFD)
         }
         for connection in Array(connections.values) { connection.drain() }
         checkDrained()

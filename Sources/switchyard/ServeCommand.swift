@@ -2,9 +2,10 @@ import Glibc
 import SwitchyardCore
 import SwitchyardGateway
 import SwitchyardIO
+import SwitchyardSupervisor
 import SwitchyardUpstream
 
-/// `switchyard serve`: load settings and configuration, bind, run.
+/// `switchyard serve`: load settings, validate the configuration, bind one socket per worker, supervise.
 enum ServeCommand {
     static func run(arguments: [String]) -> Int32 {
         if arguments.contains("--help") || arguments.contains("-h") {
@@ -29,34 +30,46 @@ enum ServeCommand {
                 return WorkerProcess.ExitCode.fatalConfiguration
             }
         }
-        UpstreamClient.globalInit()
-        let fd: Int32
-        let port: Int
+        let workers = max(1, settings.workers)
+        // One SO_REUSEPORT socket per worker slot, all bound here: the kernel spreads connections evenly across
+        // them, and a dead worker's queued connections wait in its socket for the replacement (README, Design).
+        var sockets: [Int32] = []
+        var port = settings.port
         do {
-            fd = try Socket.listen(host: settings.host, port: settings.port)
-            port = try Socket.localPort(fd)
+            for _ in 0..<workers {
+                let fd = try Socket.listen(host: settings.host, port: port, reusePort: true)
+                if port == 0 { port = try Socket.localPort(fd) }
+                sockets.append(try ProcessSpawner.raise(fd))
+            }
         } catch {
             logger.error("cannot listen", [("address", .string("\(settings.host):\(settings.port)")), ("error", .string(error.description))])
             logger.flush()
             return WorkerProcess.ExitCode.bindFailed
         }
-        if settings.workers > 1 {
-            logger.info("running a single worker process; multi-worker supervision is not in this build yet", [("workers.requested", .int(settings.workers))])
-        }
-        let worker: WorkerProcess
+        let loop: EventLoop
         do {
-            worker = try WorkerProcess(settings: settings, config: config, listeningSocket: fd, identity: WorkerIdentity(id: 1), logger: logger)
+            loop = try EventLoop()
         } catch {
-            logger.error("worker set-up failed", [("error", .string("\(error)"))])
-            logger.flush()
+            logger.error("cannot create the event loop", [("error", .string(error.description))])
             return WorkerProcess.ExitCode.runtimeError
         }
+        let supervisorLogger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
+        let configuration = Supervisor.Configuration(
+            workers: workers,
+            drainTimeout: settings.drainTimeout,
+            executable: ProcessSpawner.currentExecutable(),
+            workerArguments: arguments,
+            environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") }.map { "\($0.key)=\($0.value)" },
+            configPath: settings.modelsConfigPath)
+        let supervisor = Supervisor(loop: loop, logger: supervisorLogger, configuration: configuration, sockets: sockets)
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-        logger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("models", .int(config?.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
-        logger.flush()
-        // One machine-readable line on stdout for scripts and tests that bind port 0.
-        Console.out("listening on http://\(hostForURL):\(port)\n")
-        return worker.run()
+        supervisor.onReady = {
+            supervisorLogger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(config?.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
+            supervisorLogger.flush()
+            // One machine-readable line on stdout for scripts and tests that bind port 0.
+            Console.out("listening on http://\(hostForURL):\(port)\n")
+        }
+        return supervisor.run()
     }
 
     static func environment() -> [String: String] {

@@ -3,11 +3,12 @@ import SwitchyardCore
 import SwitchyardGateway
 import SwitchyardIO
 import SwitchyardMock
+import SwitchyardSupervisor
 import SwitchyardUpstream
 
 // Block the signals we handle through signalfd before anything can start a thread, so every thread inherits
 // the mask and no signal is delivered the default (process-killing) way.
-SignalWatcher.blockSignals(WorkerProcess.handledSignals)
+SignalWatcher.blockSignals(Supervisor.handledSignals)
 signal(SIGPIPE, SIG_IGN)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -17,6 +18,8 @@ let rest = Array(arguments.dropFirst())
 switch command {
 case "serve":
     exit(ServeCommand.run(arguments: rest))
+case "worker":
+    exit(WorkerCommand.run(arguments: rest))
 case "mock":
     SignalWatcher.unblockAll()
     exit(MockCommand.run(arguments: rest))

@@ -1,0 +1,352 @@
+import CLinux
+import Glibc
+import SwitchyardCore
+import SwitchyardIO
+
+/// The `switchyard serve` process: owns the listening sockets (one `SO_REUSEPORT` socket per worker slot),
+/// spawns the workers, reaps and respawns them, and turns signals into cluster actions with nginx semantics:
+/// TERM/INT fast stop, QUIT graceful stop, HUP reload (new generation first, then drain the old), USR1 reopen logs.
+package final class Supervisor {
+    /// What the supervisor needs to know; sockets are bound before it is created.
+    package struct Configuration {
+        package var workers: Int
+        package var drainTimeout: Double
+        package var executable: String
+        /// Arguments after `switchyard worker` (the `serve` flags, passed through).
+        package var workerArguments: [String]
+        /// Environment of the workers (`NAME=value`), without the `SWITCHYARD_WORKER_*` entries.
+        package var environment: [String]
+        /// Models configuration file, re-validated on HUP before a new generation starts.
+        package var configPath: String?
+        /// How long a new generation may take to report ready before a reload is abandoned.
+        package var readyTimeout: Double = 30
+
+        package init(workers: Int, drainTimeout: Double, executable: String, workerArguments: [String], environment: [String], configPath: String?) {
+            self.workers = workers
+            self.drainTimeout = drainTimeout
+            self.executable = executable
+            self.workerArguments = workerArguments
+            self.environment = environment
+            self.configPath = configPath
+        }
+    }
+
+    /// One worker process.
+    final class Child {
+        let pid: pid_t
+        let slot: Int
+        let generation: Int
+        let startedAt: UInt64
+        var control: ControlChannel?
+        var ready = false
+        var stopping = false
+
+        init(pid: pid_t, slot: Int, generation: Int, startedAt: UInt64) {
+            self.pid = pid
+            self.slot = slot
+            self.generation = generation
+            self.startedAt = startedAt
+        }
+    }
+
+    private enum State { case starting, running, stopping }
+
+    private let loop: EventLoop
+    private let logger: Logger
+    private let configuration: Configuration
+    private var sockets: [Int32]
+    private var children: [pid_t: Child] = [:]
+    private var generation = 1
+    private var pendingGeneration: Int?
+    private var pendingTimer: TimerID?
+    private var policy = RestartPolicy()
+    private var state = State.starting
+    private var exitCode = ExitCodes.ok
+    private var signals: SignalWatcher?
+    private var stopIsFast = false
+    /// Called once, when the first generation is ready (prints the "listening" line).
+    package var onReady: (() -> Void)?
+
+    /// The supervisor's own exit codes (same contract as the workers').
+    package enum ExitCodes {
+        package static let ok: Int32 = 0
+        package static let runtimeError: Int32 = 1
+        package static let fatalConfiguration: Int32 = 2
+    }
+
+    /// Signals the supervisor handles; block them before anything else runs.
+    package static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD]
+
+    /// `sockets[i]` is handed to the worker of slot `i + 1` as fd 3.
+    package init(loop: EventLoop, logger: Logger, configuration: Configuration, sockets: [Int32]) {
+        self.loop = loop
+        self.logger = logger
+        self.configuration = configuration
+        self.sockets = sockets
+    }
+
+    /// Starts the first generation and supervises until the cluster stops; returns the exit code.
+    package func run() -> Int32 {
+        do {
+            signals = try SignalWatcher(loop: loop, signals: Self.handledSignals) { [weak self] signal in self?.handle(signal: signal) }
+        } catch {
+            logger.error("supervisor cannot watch signals", [("error", .string(error.description))])
+            return ExitCodes.runtimeError
+        }
+        for slot in 1...configuration.workers { spawn(slot: slot, generation: generation) }
+        if children.isEmpty { return ExitCodes.runtimeError }
+        loop.addIterationHook { [logger] in logger.flush() }
+        loop.run()
+        logger.info("supervisor stopped", [("exit_code", .int(Int(exitCode)))])
+        logger.flush()
+        return exitCode
+    }
+
+    // MARK: spawning
+
+    private func spawn(slot: Int, generation: Int) {
+        var pair: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0,
+              let ours = try? ProcessSpawner.raise(pair[0]), let theirs = try? ProcessSpawner.raise(pair[1])
+        else {
+            logger.error("cannot create a control socket for a worker", [("worker.id", .int(slot))])
+            return
+        }
+        defer { close(theirs) }
+        var environment = configuration.environment
+        environment.append("SWITCHYARD_WORKER_ID=\(slot)")
+        environment.append("SWITCHYARD_WORKER_GENERATION=\(generation)")
+        environment.append("SWITCHYARD_LISTEN_FD=3")
+        environment.append("SWITCHYARD_CONTROL_FD=4")
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawner.spawn(
+                executable: configuration.executable,
+                arguments: [configuration.executable, "worker"] + configuration.workerArguments,
+                environment: environment,
+                inherit: [(sockets[slot - 1], 3), (theirs, 4)])
+        } catch {
+            close(ours)
+            logger.error("cannot start a worker", [("worker.id", .int(slot)), ("error", .string(error.description))])
+            return
+        }
+        let child = Child(pid: pid, slot: slot, generation: generation, startedAt: loop.now)
+        let channel = ControlChannel(fd: ours, onMessage: { [weak self, weak child] message in
+            guard let self, let child else { return }
+            if message == "ready" { self.childReady(child) }
+        }, onClose: { [weak self] fd in
+            // The worker is exiting; SIGCHLD will reap it. Stop polling the dead socket meanwhile.
+            self?.loop.unregister(fd)
+        })
+        if (try? loop.register(ours, interest: IOInterest.readable, handler: channel)) != nil {
+            child.control = channel
+        } else {
+            close(ours)
+        }
+        children[pid] = child
+        logger.info("worker started", [("worker.id", .int(slot)), ("worker.pid", .int(Int(pid))), ("generation", .int(generation))])
+    }
+
+    private func childReady(_ child: Child) {
+        child.ready = true
+        logger.debug("worker ready", [("worker.id", .int(child.slot)), ("worker.pid", .int(Int(child.pid))), ("generation", .int(child.generation))])
+        if state == .starting && child.generation == generation && readyCount(of: generation) == configuration.workers {
+            state = .running
+            logger.info("cluster ready", [("workers", .int(configuration.workers)), ("generation", .int(generation))])
+            onReady?()
+            onReady = nil
+        }
+        if let pending = pendingGeneration, child.generation == pending, readyCount(of: pending) == configuration.workers {
+            commitReload(pending)
+        }
+    }
+
+    private func readyCount(of generation: Int) -> Int {
+        children.values.reduce(0) { $0 + ($1.generation == generation && $1.ready && !$1.stopping ? 1 : 0) }
+    }
+
+    // MARK: signals
+
+    private func handle(signal: Int32) {
+        switch signal {
+        case SIGCHLD: reap()
+        case SIGTERM, SIGINT: stop(fast: true)
+        case SIGQUIT: stop(fast: false)
+        case SIGHUP: reload()
+        case SIGUSR1:
+            logger.reopen()
+            for child in children.values { kill(child.pid, SIGUSR1) }
+            logger.info("log files reopened", [])
+        default: break
+        }
+    }
+
+    private func reap() {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { break }
+            guard let child = children.removeValue(forKey: pid) else { continue }
+            if let control = child.control {
+                loop.unregister(control.fd)
+                close(control.fd)
+                child.control = nil
+            }
+            let exit: WorkerExit = sy_wifexited(status) != 0 ? .exited(sy_wexitstatus(status)) : .signaled(sy_wtermsig(status))
+            childExited(child, exit: exit)
+        }
+        if state == .stopping && children.isEmpty { loop.stop() }
+    }
+
+    private func childExited(_ child: Child, exit: WorkerExit) {
+        let fields: [(String, LogValue)] = [("worker.id", .int(child.slot)), ("worker.pid", .int(Int(child.pid))), ("generation", .int(child.generation)), ("exit", .string(exit.description))]
+        if state == .stopping || child.stopping {
+            logger.info("worker exited", fields)
+            return
+        }
+        if let pending = pendingGeneration, child.generation == pending {
+            logger.error("new worker generation failed before it was ready; reload abandoned, previous generation keeps serving", fields)
+            abandonReload(pending)
+            return
+        }
+        let uptime = Double(loop.now &- child.startedAt) / 1e9
+        let decision = policy.workerDied(slot: child.slot, exit: exit, uptime: uptime, now: Double(loop.now) / 1e9)
+        switch decision {
+        case .respawn(let delay):
+            logger.warning("worker died; respawning", fields + [("respawn_in_ms", .int(Int(delay * 1000)))])
+            let slot = child.slot
+            loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(delay)) { [weak self] in
+                guard let self, self.state != .stopping else { return }
+                let occupied = self.children.values.contains { $0.slot == slot && $0.generation == self.generation && !$0.stopping }
+                if !occupied { self.spawn(slot: slot, generation: self.generation) }
+            }
+        case .doNotRespawn(let reason):
+            logger.error("worker will not be restarted: \(reason)", fields)
+            let alive = children.values.contains { !$0.stopping }
+            if !alive {
+                exitCode = ExitCodes.fatalConfiguration
+                stop(fast: true)
+            }
+        case .stopCluster(let reason):
+            logger.error("stopping the cluster: \(reason)", fields)
+            exitCode = ExitCodes.runtimeError
+            stop(fast: true)
+        }
+    }
+
+    // MARK: reload
+
+    private func reload() {
+        guard state == .running else {
+            logger.warning("reload ignored: the cluster is \(state == .stopping ? "stopping" : "still starting")", [])
+            return
+        }
+        if pendingGeneration != nil {
+            logger.warning("reload ignored: a reload is already in progress", [])
+            return
+        }
+        if let path = configuration.configPath {
+            do {
+                _ = try ModelsConfig.load(path: path)
+            } catch {
+                logger.error("reload rejected: the configuration is invalid; still serving the previous one", [("problems", .string(error.description))])
+                return
+            }
+        }
+        let next = generation + 1
+        pendingGeneration = next
+        logger.info("reload: starting a new worker generation", [("generation", .int(next))])
+        for slot in 1...configuration.workers { spawn(slot: slot, generation: next) }
+        pendingTimer = loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(configuration.readyTimeout)) { [weak self] in
+            guard let self, self.pendingGeneration == next else { return }
+            self.logger.error("reload abandoned: the new generation was not ready in time", [("generation", .int(next))])
+            self.abandonReload(next)
+        }
+    }
+
+    private func commitReload(_ next: Int) {
+        if let pendingTimer { loop.cancel(pendingTimer) }
+        pendingTimer = nil
+        pendingGeneration = nil
+        let previous = generation
+        generation = next
+        for child in children.values where child.generation < next && !child.stopping {
+            child.stopping = true
+            kill(child.pid, SIGQUIT)
+        }
+        logger.info("reload complete: previous generation draining", [("generation", .int(next)), ("previous_generation", .int(previous))])
+    }
+
+    private func abandonReload(_ next: Int) {
+        if let pendingTimer { loop.cancel(pendingTimer) }
+        pendingTimer = nil
+        pendingGeneration = nil
+        for child in children.values where child.generation == next && !child.stopping {
+            child.stopping = true
+            kill(child.pid, SIGTERM)
+        }
+    }
+
+    // MARK: stopping
+
+    private func stop(fast: Bool) {
+        if state == .stopping {
+            if fast && !stopIsFast {
+                // TERM after QUIT: stop waiting for the drain.
+                stopIsFast = true
+                for child in children.values { kill(child.pid, SIGTERM) }
+            }
+            return
+        }
+        state = .stopping
+        stopIsFast = fast
+        logger.info(fast ? "fast stop" : "graceful stop: draining workers", [("workers", .int(children.count))])
+        // New connections must not queue on sockets nobody will accept from again.
+        for fd in sockets { close(fd) }
+        sockets = []
+        for child in children.values {
+            child.stopping = true
+            kill(child.pid, fast ? SIGTERM : SIGQUIT)
+        }
+        if children.isEmpty {
+            loop.stop()
+            return
+        }
+        let deadline = fast ? 3.0 : configuration.drainTimeout + 5
+        loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(deadline)) { [weak self] in
+            guard let self, !self.children.isEmpty else { return }
+            self.logger.warning("workers did not stop in time; killing them", [("workers", .int(self.children.count))])
+            for child in self.children.values { kill(child.pid, SIGKILL) }
+        }
+    }
+}
+
+/// The supervisor's end of a worker's control socket: newline-separated messages (`ready`); EOF is ignored
+/// because SIGCHLD reports the death.
+final class ControlChannel: IOHandler {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+    private let onMessage: (String) -> Void
+    private let onClose: (Int32) -> Void
+
+    init(fd: Int32, onMessage: @escaping (String) -> Void, onClose: @escaping (Int32) -> Void) {
+        self.fd = fd
+        self.onMessage = onMessage
+        self.onClose = onClose
+    }
+
+    func handleIO(events: UInt32) {
+        var chunk = [UInt8](repeating: 0, count: 256)
+        let n = read(fd, &chunk, chunk.count)
+        guard n > 0 else {
+            if n == 0 || (errno != EAGAIN && errno != EINTR) { onClose(fd) }
+            return
+        }
+        buffer.append(contentsOf: chunk[0..<n])
+        while let newline = buffer.firstIndex(of: 0x0A) {
+            let line = String(decoding: buffer[..<newline], as: UTF8.self)
+            buffer.removeSubrange(...newline)
+            onMessage(line)
+        }
+    }
+}
