@@ -26,6 +26,9 @@ package final class HTTPServer: IOHandler {
         }
     }
 
+    /// How long an idle keep-alive connection may stay open once draining starts.
+    static let drainLinger: UInt64 = 1_000_000_000
+
     package let loop: EventLoop
     package let configuration: Configuration
     let responder: HTTPResponder

@@ -134,7 +134,6 @@ final class HTTPServerConnection: IOHandler {
     private func becomeIdle() {
         phase = .idle
         deadline = server.loop.now &+ server.configuration.keepAliveTimeout
-        if server.isDraining { closeAfterFlush() }
     }
 
     // MARK: called by HTTPServerResponse
@@ -303,9 +302,14 @@ final class HTTPServerConnection: IOHandler {
         }
     }
 
-    /// Used when draining: idle connections close now, busy ones after their response.
+    /// Used when draining: busy connections close after their response. Idle ones are not closed at once — a
+    /// client may be sending its next request right now, and closing under it would fail that request — but
+    /// linger for ``HTTPServer/drainLinger``; a request arriving meanwhile is answered with `Connection: close`.
     func drain() {
         keepAlive = false
-        if phase == .idle { close() }
+        if phase == .idle {
+            let limit = server.loop.now &+ HTTPServer.drainLinger
+            if deadline == 0 || deadline > limit { deadline = limit }
+        }
     }
 }
