@@ -40,6 +40,8 @@ package enum HTTPResponseEncoder {
     package static func appendHead(status: Int, headers: HTTPHeaders, to out: inout [UInt8]) {
         out.append(contentsOf: "HTTP/1.1 \(status) \(reason(status))\r\n".utf8)
         for field in headers {
+            // Never let a value (or name) smuggle a line break or NUL onto the wire (response splitting).
+            if !isSafe(field.name) || !isSafe(field.value) { continue }
             out.append(contentsOf: field.name.utf8)
             out.append(0x3A)
             out.append(0x20)
@@ -61,6 +63,12 @@ package enum HTTPResponseEncoder {
         out.append(contentsOf: data)
         out.append(0x0D)
         out.append(0x0A)
+    }
+
+    @inline(__always)
+    private static func isSafe(_ text: String) -> Bool {
+        for byte in text.utf8 where byte == 0x0D || byte == 0x0A || byte == 0x00 { return false }
+        return true
     }
 
     /// The last chunk with an empty trailer section.

@@ -28,6 +28,8 @@ package final class HTTPServer: IOHandler {
 
     /// How long an idle keep-alive connection may stay open once draining starts.
     static let drainLinger: UInt64 = 1_000_000_000
+    /// How long a connection keeps discarding input after an error response before it is closed.
+    static let lingerTime: UInt64 = 2_000_000_000
 
     package let loop: EventLoop
     package let configuration: Configuration

@@ -4,7 +4,7 @@ import SwitchyardIO
 /// requests to the responder one at a time (pipelined requests wait their turn), writes with back-pressure and
 /// enforces the read/idle/send deadlines.
 final class HTTPServerConnection: IOHandler {
-    enum Phase { case idle, reading, responding, closed }
+    enum Phase { case idle, reading, responding, lingering, closed }
 
     let fd: Int32
     unowned let server: HTTPServer
@@ -20,6 +20,8 @@ final class HTTPServerConnection: IOHandler {
     private var sentContinue = false
     private var processing = false
     private var readPaused = false
+    /// An error response was sent by the HTTP layer; close with a linger.
+    private var rejected = false
     /// Monotonic deadline for the current phase; 0 = none.
     var deadline: UInt64 = 0
 
@@ -66,6 +68,7 @@ final class HTTPServerConnection: IOHandler {
                 peerClosed()
                 return
             case .processed(let count):
+                if phase == .lingering { continue }  // discarding what the client still sends after an error
                 if phase == .idle {
                     phase = .reading
                     deadline = server.loop.now &+ server.configuration.headerTimeout
@@ -139,10 +142,13 @@ final class HTTPServerConnection: IOHandler {
     // MARK: called by HTTPServerResponse
 
     /// Adds `Connection`/`Date`/`Server` fields every response carries.
-    func decorate(_ headers: inout HTTPHeaders) {
+    func decorate(_ headers: inout HTTPHeaders, http10: Bool) {
         if !keepAlive || server.isDraining {
             keepAlive = false
             headers.add(name: "Connection", value: "close")
+        } else if http10 {
+            // HTTP/1.0 connections are persistent only when the server says so (RFC 9112 §9.3).
+            headers.add(name: "Connection", value: "keep-alive")
         }
         headers.add(name: "Date", value: server.httpDate)
     }
@@ -213,7 +219,7 @@ final class HTTPServerConnection: IOHandler {
         output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
         outputOffset = 0
         if closeWhenFlushed && current == nil {
-            close()
+            if rejected { linger() } else { close() }
             return
         }
         if phase == .responding { deadline = 0 }
@@ -253,6 +259,7 @@ final class HTTPServerConnection: IOHandler {
     // MARK: endings
 
     private func rejectAndClose(_ error: HTTPParseError) {
+        rejected = true
         keepAlive = false
         closeWhenFlushed = true
         phase = .responding
@@ -268,14 +275,25 @@ final class HTTPServerConnection: IOHandler {
         enqueue(out)
         server.configuration.onRejected?(error)
         if phase != .closed {
-            if pendingOutputBytes == 0 { close() } else { deadline = server.loop.now &+ server.configuration.sendTimeout }
+            if pendingOutputBytes == 0 { linger() } else { deadline = server.loop.now &+ server.configuration.sendTimeout }
         }
     }
 
+    /// Lingering close (as nginx does): after an error response, stop sending but keep reading and discarding
+    /// for a moment, so unread request bytes do not make the kernel reset the connection and destroy the
+    /// response before the client has read it.
+    private func linger() {
+        guard phase != .closed, phase != .lingering else { return }
+        phase = .lingering
+        Socket.shutdownWrite(fd)
+        deadline = server.loop.now &+ HTTPServer.lingerTime
+        readPaused = false
+        updateInterest()
+    }
+
+    /// EOF from the client. While a response is in flight this aborts it: a client that half-closes cannot be
+    /// told apart from one that went away, and an LLM stream nobody reads must free the model's slot at once.
     private func peerClosed() {
-        if phase == .reading && input.readableCount > 0 || parser.isAwaitingBody {
-            // Truncated request: nothing sensible to answer on a half-closed socket.
-        }
         close()
     }
 
@@ -284,7 +302,7 @@ final class HTTPServerConnection: IOHandler {
         switch phase {
         case .reading:
             rejectAndClose(HTTPParseError(status: 408, message: "Timed out waiting for the request.", code: "request_timeout"))
-        case .idle, .responding, .closed:
+        case .idle, .responding, .lingering, .closed:
             close()
         }
     }

@@ -25,6 +25,7 @@ package final class HTTPServerResponse {
     package private(set) var headSent = false
     package private(set) var finished = false
     private var streaming = false
+    private var closeDelimited = false
 
     init(connection: HTTPServerConnection, head: HTTPRequestHead, receivedAt: UInt64) {
         self.connection = connection
@@ -43,12 +44,14 @@ package final class HTTPServerResponse {
         finished = true
         bodyBytes = body.count
         var fields = headers
-        fields.add(name: "Content-Length", value: String(body.count))
-        connection.decorate(&fields)
+        // No Content-Length on 1xx, 204 and 304 (RFC 9110 §8.6); such responses never have a body.
+        let bodyless = status < 200 || status == 204 || status == 304
+        if !bodyless { fields.add(name: "Content-Length", value: String(body.count)) }
+        connection.decorate(&fields, http10: requestHead.minorVersion == 0)
         var out: [UInt8] = []
         out.reserveCapacity(body.count + 256)
         HTTPResponseEncoder.appendHead(status: status, headers: fields, to: &out)
-        if !requestHead.isHead { out.append(contentsOf: body) }
+        if !requestHead.isHead && !bodyless { out.append(contentsOf: body) }
         connection.enqueue(out)
         connection.responseFinished(self)
         onComplete?(status, body.count, false)
@@ -62,8 +65,14 @@ package final class HTTPServerResponse {
         headSent = true
         streaming = true
         var fields = headers
-        if !requestHead.isHead { fields.add(name: "Transfer-Encoding", value: "chunked") }
-        connection.decorate(&fields)
+        // HTTP/1.0 clients cannot read chunked bodies: their stream is delimited by closing the connection.
+        closeDelimited = requestHead.minorVersion == 0
+        if closeDelimited {
+            connection.closeAfterFlush()
+        } else if !requestHead.isHead {
+            fields.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        connection.decorate(&fields, http10: false)
         var out: [UInt8] = []
         HTTPResponseEncoder.appendHead(status: status, headers: fields, to: &out)
         connection.enqueue(out)
@@ -77,7 +86,11 @@ package final class HTTPServerResponse {
         bodyBytes += bytes.count
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 12)
-        HTTPResponseEncoder.appendChunk(bytes, to: &out)
+        if closeDelimited {
+            out.append(contentsOf: bytes)
+        } else {
+            HTTPResponseEncoder.appendChunk(bytes, to: &out)
+        }
         connection.enqueue(out)
         return connection.pendingOutputBytes < Self.highWaterMark
     }
@@ -92,7 +105,7 @@ package final class HTTPServerResponse {
     package func finish() {
         guard streaming, !finished, let connection else { return }
         finished = true
-        if !requestHead.isHead { connection.enqueue(HTTPResponseEncoder.lastChunk) }
+        if !requestHead.isHead && !closeDelimited { connection.enqueue(HTTPResponseEncoder.lastChunk) }
         connection.responseFinished(self)
         onComplete?(status, bodyBytes, false)
         onComplete = nil

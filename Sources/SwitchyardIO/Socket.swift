@@ -111,3 +111,10 @@ package enum Socket {
         _ = Glibc.close(fd)
     }
 }
+
+extension Socket {
+    /// Stops sending (`shutdown(SHUT_WR)`): the peer reads EOF after what was already queued.
+    package static func shutdownWrite(_ fd: Int32) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+}
