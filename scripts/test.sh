@@ -21,3 +21,5 @@ swift test 2>&1 | tee "$redis_dir/test.log"
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"
 scripts/check-packaging.sh
+# A short coverage-guided fuzz of the HTTP parser and JSON scanner (scripts/fuzz.sh 600 for a longer run).
+scripts/fuzz.sh 10
