@@ -21,5 +21,13 @@ swift test 2>&1 | tee "$redis_dir/test.log"
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"
 scripts/check-packaging.sh
+
+# The official openai Python SDK through the router (needs PyPI; skipped with a note when it is unreachable).
+venv=.build/sdk-venv
+if "$venv/bin/python" -c 'import openai' 2>/dev/null || { python3 -m venv "$venv" && timeout 300 "$venv/bin/pip" install -q openai; } >/dev/null 2>&1; then
+    "$venv/bin/python" Tests/sdk/openai_sdk_smoke.py .build/debug/switchyard
+else
+    echo "skip: openai SDK smoke test (could not install the openai package)"
+fi
 # A short coverage-guided fuzz of the HTTP parser and JSON scanner (scripts/fuzz.sh 600 for a longer run).
 scripts/fuzz.sh 10
