@@ -29,6 +29,8 @@ package final class Gateway: HTTPResponder {
     let identity: WorkerIdentity
     let upstream: UpstreamClient
     let metrics = GatewayMetrics()
+    /// Passive provider health, fed by every attempt's outcome.
+    let circuits = ProviderCircuits()
     private(set) var config: ModelsConfig
     private(set) var strategy: ProviderStrategy
     private var runtimes: [String: ProviderRuntime] = [:]
@@ -164,9 +166,7 @@ package final class Gateway: HTTPResponder {
             out.raw("}")
             sendJSON(response, route: route.name, body: out.bytes)
         case .metrics:
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
-            response.send(status: 200, headers: headers, body: metrics.render(identity: identity))
+            sendLocal(response, route: route.name, body: metrics.render(identity: identity), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 
@@ -177,10 +177,10 @@ package final class Gateway: HTTPResponder {
         let parsed = ProxyRequest.parse(request.body)
         switch parsed {
         case .failure(let error):
-            finishLocally(response, route: route, error: error, requestID: requestID, method: request.head.method, path: String(request.head.path))
+            finishLocally(response, route: route, error: error, requestID: requestID)
         case .success(let proxyRequest):
             guard let model = config.model(named: proxyRequest.model) else {
-                finishLocally(response, route: route, error: .modelNotFound(proxyRequest.model), requestID: requestID, method: request.head.method, path: String(request.head.path))
+                finishLocally(response, route: route, error: .modelNotFound(proxyRequest.model), requestID: requestID)
                 return
             }
             let exchange = ProxyExchange(gateway: self, response: response, endpoint: endpoint, route: route, request: proxyRequest, model: model, requestID: requestID)
@@ -190,26 +190,38 @@ package final class Gateway: HTTPResponder {
 
     // MARK: local answers
 
-    func sendJSON(_ response: HTTPServerResponse, route: String, status: Int = 200, body: [UInt8], headers: HTTPHeaders = HTTPHeaders()) {
+    /// Routes polled by probes and scrapers: their successful answers are logged at debug level only.
+    private static let probeRoutes: Set<String> = ["health", "ping", "metrics"]
+
+    /// Sends a response produced by the router itself (not relayed), records it and writes its access-log line.
+    func sendLocal(_ response: HTTPServerResponse, route: String, status: Int = 200, body: [UInt8], headers: HTTPHeaders = HTTPHeaders(),
+                   contentType: String = "application/json", errorCode: String? = nil) {
         var fields = headers
-        fields.add(name: "Content-Type", value: "application/json")
+        fields.add(name: "Content-Type", value: contentType)
         response.send(status: status, headers: fields, body: body)
-        metrics.recordRequest(route: route, status: status, seconds: Double(loop.now &- response.receivedAt) / 1e9)
+        let seconds = Double(loop.now &- response.receivedAt) / 1e9
+        metrics.recordRequest(route: route, status: status, seconds: seconds)
+        let level: LogLevel = status < 400 && Self.probeRoutes.contains(route) ? .debug : .info
+        guard logger.enabled(level) else { return }
+        var line: [(String, LogValue)] = [
+            ("method", .string(response.requestHead.method)),
+            ("path", .string(String(response.requestHead.path))),
+            ("status", .int(status)),
+            ("duration_ms", .double(seconds * 1000)),
+            ("bytes", .int(body.count)),
+        ]
+        if let errorCode { line.append(("error.code", .string(errorCode))) }
+        logger.log(level, "request", line)
     }
 
-    /// Answers with an error and writes the access-log line.
-    func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, headers: HTTPHeaders = HTTPHeaders(), requestID: String? = nil, method: String? = nil, path: String? = nil) {
+    func sendJSON(_ response: HTTPServerResponse, route: String, body: [UInt8]) {
+        sendLocal(response, route: route, body: body)
+    }
+
+    /// Answers with a router error.
+    func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, headers: HTTPHeaders = HTTPHeaders(), requestID: String? = nil) {
         var fields = headers
         if let requestID { fields.add(name: "X-Request-Id", value: requestID) }
-        sendJSON(response, route: route, status: error.status, body: error.body, headers: fields)
-        if logger.enabled(.info) {
-            logger.info("request", [
-                ("method", .string(method ?? response.requestHead.method)),
-                ("path", .string(path ?? String(response.requestHead.path))),
-                ("status", .int(error.status)),
-                ("error.code", .string(error.code)),
-                ("duration_ms", .double(Double(loop.now &- response.receivedAt) / 1e6)),
-            ])
-        }
+        sendLocal(response, route: route, status: error.status, body: error.body, headers: fields, errorCode: error.code)
     }
 }

@@ -88,6 +88,11 @@ final class ProxyExchange: UpstreamResponseHandler {
     /// The next provider not yet tried, from this model or, once it is exhausted, its fallback chain.
     private func nextProvider() -> ProviderConfig? {
         while true {
+            // Prefer providers whose circuit is closed; if every remaining one is open, try them anyway.
+            if !gateway.circuits.isEmpty {
+                let skipped = attempted.union(gateway.circuits.openProviders(now: gateway.loop.now))
+                if skipped.count > attempted.count, let chosen = gateway.strategy.select(for: model, excluding: skipped) { return chosen }
+            }
             if let chosen = gateway.strategy.select(for: model, excluding: attempted) { return chosen }
             guard let fallback = model.fallbackModel, !visitedModels.contains(fallback), let next = gateway.config.model(named: fallback) else {
                 return nil
@@ -257,6 +262,12 @@ final class ProxyExchange: UpstreamResponseHandler {
     private func settleAttempt(outcome: ProviderOutcome, label: String) {
         guard let used = provider else { return }
         provider = nil
+        switch outcome {
+        case .completed where (200..<500).contains(status) && status != 429: gateway.circuits.recordSuccess(used.id)
+        case .failed where label == "connect" || label == "timeout" || label == "status_502" || label == "status_503":
+            gateway.circuits.recordFailure(used.id, now: gateway.loop.now)
+        default: break
+        }
         gateway.strategy.release(used, of: model, outcome: outcome)
         gateway.metrics.recordUpstream(provider: used.id, outcome: label)
         lastProviderID = used.id

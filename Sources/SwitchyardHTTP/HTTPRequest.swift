@@ -14,10 +14,16 @@ package struct HTTPRequestHead: Sendable {
     /// Declared body framing.
     package var framing: BodyFraming
 
-    /// The path part of the target, without the query string.
+    /// The path part of the target, without the query string. An absolute-form target
+    /// (`http://host/path`, RFC 9112 §3.2.2) is reduced to its path.
     package var path: Substring {
-        if let q = target.firstIndex(of: "?") { return target[..<q] }
-        return target[...]
+        var rest = target[...]
+        if rest.utf8.first != 0x2F, let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+            let afterAuthority = rest[rest.index(colon, offsetBy: 3)...]
+            rest = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
+        }
+        if let q = rest.firstIndex(of: "?") { return rest[..<q] }
+        return rest
     }
 
     /// The query string (after `?`), if any.

@@ -1,0 +1,42 @@
+/// A running `switchyard serve` on a free loopback port, with its generated config in a temporary directory.
+package final class RouterProcess {
+    /// The port the router listens on.
+    package let port: Int
+    /// The process, for signals, exit status and logs.
+    package let process: ManagedProcess
+    /// Holds `models.json`; removed when the router is released.
+    package let directory: TemporaryDirectory
+
+    /// Starts `serve --config <dir>/models.json --host 127.0.0.1 --port 0` plus `arguments`, or demo mode
+    /// (no `--config`) when `config` is nil. `environment` adds variables such as `LLM_ROUTER_LOG_FORMAT`.
+    package init(config: RouterConfig?, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        directory = try TemporaryDirectory(prefix: "switchyard-router")
+        var command = ["serve", "--host", "127.0.0.1", "--port", "0"]
+        if let config {
+            command += ["--config", try directory.write(config.json, to: "models.json")]
+        }
+        process = try ManagedProcess(arguments: command + arguments, environment: environment, currentDirectory: directory.path)
+        port = try process.waitForListeningLine()
+    }
+
+    /// A new connection to the router.
+    package func connect(timeout: Double = 5) throws -> RawHTTPClient {
+        try RawHTTPClient(port: port, timeout: timeout)
+    }
+
+    /// `GET path` on a new connection.
+    package func get(_ path: String) throws -> RawHTTPResponse {
+        try RawHTTPClient.exchange(port: port, "GET", path)
+    }
+
+    /// `POST path` with a JSON `body` on a new connection.
+    package func post(_ path: String, _ body: String, headers: [(String, String)] = []) throws -> RawHTTPResponse {
+        try RawHTTPClient.exchange(port: port, "POST", path, headers: headers, body: body)
+    }
+
+    /// Everything the router has logged so far.
+    package var logText: String { process.stderrText }
+
+    /// Stops the router (SIGTERM, then SIGKILL).
+    package func stop() { process.stop() }
+}
