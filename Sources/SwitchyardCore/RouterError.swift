@@ -94,6 +94,4 @@ package struct RouterError: Error, Sendable, Equatable, CustomStringConvertible 
     package static func unsupportedProvider(_ apiType: String) -> RouterError {
         RouterError(status: 501, message: "Providers of api_type '\(apiType)' are not supported for this endpoint yet.", code: "provider_not_supported")
     }
-
-    package static let shuttingDown = RouterError(status: 503, message: "The router is shutting down.", code: "shutting_down")
 }

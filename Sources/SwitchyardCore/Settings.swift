@@ -29,6 +29,10 @@ package struct Settings: Sendable, Equatable {
     package var upstreamFirstByteTimeout: Double
     /// Longest gap between upstream body chunks, seconds (`LLM_ROUTER_UPSTREAM_IDLE_TIMEOUT` / `--chunk-timeout`).
     package var upstreamIdleTimeout: Double
+    /// Upstream HTTP client (`LLM_ROUTER_UPSTREAM_CLIENT` / `--upstream-client`): `auto` uses the built-in
+    /// HTTP/1.1 client for plain-HTTP upstreams with numeric or localhost hosts and libcurl otherwise; `curl`
+    /// uses libcurl for everything.
+    package var upstreamClient: String = "auto"
     /// Time a client gets to send its request head, seconds (`LLM_ROUTER_HEADER_TIMEOUT` / `--header-timeout`).
     package var headerReadTimeout: Double
     /// Idle time before closing a client keep-alive connection, seconds (`LLM_ROUTER_KEEPALIVE_TIMEOUT` /
@@ -201,7 +205,7 @@ extension Settings: CustomStringConvertible {
             "endpointPrefix=\(endpointPrefix)", "logLevel=\(logLevel.rawValue)", "logFormat=\(logFormat.rawValue)",
             "logFilename=\(logFilename ?? "(stderr)")", "externalTimeout=\(externalTimeout)",
             "upstreamConnectTimeout=\(upstreamConnectTimeout)", "upstreamFirstByteTimeout=\(upstreamFirstByteTimeout)",
-            "upstreamIdleTimeout=\(upstreamIdleTimeout)", "headerReadTimeout=\(headerReadTimeout)",
+            "upstreamIdleTimeout=\(upstreamIdleTimeout)", "upstreamClient=\(upstreamClient)", "headerReadTimeout=\(headerReadTimeout)",
             "keepAliveTimeout=\(keepAliveTimeout)", "maxRequestBodySize=\(maxRequestBodySize)",
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
@@ -323,6 +327,14 @@ extension Settings {
                help: "longest gap between upstream body chunks") { settings, value in
             guard let seconds = seconds(value) else { return "expected seconds > 0" }
             settings.upstreamIdleTimeout = seconds
+            return nil
+        },
+        Option(key: "upstream-client", flag: "--upstream-client", environment: "LLM_ROUTER_UPSTREAM_CLIENT",
+               valueName: "NAME", group: .upstream, defaultText: "auto",
+               help: "auto: built-in HTTP/1.1 client for http:// upstreams at IP addresses or localhost, libcurl otherwise; curl: libcurl always") { settings, value in
+            let name = value.trimmingASCIIWhitespace().lowercased()
+            guard name == "auto" || name == "curl" else { return "expected auto or curl" }
+            settings.upstreamClient = name
             return nil
         },
         // Limits

@@ -38,8 +38,6 @@ package final class Gateway: HTTPResponder {
     private var modelsBody: [UInt8] = []
     private var tagsBody: [UInt8] = []
     private var requestCounter = 0
-    /// Set while draining: new proxied requests are refused with 503.
-    package var isDraining = false
 
     package init(loop: EventLoop, settings: Settings, config: ModelsConfig, logger: Logger, identity: WorkerIdentity) {
         self.loop = loop
@@ -51,7 +49,8 @@ package final class Gateway: HTTPResponder {
             connectTimeout: settings.upstreamConnectTimeout,
             firstByteTimeout: settings.upstreamFirstByteTimeout,
             idleTimeout: settings.upstreamIdleTimeout,
-            totalTimeout: settings.externalTimeout))
+            totalTimeout: settings.externalTimeout,
+            builtInHTTP1: settings.upstreamClient != "curl"))
         let made = StrategyFactory.make(settings.balanceStrategy)
         self.strategy = made.strategy
         if !made.exact {
@@ -136,10 +135,8 @@ package final class Gateway: HTTPResponder {
         }
         switch handler {
         case .proxy(let endpoint):
-            if isDraining {
-                finishLocally(response, route: route.name, error: .shuttingDown)
-                return
-            }
+            // Even while draining, a request that reached us is served (with `Connection: close`): refusing it
+            // would fail a client that merely reused a keep-alive connection during a reload.
             startProxy(request, response: response, endpoint: endpoint, route: route.name)
         case .models:
             sendJSON(response, route: route.name, body: modelsBody)

@@ -122,7 +122,6 @@ package final class WorkerProcess {
             return
         }
         stopping = true
-        gateway.isDraining = true
         server.beginDrain { [weak self] in self?.loop.stop() }
         loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(deadline)) { [weak self] in
             guard let self else { return }

@@ -1,4 +1,5 @@
 import CCurl
+import Glibc
 import SwitchyardIO
 
 /// Pooled HTTP(S) client for upstream providers: one libcurl multi handle driven by our ``EventLoop`` through
@@ -12,8 +13,11 @@ package final class UpstreamClient {
         package var idleTimeout: Double
         package var totalTimeout: Double
         package var maxConnections: Int
+        /// Use the built-in HTTP/1.1 client for `http://` upstreams at IP addresses or localhost.
+        package var builtInHTTP1: Bool
 
-        package init(connectTimeout: Double = 10, firstByteTimeout: Double = 300, idleTimeout: Double = 120, totalTimeout: Double = 300, maxConnections: Int = 1024) {
+        package init(connectTimeout: Double = 10, firstByteTimeout: Double = 300, idleTimeout: Double = 120, totalTimeout: Double = 300, maxConnections: Int = 1024, builtInHTTP1: Bool = true) {
+            self.builtInHTTP1 = builtInHTTP1
             self.connectTimeout = connectTimeout
             self.firstByteTimeout = firstByteTimeout
             self.idleTimeout = idleTimeout
@@ -28,12 +32,22 @@ package final class UpstreamClient {
     private var sockets: [Int32: CurlSocket] = [:]
     private var timer: TimerID?
     private var timerArmed = false
-    private var active: [ObjectIdentifier: UpstreamTransfer] = [:]
+    private var active: [ObjectIdentifier: CurlTransfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
     /// Depth of calls into libcurl that may run our callbacks; removal is deferred while inside them.
     var callbackDepth = 0
     private let firstByteNanos: UInt64
     private let idleNanos: UInt64
+    private let connectNanos: UInt64
+    private let totalNanos: UInt64
+    /// Parsed built-in-client endpoints by URL; `nil` entries mark URLs that go through libcurl.
+    private var endpoints: [String: HTTP1Endpoint?] = [:]
+    private var nativeActive: [ObjectIdentifier: NativeTransfer] = [:]
+    private var pooledEndpoints: [ObjectIdentifier: HTTP1Endpoint] = [:]
+    /// Read buffer shared by the built-in client's connections (single-threaded).
+    let readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    /// Idle pooled connections unused this long are closed.
+    private static let pooledIdleNanos: UInt64 = 60_000_000_000
 
     /// Calls `curl_global_init`; do this once, before any other thread exists.
     package static func globalInit() {
@@ -46,6 +60,8 @@ package final class UpstreamClient {
         self.multi = curl_multi_init()
         self.firstByteNanos = MonotonicClock.nanoseconds(configuration.firstByteTimeout)
         self.idleNanos = MonotonicClock.nanoseconds(configuration.idleTimeout)
+        self.connectNanos = MonotonicClock.nanoseconds(configuration.connectTimeout)
+        self.totalNanos = MonotonicClock.nanoseconds(configuration.totalTimeout)
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = sy_multi_setopt_socketcb(multi, curlSocketCallback)
         _ = sy_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
@@ -56,18 +72,34 @@ package final class UpstreamClient {
     }
 
     deinit {
+        readScratch.deallocate()
         for handle in idleHandles { curl_easy_cleanup(handle) }
         curl_multi_cleanup(multi)
     }
 
     /// Number of transfers in progress.
-    package var activeCount: Int { active.count }
+    package var activeCount: Int { active.count + nativeActive.count }
 
-    /// Starts a request; `handler` hears about the response. Keep the returned transfer to cancel or resume it.
+    /// Starts a request; `handler` hears about the response (never before this returns). Keep the returned
+    /// transfer to cancel or resume it.
     @discardableResult
     package func start(_ request: UpstreamRequest, handler: UpstreamResponseHandler) -> UpstreamTransfer {
+        if configuration.builtInHTTP1, let endpoint = endpoint(for: request.url) {
+            return startNative(request, endpoint: endpoint, handler: handler)
+        }
+        return startCurl(request, handler: handler)
+    }
+
+    private func endpoint(for url: String) -> HTTP1Endpoint? {
+        if let cached = endpoints[url] { return cached }
+        let made = HTTP1Endpoint(url: url)
+        endpoints[url] = made
+        return made
+    }
+
+    private func startCurl(_ request: UpstreamRequest, handler: UpstreamResponseHandler) -> UpstreamTransfer {
         let easy = idleHandles.popLast() ?? curl_easy_init()!
-        let transfer = UpstreamTransfer(client: self, easy: easy, request: request, handler: handler)
+        let transfer = CurlTransfer(client: self, easy: easy, request: request, handler: handler)
         transfer.configure(connectTimeout: configuration.connectTimeout, totalTimeout: request.totalTimeout ?? configuration.totalTimeout)
         active[ObjectIdentifier(transfer)] = transfer
         transfer.startedAt = loop.now
@@ -147,14 +179,14 @@ package final class UpstreamClient {
             var pointer: UnsafeMutableRawPointer?
             _ = sy_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &pointer)
             guard let pointer else { continue }
-            let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(pointer).takeUnretainedValue()
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(pointer).takeUnretainedValue()
             detach(transfer)
             transfer.complete(error: result == CURLE_OK ? nil : transfer.error(for: result))
         }
     }
 
     /// Removes a transfer's handle from the multi handle and recycles it.
-    func detach(_ transfer: UpstreamTransfer) {
+    func detach(_ transfer: CurlTransfer) {
         guard active.removeValue(forKey: ObjectIdentifier(transfer)) != nil, let easy = transfer.easy else { return }
         curl_multi_remove_handle(multi, easy)
         transfer.easy = nil
@@ -164,7 +196,7 @@ package final class UpstreamClient {
     }
 
     /// Cancels a transfer: outside curl callbacks at once, otherwise right after them.
-    func cancel(_ transfer: UpstreamTransfer) {
+    func cancel(_ transfer: CurlTransfer) {
         if callbackDepth > 0 {
             loop.afterCurrentIteration { [weak self] in self?.detach(transfer) }
         } else {
@@ -172,9 +204,11 @@ package final class UpstreamClient {
         }
     }
 
-    /// Enforces first-byte and between-chunks deadlines (curl enforces connect and total time itself).
+    /// Enforces first-byte and between-chunks deadlines (curl enforces connect and total time itself), and the
+    /// built-in client's connect and total deadlines; closes pooled connections idle for a minute.
     private func sweep() {
         let now = loop.now
+        sweepNative(now: now)
         for transfer in Array(active.values) where !transfer.isPaused {
             let limit = transfer.receivedAnyByte ? idleNanos : firstByteNanos
             if limit > 0 && now > transfer.lastActivity &+ limit {
@@ -218,4 +252,98 @@ private func curlTimerCallback(multi: UnsafeMutableRawPointer?, timeout: Int, us
     guard let userp else { return 0 }
     Unmanaged<UpstreamClient>.fromOpaque(userp).takeUnretainedValue().timerCallback(timeoutMilliseconds: timeout)
     return 0
+}
+
+// MARK: - built-in HTTP/1.1 client
+
+extension UpstreamClient {
+    private func startNative(_ request: UpstreamRequest, endpoint: HTTP1Endpoint, handler: UpstreamResponseHandler) -> UpstreamTransfer {
+        let get = request.method == "GET"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(endpoint.postPrefix.count + request.headers.wire.count + request.body.count + 32)
+        bytes.append(contentsOf: get ? endpoint.getPrefix : endpoint.postPrefix)
+        bytes.append(contentsOf: request.headers.wire)
+        if !get {
+            bytes.append(contentsOf: "Content-Length: ".utf8)
+            bytes.append(contentsOf: String(request.body.count).utf8)
+            bytes.append(0x0D); bytes.append(0x0A)
+        }
+        bytes.append(0x0D); bytes.append(0x0A)
+        bytes.append(contentsOf: request.body)
+        let total = request.totalTimeout.map { MonotonicClock.nanoseconds($0) } ?? totalNanos
+        let transfer = NativeTransfer(client: self, endpoint: endpoint, method: request.method, requestBytes: bytes, handler: handler, totalTimeout: total)
+        nativeActive[ObjectIdentifier(transfer)] = transfer
+        launch(transfer, fresh: false)
+        return transfer
+    }
+
+    /// Puts `transfer` on a pooled connection (or a new one). Failures are reported after the current event,
+    /// never from inside ``start(_:handler:)``.
+    private func launch(_ transfer: NativeTransfer, fresh: Bool) {
+        let endpoint = transfer.endpoint
+        var connection = fresh ? nil : endpoint.takeIdle()
+        if let pooled = connection { pooledEndpoints.removeValue(forKey: ObjectIdentifier(pooled)) }
+        if connection == nil {
+            do {
+                connection = try HTTP1Connection(client: self, endpoint: endpoint)
+            } catch {
+                let failure = UpstreamError(kind: .connect, message: "could not connect to the provider (\(String(cString: strerror(error.code))))")
+                loop.afterCurrentIteration { transfer.complete(error: failure) }
+                return
+            }
+        }
+        transfer.connection = connection
+        connection!.start(transfer)
+    }
+
+    func retryOnFreshConnection(_ transfer: NativeTransfer) {
+        guard !transfer.retried, !transfer.isFinished else {
+            loop.afterCurrentIteration { transfer.complete(error: UpstreamError(kind: .protocolError, message: "the provider closed the connection")) }
+            return
+        }
+        transfer.retried = true
+        launch(transfer, fresh: true)
+    }
+
+    func returnToPool(_ connection: HTTP1Connection) -> Bool {
+        guard connection.endpoint.putIdle(connection) else { return false }
+        pooledEndpoints[ObjectIdentifier(connection)] = connection.endpoint
+        return true
+    }
+
+    func connectionEstablished(_ connection: HTTP1Connection) {}
+
+    func connectionClosed(_ connection: HTTP1Connection) {
+        if pooledEndpoints.removeValue(forKey: ObjectIdentifier(connection)) != nil {
+            connection.endpoint.removeIdle(connection)
+        }
+    }
+
+    func nativeTransferEnded(_ transfer: NativeTransfer) {
+        nativeActive.removeValue(forKey: ObjectIdentifier(transfer))
+    }
+
+    fileprivate func sweepNative(now: UInt64) {
+        for transfer in Array(nativeActive.values) {
+            var reason: String?
+            if transfer.connection?.isConnecting == true {
+                if connectNanos > 0 && now > transfer.startedAt &+ connectNanos { reason = "connecting" }
+            } else if !transfer.isPaused {
+                let limit = transfer.receivedAnyByte ? idleNanos : firstByteNanos
+                if limit > 0 && now > transfer.lastActivity &+ limit {
+                    reason = transfer.receivedAnyByte ? "between response chunks" : "for the first response byte"
+                }
+            }
+            if reason == nil && transfer.totalDeadline != 0 && now > transfer.totalDeadline { reason = "for the whole response" }
+            guard let reason else { continue }
+            transfer.connection?.abort()
+            let message = reason == "connecting" ? "upstream timed out while connecting" : "upstream timed out waiting \(reason)"
+            transfer.complete(error: UpstreamError(kind: .timeout, message: message))
+        }
+        for case let endpoint? in endpoints.values where !endpoint.idle.isEmpty {
+            for connection in endpoint.idle where now > connection.lastUsed &+ Self.pooledIdleNanos {
+                connection.close()
+            }
+        }
+    }
 }

@@ -1,8 +1,19 @@
 import CCurl
 
+/// One upstream exchange in flight, whichever client runs it.
+package protocol UpstreamTransfer: AnyObject {
+    /// Aborts the exchange now; the upstream connection is closed (so the model server frees the slot) and the
+    /// handler hears nothing more.
+    func cancel()
+    /// Resumes delivery after the handler returned false from `upstreamDidReceive`.
+    func resume()
+}
+
 /// A prepared list of request header lines (`Name: value`), built once per provider and shared by requests.
 package final class UpstreamHeaderList {
     let list: UnsafeMutablePointer<curl_slist>?
+    /// The same lines as HTTP/1.1 wire bytes (`Name: value\r\n` each), for the built-in client.
+    let wire: [UInt8]
 
     /// `lines` are complete header lines such as `"Authorization: Bearer …"`. An `Expect:` line is always
     /// added: curl would otherwise send `Expect: 100-continue` for large bodies and wait a round trip.
@@ -12,6 +23,9 @@ package final class UpstreamHeaderList {
             list = curl_slist_append(list, line)
         }
         self.list = list
+        var wire: [UInt8] = []
+        for line in lines { wire.append(contentsOf: line.utf8); wire.append(0x0D); wire.append(0x0A) }
+        self.wire = wire
     }
 
     deinit { curl_slist_free_all(list) }

@@ -1,8 +1,8 @@
 import CCurl
 import Glibc
 
-/// One in-flight upstream exchange. Created by ``UpstreamClient/start(_:handler:)``.
-package final class UpstreamTransfer {
+/// One upstream exchange run by libcurl (HTTPS, and hosts that need DNS).
+package final class CurlTransfer: UpstreamTransfer {
     private unowned let client: UpstreamClient
     var easy: UnsafeMutableRawPointer?
     private weak var handler: UpstreamResponseHandler?
@@ -178,13 +178,13 @@ private func asciiLowerEquals(_ bytes: UnsafeRawBufferPointer, prefix: StaticStr
 
 private func curlWriteCallback(ptr: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?) -> Int {
     guard let userdata, let ptr else { return 0 }
-    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
     return transfer.receiveBody(UnsafeRawBufferPointer(start: ptr, count: size * count))
 }
 
 private func curlHeaderCallback(ptr: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?) -> Int {
     guard let userdata, let ptr else { return 0 }
-    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
     transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: ptr, count: size * count))
     return size * count
 }
