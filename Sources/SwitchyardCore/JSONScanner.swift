@@ -67,6 +67,75 @@ package enum JSONScanner {
         }
     }
 
+    /// Finds the value of the first top-level member named `key` whose value is a string, without validating the
+    /// document: it stops as soon as the member is found (providers put `model` near the start of every reply and
+    /// SSE event, so this reads tens of bytes instead of the whole body). Returns the value's range, quotes
+    /// included, or nil when there is no such member or the input is not shaped like an object. Keys written
+    /// with escapes are not matched.
+    package static func firstTopLevelString(_ key: StaticString, in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        let n = bytes.count
+        var i = 0
+        @inline(__always) func skipSpace() {
+            while i < n, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        }
+        /// Moves past a string starting at `i` (the opening quote); false if unterminated.
+        @inline(__always) func skipString() -> Bool {
+            i += 1
+            while i < n {
+                let c = bytes[i]
+                if c == 0x22 { i += 1; return true }
+                i += c == 0x5C ? 2 : 1
+            }
+            return false
+        }
+        skipSpace()
+        guard i < n, bytes[i] == 0x7B else { return nil }
+        i += 1
+        let keyBytes = key.utf8Start
+        let keyCount = key.utf8CodeUnitCount
+        while true {
+            skipSpace()
+            guard i < n, bytes[i] == 0x22 else { return nil }
+            let keyStart = i + 1
+            guard skipString() else { return nil }
+            let keyEnd = i - 1
+            var matches = keyEnd - keyStart == keyCount
+            if matches {
+                for k in 0..<keyCount where bytes[keyStart + k] != keyBytes[k] { matches = false; break }
+            }
+            skipSpace()
+            guard i < n, bytes[i] == 0x3A else { return nil }
+            i += 1
+            skipSpace()
+            guard i < n else { return nil }
+            let valueStart = i
+            switch bytes[i] {
+            case 0x22:
+                guard skipString() else { return nil }
+                if matches { return valueStart..<i }
+            case 0x7B, 0x5B:
+                // Skip a nested value by depth, minding strings.
+                var depth = 0
+                repeat {
+                    guard i < n else { return nil }
+                    let c = bytes[i]
+                    if c == 0x22 {
+                        guard skipString() else { return nil }
+                        continue
+                    }
+                    if c == 0x7B || c == 0x5B { depth += 1 } else if c == 0x7D || c == 0x5D { depth -= 1 }
+                    i += 1
+                } while depth > 0
+            default:
+                while i < n, bytes[i] != 0x2C, bytes[i] != 0x7D { i += 1 }
+            }
+            skipSpace()
+            guard i < n else { return nil }
+            if bytes[i] == 0x2C { i += 1; continue }
+            return nil
+        }
+    }
+
     /// Decodes the JSON string token at `range` (quotes included). Returns nil if it is not a valid string token.
     package static func decodeString(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String? {
         guard range.count >= 2, bytes[range.lowerBound] == 0x22, bytes[range.upperBound - 1] == 0x22 else { return nil }
@@ -215,8 +284,15 @@ package enum JSONScanner {
 
         mutating func string() throws(JSONScanError) {
             index += 1  // opening quote
-            while index < bytes.count {
-                let c = bytes[index]
+            let count = bytes.count
+            while index < count {
+                // Fast path: plain printable ASCII, which is nearly all of a request.
+                var c = bytes[index]
+                while c >= 0x20 && c < 0x80 && c != 0x22 && c != 0x5C {
+                    index += 1
+                    if index == count { throw error("unterminated string") }
+                    c = bytes[index]
+                }
                 switch c {
                 case 0x22:
                     index += 1

@@ -17,13 +17,25 @@ package struct HTTPRequestHead: Sendable {
     /// The path part of the target, without the query string. An absolute-form target
     /// (`http://host/path`, RFC 9112 §3.2.2) is reduced to its path.
     package var path: Substring {
-        var rest = target[...]
-        if rest.utf8.first != 0x2F, let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
-            let afterAuthority = rest[rest.index(colon, offsetBy: 3)...]
-            rest = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
+        let utf8 = target.utf8
+        var start = utf8.startIndex
+        if let first = utf8.first, first != 0x2F {
+            // Absolute form: skip "scheme://authority".
+            var i = utf8.startIndex
+            var slashes = 0
+            start = utf8.endIndex
+            while i < utf8.endIndex {
+                if utf8[i] == 0x2F {
+                    slashes += 1
+                    if slashes == 3 { start = i; break }
+                }
+                i = utf8.index(after: i)
+            }
+            if start == utf8.endIndex { return "/" }
         }
-        if let q = rest.firstIndex(of: "?") { return rest[..<q] }
-        return rest
+        var end = start
+        while end < utf8.endIndex, utf8[end] != 0x3F { end = utf8.index(after: end) }
+        return target[start..<end]
     }
 
     /// The query string (after `?`), if any.

@@ -36,21 +36,34 @@ package enum HTTPResponseEncoder {
         }
     }
 
+    private static let statusLine200: [UInt8] = Array("HTTP/1.1 200 OK\r\n".utf8)
+
     /// Appends `HTTP/1.1 <status> <reason>` and the header lines (with the terminating empty line) to `out`.
     package static func appendHead(status: Int, headers: HTTPHeaders, to out: inout [UInt8]) {
-        out.append(contentsOf: "HTTP/1.1 \(status) \(reason(status))\r\n".utf8)
+        if status == 200 {
+            out.append(contentsOf: statusLine200)
+        } else {
+            appendUTF8("HTTP/1.1 \(status) \(reason(status))\r\n", to: &out)
+        }
         for field in headers {
             // Never let a value (or name) smuggle a line break or NUL onto the wire (response splitting).
             if !isSafe(field.name) || !isSafe(field.value) { continue }
-            out.append(contentsOf: field.name.utf8)
+            appendUTF8(field.name, to: &out)
             out.append(0x3A)
             out.append(0x20)
-            out.append(contentsOf: field.value.utf8)
+            appendUTF8(field.value, to: &out)
             out.append(0x0D)
             out.append(0x0A)
         }
         out.append(0x0D)
         out.append(0x0A)
+    }
+
+    /// Appends a string's UTF-8 bytes in one copy (native strings are contiguous).
+    @inline(__always)
+    static func appendUTF8(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 
     /// Appends one chunk (`size CRLF data CRLF`) to `out`. Empty data is skipped: an empty chunk would end the body.
@@ -67,8 +80,11 @@ package enum HTTPResponseEncoder {
 
     @inline(__always)
     private static func isSafe(_ text: String) -> Bool {
-        for byte in text.utf8 where byte == 0x0D || byte == 0x0A || byte == 0x00 { return false }
-        return true
+        var text = text
+        return text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 && (byte == 0x0D || byte == 0x0A || byte == 0x00) { return false }
+            return true
+        }
     }
 
     /// The last chunk with an empty trailer section.

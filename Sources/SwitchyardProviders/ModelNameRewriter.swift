@@ -13,10 +13,10 @@ package struct ModelNameRewriter: Sendable {
 
     /// `body` with its top-level `model` replaced; unchanged if it is not a JSON object or has no `model`.
     package func rewriteJSON(_ body: [UInt8]) -> [UInt8] {
-        let scan = body.withUnsafeBytes { JSONScanner.scanObject($0) }
-        guard case .success(let object) = scan, let model = object.member("model"), model.kind == .string else { return body }
-        if body[model.valueStart..<model.valueEnd].elementsEqual(replacement) { return body }
-        return ByteSplice.replacing(body, range: model.valueStart..<model.valueEnd, with: replacement)
+        // Replies are the provider's, not the client's: no need to validate them, only to find `model` fast.
+        guard let range = body.withUnsafeBytes({ JSONScanner.firstTopLevelString("model", in: $0) }) else { return body }
+        if body[range].elementsEqual(replacement) { return body }
+        return ByteSplice.replacing(body, range: range, with: replacement)
     }
 
     /// Feeds stream bytes; returns the complete events seen so far, rewritten. Bytes of an unfinished event are

@@ -10,6 +10,16 @@ public func fuzzJSONScanner(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = bytes.withUnsafeBytes { JSONScanner.validate($0) }
         return 0
     }
+    // The fast locator must agree with the validating scanner when there is exactly one `model` member.
+    let models = scan.members.filter { $0.key == "model" }
+    if models.count == 1 && !bytes.contains(0x5C) {
+        let fast = bytes.withUnsafeBytes { JSONScanner.firstTopLevelString("model", in: $0) }
+        if models[0].kind == .string {
+            precondition(fast == models[0].valueStart..<models[0].valueEnd, "fast locator disagrees with the scanner")
+        } else {
+            precondition(fast == nil, "fast locator found a non-string model")
+        }
+    }
     var last = -1
     for member in scan.members {
         precondition(member.keyStart > last && member.keyStart < member.valueStart, "member ranges out of order")

@@ -117,6 +117,21 @@ package final class RawHTTPClient {
         return buffer
     }
 
+    /// Whether the peer has already closed (EOF or reset pending), checked without blocking or consuming
+    /// anything (`recv(2)` with `MSG_PEEK | MSG_DONTWAIT`).
+    ///
+    /// A keep-alive client asks this before reusing the connection: a server may close an idle connection
+    /// at any time (RFC 9112 §9.3), and a request sent after that close was never seen by the server.
+    package var peerHasClosed: Bool {
+        guard fd >= 0 else { return true }
+        guard buffer.isEmpty else { return false }
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        if count == 0 { return true }
+        if count < 0 { return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR }
+        return false
+    }
+
     // MARK: private
 
     /// Appends the next received bytes to `buffer`; false at end of stream (or on a reset).
