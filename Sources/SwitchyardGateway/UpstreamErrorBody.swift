@@ -24,17 +24,25 @@ enum UpstreamErrorBody {
 }
 
 extension String {
-    /// Replaces every occurrence of `target` (plain substring match).
+    /// Replaces every occurrence of `target` (plain byte-wise substring match, no Foundation).
     func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        var result = ""
-        var rest = self[...]
-        while let range = rest.range(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
+        let haystack = Array(utf8)
+        let needle = Array(target.utf8)
+        guard !needle.isEmpty, haystack.count >= needle.count else { return self }
+        var result: [UInt8] = []
+        result.reserveCapacity(haystack.count)
+        var i = 0
+        var replaced = false
+        while i < haystack.count {
+            if i + needle.count <= haystack.count, haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle) {
+                result.append(contentsOf: replacement.utf8)
+                i += needle.count
+                replaced = true
+            } else {
+                result.append(haystack[i])
+                i += 1
+            }
         }
-        result += rest
-        return result
+        return replaced ? String(decoding: result, as: UTF8.self) : self
     }
 }

@@ -47,8 +47,13 @@ package enum OpenAICompatibleAdapter {
         return ByteSplice.replacing(result, range: target.valueStart..<target.valueEnd, with: model)
     }
 
+    /// Whether `host` (`scheme://authority[/path]`) has a path after its authority.
     private static func hasBasePath(_ host: String) -> Bool {
-        guard let schemeEnd = host.range(of: "://") else { return false }
-        return host[schemeEnd.upperBound...].contains("/")
+        var slashes = 0
+        for byte in host.utf8 where byte == 0x2F {
+            slashes += 1
+            if slashes == 3 { return true }
+        }
+        return false
     }
 }
