@@ -34,6 +34,8 @@ final class ProxyExchange: UpstreamResponseHandler {
     private var contentType: String?
     private var buffer: [UInt8] = []
     private var rewriter: ModelNameRewriter
+    /// Reused for every rewritten piece of a stream.
+    private var streamBuffer: [UInt8] = []
     private var rewriteModel = false
     private var done = false
     private var lastError: RouterError?
@@ -150,8 +152,9 @@ final class ProxyExchange: UpstreamResponseHandler {
         switch mode {
         case .streaming:
             if rewriteModel {
-                let out = rewriter.rewriteSSE(bytes)
-                return out.isEmpty ? true : response.write(out)
+                streamBuffer.removeAll(keepingCapacity: true)
+                rewriter.rewriteSSE(bytes, into: &streamBuffer)
+                return streamBuffer.isEmpty ? true : streamBuffer.withUnsafeBytes { response.write($0) }
             }
             return response.write(bytes)
         case .buffering, .pending:

@@ -87,6 +87,24 @@ package enum HTTPResponseEncoder {
         }
     }
 
+    static let crlf: [UInt8] = [0x0D, 0x0A]
+
+    /// Writes `<hex size>\r\n` into `buffer` (at least 18 bytes); returns the number of bytes written.
+    @inline(__always)
+    static func writeChunkSize(_ size: Int, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let digits: StaticString = "0123456789abcdef"
+        var shift = max(0, (Int.bitWidth - size.leadingZeroBitCount + 3) / 4 * 4 - 4)
+        var count = 0
+        while shift >= 0 {
+            buffer[count] = digits.utf8Start[(size >> shift) & 0xF]
+            count += 1
+            shift -= 4
+        }
+        buffer[count] = 0x0D
+        buffer[count + 1] = 0x0A
+        return count + 2
+    }
+
     /// The last chunk with an empty trailer section.
     package static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
 

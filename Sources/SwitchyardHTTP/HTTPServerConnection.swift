@@ -173,6 +173,35 @@ final class HTTPServerConnection: IOHandler {
         }
     }
 
+    /// Queues `a + b + c` for the client without joining them first: when nothing is queued they go out in one
+    /// `writev` straight from the caller's memory, and only what the socket did not take is copied.
+    func enqueue(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer) {
+        guard phase != .closed else { return }
+        let total = a.count + b.count + c.count
+        var written = 0
+        if pendingOutputBytes == 0 {
+            switch try? Socket.write(fd, a, b, c) {
+            case .processed(let n)?: written = n
+            case .wouldBlock?: written = 0
+            case nil:
+                close()
+                return
+            }
+            if written == total { return }
+            output.removeAll(keepingCapacity: true)
+            outputOffset = 0
+        }
+        // Copy the unwritten tail of each part.
+        var skip = written
+        for part in [a, b, c] {
+            if skip >= part.count { skip -= part.count; continue }
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: part[skip...]))
+            skip = 0
+        }
+        if deadline == 0 || phase == .responding { deadline = server.loop.now &+ server.configuration.sendTimeout }
+        updateInterest()
+    }
+
     /// Queues bytes for the client, writing immediately when nothing is queued.
     func enqueue(_ bytes: [UInt8]) {
         guard phase != .closed else { return }

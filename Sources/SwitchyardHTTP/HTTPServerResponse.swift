@@ -48,11 +48,17 @@ package final class HTTPServerResponse {
         let bodyless = status < 200 || status == 204 || status == 304
         if !bodyless { fields.add(name: "Content-Length", value: String(body.count)) }
         connection.decorate(&fields, http10: requestHead.minorVersion == 0)
-        var out: [UInt8] = []
-        out.reserveCapacity(body.count + 256)
-        HTTPResponseEncoder.appendHead(status: status, headers: fields, to: &out)
-        if !requestHead.isHead && !bodyless { out.append(contentsOf: body) }
-        connection.enqueue(out)
+        var head: [UInt8] = []
+        head.reserveCapacity(256)
+        HTTPResponseEncoder.appendHead(status: status, headers: fields, to: &head)
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        head.withUnsafeBytes { headBytes in
+            if requestHead.isHead || bodyless {
+                connection.enqueue(headBytes, empty, empty)
+            } else {
+                body.withUnsafeBytes { connection.enqueue(headBytes, $0, empty) }
+            }
+        }
         connection.responseFinished(self)
         onComplete?(status, body.count, false)
         onComplete = nil
@@ -84,14 +90,19 @@ package final class HTTPServerResponse {
         guard streaming, !finished, let connection else { return false }
         if requestHead.isHead || bytes.isEmpty { return true }
         bodyBytes += bytes.count
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 12)
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         if closeDelimited {
-            out.append(contentsOf: bytes)
+            connection.enqueue(bytes, empty, empty)
         } else {
-            HTTPResponseEncoder.appendChunk(bytes, to: &out)
+            // "<hex size>\r\n" + data + "\r\n", gathered without copying the data.
+            var size: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            let sizeCount = withUnsafeMutableBytes(of: &size) { HTTPResponseEncoder.writeChunkSize(bytes.count, into: $0) }
+            withUnsafeBytes(of: &size) { sizeBytes in
+                HTTPResponseEncoder.crlf.withUnsafeBytes { crlf in
+                    connection.enqueue(UnsafeRawBufferPointer(rebasing: sizeBytes[..<sizeCount]), bytes, crlf)
+                }
+            }
         }
-        connection.enqueue(out)
         return connection.pendingOutputBytes < Self.highWaterMark
     }
 

@@ -118,3 +118,25 @@ extension Socket {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 }
+
+extension Socket {
+    /// Gathers up to three buffers into one `writev` (empty ones are skipped); returns the bytes written.
+    @inline(__always)
+    package static func write(_ fd: Int32, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ c: UnsafeRawBufferPointer) throws(IOError) -> IOResult<Int> {
+        var vectors = (iovec(), iovec(), iovec())
+        var count: Int32 = 0
+        withUnsafeMutableBytes(of: &vectors) { raw in
+            let iov = raw.bindMemory(to: iovec.self)
+            for part in [a, b, c] where !part.isEmpty {
+                iov[Int(count)] = iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress), iov_len: part.count)
+                count += 1
+            }
+        }
+        if count == 0 { return .processed(0) }
+        return try withUnsafePointer(to: &vectors) { pointer throws(IOError) in
+            try pointer.withMemoryRebound(to: iovec.self, capacity: 3) { iov throws(IOError) in
+                try nonBlockingSyscall("writev") { Glibc.writev(fd, iov, count) }
+            }
+        }
+    }
+}

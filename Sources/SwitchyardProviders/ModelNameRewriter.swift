@@ -22,27 +22,70 @@ package struct ModelNameRewriter: Sendable {
     /// Feeds stream bytes; returns the complete events seen so far, rewritten. Bytes of an unfinished event are
     /// kept until its terminating blank line arrives (so nothing is reordered or split mid-event).
     package mutating func rewriteSSE(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        pending.append(contentsOf: bytes)
         var out: [UInt8] = []
+        rewriteSSE(bytes, into: &out)
+        return out
+    }
+
+    /// Like ``rewriteSSE(_:)`` but appends to `out`, so a caller can reuse one buffer for a whole stream.
+    package mutating func rewriteSSE(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        if pending.isEmpty {
+            let consumed = appendCompleteEvents(bytes, to: &out)
+            if consumed < bytes.count { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
+            return
+        }
+        pending.append(contentsOf: bytes)
+        let consumed = pending.withUnsafeBytes { appendCompleteEvents($0, to: &out) }
+        if consumed > 0 { pending.removeSubrange(0..<consumed) }
+    }
+
+    /// Appends every complete event of `bytes` (rewritten) to `out`; returns how many bytes that covered.
+    private func appendCompleteEvents(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Int {
         var eventStart = 0
+        var lineStart = 0
         var i = 0
-        let n = pending.count
+        let n = bytes.count
         while i < n {
-            // An event ends at an empty line: "\n\n" or "\r\n\r\n" (SSE also allows lone CR; providers don't use it).
-            if pending[i] == 0x0A {
-                var next = i + 1
-                if next < n && pending[next] == 0x0D { next += 1 }
-                if next < n && pending[next] == 0x0A {
-                    appendEvent(pending[eventStart..<(next + 1)], to: &out)
-                    eventStart = next + 1
-                    i = next + 1
-                    continue
-                }
+            guard bytes[i] == 0x0A else { i += 1; continue }
+            // A line ends at i. An empty line (just "\n" or "\r\n") ends the event.
+            let lineLength = i - lineStart
+            if lineLength == 0 || (lineLength == 1 && bytes[lineStart] == 0x0D) {
+                appendEvent(UnsafeRawBufferPointer(rebasing: bytes[eventStart...i]), to: &out)
+                eventStart = i + 1
             }
             i += 1
+            lineStart = i
         }
-        if eventStart > 0 { pending.removeSubrange(0..<eventStart) }
-        return out
+        return eventStart
+    }
+
+    private func appendEvent(_ event: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        // Rewrite each `data:` line whose payload is a JSON object; pass other lines (comments, [DONE]) through.
+        var lineStart = 0
+        for i in 0..<event.count where event[i] == 0x0A {
+            appendLine(UnsafeRawBufferPointer(rebasing: event[lineStart...i]), to: &out)
+            lineStart = i + 1
+        }
+        if lineStart < event.count { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: event[lineStart...])) }
+    }
+
+    private func appendLine(_ line: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        guard line.count > 6, line[0] == 0x64, line[1] == 0x61, line[2] == 0x74, line[3] == 0x61, line[4] == 0x3A else {
+            out.append(contentsOf: line)
+            return
+        }
+        let payloadStart = line[5] == 0x20 ? 6 : 5
+        guard payloadStart < line.count, line[payloadStart] == 0x7B,
+              let range = JSONScanner.firstTopLevelString("model", in: UnsafeRawBufferPointer(rebasing: line[payloadStart...]))
+        else {
+            out.append(contentsOf: line)
+            return
+        }
+        let valueStart = payloadStart + range.lowerBound
+        let valueEnd = payloadStart + range.upperBound
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[..<valueStart]))
+        out.append(contentsOf: replacement)
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[valueEnd...]))
     }
 
     /// Whatever remains at end of stream (an unterminated last event), unchanged.
