@@ -1,5 +1,3 @@
-import Foundation
-
 // LLMStream's config: {"models": {NAME: {"servers": ["http://h:p", ...], "strategy": "round_robin"}},
 // "metrics_update_interval": 5}. Every server is a vLLM provider serving NAME under that name.
 
@@ -60,9 +58,9 @@ extension ModelsConfig {
     /// `host:port` of a validated base URL, with the scheme's default port when none is written
     /// (IPv6 hosts in brackets).
     static func hostAndPort(_ baseURL: String) -> String {
-        guard let url = URLComponents(string: baseURL), var host = url.host else { return baseURL }
+        guard let url = URLParts(parsing: baseURL), var host = url.decodedHost else { return baseURL }
         if host.contains(":") && !host.hasPrefix("[") { host = "[\(host)]" }
-        let port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
+        let port = url.port.flatMap { Int($0) } ?? (url.scheme.lowercased() == "https" ? 443 : 80)
         return "\(host):\(port)"
     }
 }

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Foundation
 
 extension ModelsConfig {
     /// Parses and validates; throws ConfigError listing EVERY problem found (not just the first).
@@ -194,19 +193,20 @@ struct ConfigReader {
     mutating func baseURL(_ text: String, at path: Path) -> String? {
         var host = text.trimmingASCIIWhitespace()
         while host.hasSuffix("/") { host.removeLast() }
-        guard let url = URLComponents(string: host), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https"
-        else {
+        guard let url = URLParts(parsing: host), url.scheme.lowercased() == "http" || url.scheme.lowercased() == "https" else {
             report(path, "expected an http:// or https:// URL, got \(ConfigProblem.Path.quoted(text))")
             return nil
         }
-        guard let name = url.host, !name.isEmpty else {
+        guard let name = url.decodedHost, !name.isEmpty, name != "[]" else {  // "[]": brackets around nothing
             report(path, "URL \(ConfigProblem.Path.quoted(text)) has no host")
             return nil
         }
-        if let port = url.port, !(1...65535).contains(port) {
-            report(path, "URL \(ConfigProblem.Path.quoted(text)) has port \(port) outside 1...65535")
-            return nil
+        if let port = url.port {
+            // An overflowing port is out of range too (URLComponents used to ignore it and take the default).
+            guard let number = Int(port), (1...65535).contains(number) else {
+                report(path, "URL \(ConfigProblem.Path.quoted(text)) has port \(Int(port).map(String.init) ?? port) outside 1...65535")
+                return nil
+            }
         }
         if url.query != nil || url.fragment != nil {
             report(path, "URL \(ConfigProblem.Path.quoted(text)) must not have a query or fragment")

@@ -88,8 +88,10 @@ package final class Gateway: HTTPResponder {
         tagsBody = ModelListing.ollamaTags(config)
     }
 
+    /// The prepared runtime of `provider`. Ids are unique per configuration and the table is rebuilt on reload,
+    /// so the id alone identifies it (an exchange that started before a reload may fail over to the new one).
     func runtime(for provider: ProviderConfig) -> ProviderRuntime {
-        if let existing = runtimes[provider.id], existing.provider == provider { return existing }
+        if let existing = runtimes[provider.id] { return existing }
         let made = ProviderRuntime(provider: provider)
         runtimes[provider.id] = made
         return made

@@ -7,6 +7,8 @@ final class ProviderRuntime {
     let provider: ProviderConfig
     let headers: UpstreamHeaderList
     let supported: Bool
+    /// `model_path` as a JSON string, spliced into every request body.
+    let quotedModelPath: [UInt8]
     private let chatURL: String
     private let completionsURL: String
     private let embeddingsURL: String
@@ -14,6 +16,7 @@ final class ProviderRuntime {
     init(provider: ProviderConfig) {
         self.provider = provider
         self.supported = OpenAICompatibleAdapter.supports(provider)
+        self.quotedModelPath = JSONWriter.quoted(provider.modelPath)
         self.headers = UpstreamHeaderList(OpenAICompatibleAdapter.headerLines(for: provider))
         self.chatURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .chatCompletions)
         self.completionsURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .completions)

@@ -80,7 +80,7 @@ final class ProxyExchange: UpstreamResponseHandler {
             buffer.removeAll()
             rewriteModel = chosen.modelPath != request.model
             attemptStarted = gateway.loop.now
-            let body = OpenAICompatibleAdapter.requestBody(request.body, scan: request.scan, provider: chosen)
+            let body = OpenAICompatibleAdapter.requestBody(request.body, scan: request.scan, quotedModel: runtime.quotedModelPath)
             transfer = gateway.upstream.start(UpstreamRequest(url: runtime.url(endpoint), headers: runtime.headers, body: body), handler: self)
             return
         }

@@ -1,25 +1,11 @@
-import Foundation
+import SwitchyardCore
 
-/// JSON helpers: hand-rolled escaping for the hot path (replies are built from string templates, never with
-/// per-token `JSONSerialization`), plus lenient readers for values parsed by `JSONSerialization`.
+/// JSON helpers: escaping for the hot path (replies are built from string templates, never from a value tree
+/// per token), plus lenient readers for request values parsed with ``JSONValue``.
 enum MockJSON {
     /// Appends `string` as a quoted JSON string (RFC 8259 §7: escape `"`, `\` and control characters).
     static func appendQuoted(_ string: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        for byte in string.utf8 {
-            switch byte {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(0x6E)
-            case 0x0D: out.append(0x5C); out.append(0x72)
-            case 0x09: out.append(0x5C); out.append(0x74)
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
+        JSONWriter.appendQuoted(string, to: &out)
     }
 
     /// `string` as a quoted JSON string.
@@ -31,61 +17,86 @@ enum MockJSON {
     }
 
     /// The body parsed as a JSON object, or nil if it is not one.
-    static func object(_ body: [UInt8]) -> [String: Any]? {
+    static func object(_ body: [UInt8]) -> JSONValue.Object? {
         guard !body.isEmpty else { return nil }
-        return (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        return JSONValue.parse(body)?.object
     }
 
     /// The body parsed as any JSON value (for echoing it back), or nil.
-    static func value(_ body: [UInt8]) -> Any? {
+    static func value(_ body: [UInt8]) -> JSONValue? {
         guard !body.isEmpty else { return nil }
-        return try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+        return JSONValue.parse(body)
     }
 
-    /// Serializes a `JSONSerialization`-compatible value compactly with sorted keys.
-    static func serialize(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]) else {
-            return "null"
-        }
-        return String(decoding: data, as: UTF8.self)
+    /// An integer from a JSON number (truncated), a boolean (1 or 0) or a numeric string.
+    static func int(_ value: JSONValue?) -> Int? {
+        double(value).flatMap(int)
     }
 
-    /// An integer from a JSON number (truncated) or a numeric string.
-    static func int(_ value: Any?) -> Int? {
-        if let number = double(value), number >= -1e15, number <= 1e15 { return Int(number) }
-        return nil
+    /// An integer from a numeric string (truncated), such as an `X-Mock-*` header value.
+    static func int(_ text: String) -> Int? {
+        double(text).flatMap(int)
     }
 
-    /// A finite number from a JSON number or a numeric string.
-    static func double(_ value: Any?) -> Double? {
+    /// A finite number from a JSON number, a boolean (1 or 0, as `NSNumber` used to give) or a numeric string.
+    static func double(_ value: JSONValue?) -> Double? {
         switch value {
-        case let number as Int: return Double(number)
-        case let number as Double: return number.isFinite ? number : nil
-        case let number as NSNumber: return number.doubleValue.isFinite ? number.doubleValue : nil
-        case let text as String:
-            guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number.isFinite else { return nil }
-            return number
-        default: return nil
+        case .number(_, let number)?: number.isFinite ? number : nil
+        case .bool(let flag)?: flag ? 1 : 0
+        case .string(let text)?: double(text)
+        default: nil
         }
     }
 
-    /// A boolean from JSON `true`/`false`, a number, or `"true"`/`"1"`/`"yes"` and their negatives.
-    static func bool(_ value: Any?) -> Bool? {
+    /// A finite number from a numeric string, ignoring surrounding spaces and tabs.
+    static func double(_ text: String) -> Double? {
+        guard let number = Double(trimmingSpaces(text)), number.isFinite else { return nil }
+        return number
+    }
+
+    /// A boolean from JSON `true`/`false`, a number (non-zero is true), or `"true"`/`"1"`/`"yes"`/`"on"` and
+    /// their negatives.
+    static func bool(_ value: JSONValue?) -> Bool? {
         switch value {
-        case let flag as Bool: return flag
-        case let number as NSNumber: return number.boolValue
-        case let text as String:
-            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off", "": return false
-            default: return nil
-            }
-        default: return nil
+        case .bool(let flag)?: flag
+        case .number(_, let number)?: number != 0
+        case .string(let text)?: bool(text)
+        default: nil
         }
     }
 
-    /// Whether a parsed value is JSON `null`.
-    static func isNull(_ value: Any?) -> Bool {
-        value is NSNull
+    /// A boolean from `"true"`/`"1"`/`"yes"`/`"on"` and their negatives (an empty string is false).
+    static func bool(_ text: String) -> Bool? {
+        switch trimmingSpaces(text).lowercased() {
+        case "1", "true", "yes", "on": true
+        case "0", "false", "no", "off", "": false
+        default: nil
+        }
+    }
+
+    /// A value as prompt text: strings as they are, numbers as written, anything else as compact JSON.
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): text
+        case .number(let text, _): text
+        default: value.serialized
+        }
+    }
+
+    private static func int(_ number: Double) -> Int? {
+        number >= -1e15 && number <= 1e15 ? Int(number) : nil
+    }
+
+    /// `text` without leading and trailing horizontal whitespace: tab and the Unicode space separators (Zs),
+    /// the set Foundation's `CharacterSet.whitespaces` names.
+    private static func trimmingSpaces(_ text: String) -> Substring {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return Substring(scalars[first...last])
     }
 }

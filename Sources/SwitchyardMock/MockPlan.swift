@@ -1,3 +1,4 @@
+import SwitchyardCore
 import SwitchyardHTTP
 
 /// The knobs for one request: the ``MockOptions``, overridden by `X-Mock-*` headers, overridden by the body's
@@ -16,7 +17,7 @@ struct MockPlan {
     /// Repeat the last user message instead of the vocabulary.
     var echo: Bool
 
-    init(options: MockOptions, headers: HTTPHeaders, overrides: [String: Any]?) {
+    init(options: MockOptions, headers: HTTPHeaders, overrides: JSONValue.Object?) {
         var status = options.failStatus
         var latencyMs = options.latencyMs
         var tokens = options.tokens

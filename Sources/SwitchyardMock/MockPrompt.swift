@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// What the mock reads from a request's input: a word count for `usage.prompt_tokens` and the text that seeds
 /// the deterministic reply (the last user message, or the last prompt).
 struct MockPrompt {
@@ -7,38 +9,38 @@ struct MockPrompt {
     var lastUserText: String
 
     /// From a chat `messages` array; nil if `messages` is not an array.
-    init?(messages: Any?) {
-        guard let list = messages as? [Any] else { return nil }
+    init?(messages: JSONValue?) {
+        guard let list = messages?.array else { return nil }
         var count = 0
         var last = ""
-        for case let message as [String: Any] in list {
+        for message in list where message.object != nil {
             let text = Self.text(of: message["content"])
             count += Self.wordCount(text)
-            if (message["role"] as? String) == "user" { last = text }
+            if message["role"]?.string == "user" { last = text }
         }
         tokenCount = count
         lastUserText = last
     }
 
     /// From a completions `prompt`: a string, an array of strings, or token arrays; nil if missing or malformed.
-    init?(prompt: Any?) {
+    init?(prompt: JSONValue?) {
         switch prompt {
-        case let text as String:
+        case .string(let text)?:
             tokenCount = Self.wordCount(text)
             lastUserText = text
-        case let list as [Any]:
+        case .array(let list)?:
             var count = 0
             var last = ""
             for item in list {
-                if let text = item as? String {
+                if case .string(let text) = item {
                     count += Self.wordCount(text)
                     last = text
-                } else if let tokens = item as? [Any] {
+                } else if case .array(let tokens) = item {
                     count += tokens.count
-                    last = tokens.map { "\($0)" }.joined(separator: " ")
+                    last = tokens.map(MockJSON.text).joined(separator: " ")
                 } else if MockJSON.int(item) != nil {
                     count += 1
-                    last = "\(item)"
+                    last = MockJSON.text(item)
                 } else {
                     return nil
                 }
@@ -51,12 +53,12 @@ struct MockPrompt {
     }
 
     /// A message content as text: a string, or the `text` of each part of a content-part array.
-    static func text(of content: Any?) -> String {
-        if let text = content as? String { return text }
-        if let parts = content as? [Any] {
-            return parts.compactMap { ($0 as? [String: Any])?["text"] as? String }.joined(separator: " ")
+    static func text(of content: JSONValue?) -> String {
+        switch content {
+        case .string(let text)?: text
+        case .array(let parts)?: parts.compactMap { $0["text"]?.string }.joined(separator: " ")
+        default: ""
         }
-        return ""
     }
 
     static func words(_ text: String) -> [Substring] {

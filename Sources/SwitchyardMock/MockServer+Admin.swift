@@ -1,3 +1,4 @@
+import SwitchyardCore
 import SwitchyardHTTP
 
 /// Observability endpoints: vLLM-style `/metrics`, and the test hooks `/mock/stats`, `/mock/last-request`,
@@ -37,20 +38,33 @@ extension MockServer {
         guard let request = lastRequest else {
             return sendOpenAIError(response, status: 404, message: "No generation or embedding request has been received yet.", code: "\"no_request\"")
         }
-        var headerObject: [String: Any] = [:]
+        // Repeated fields are joined with ", " (RFC 9110 section 5.3); names are listed sorted.
+        var headerValues: [String: String] = [:]
         for field in request.head.headers {
             let name = field.name.lowercased()
-            if let existing = headerObject[name] as? String {
-                headerObject[name] = existing + ", " + field.value
-            } else {
-                headerObject[name] = field.value
-            }
+            headerValues[name] = headerValues[name].map { $0 + ", " + field.value } ?? field.value
         }
-        let body = MockJSON.value(request.body).map(MockJSON.serialize) ?? "null"
-        let json = "{\"method\":\(MockJSON.quote(request.head.method)),\"path\":\(MockJSON.quote(String(request.head.path))),"
-            + "\"target\":\(MockJSON.quote(request.head.target)),\"headers\":\(MockJSON.serialize(headerObject)),"
-            + "\"body\":\(body),\"system_fingerprint\":\(idJSON)}"
-        sendJSON(response, json)
+        var json = JSONWriter(capacity: 512 + request.body.count)
+        json.raw("{\"method\":")
+        json.string(request.head.method)
+        json.raw(",\"path\":")
+        json.string(String(request.head.path))
+        json.raw(",\"target\":")
+        json.string(request.head.target)
+        json.raw(",\"headers\":{")
+        for (position, name) in headerValues.keys.sorted().enumerated() {
+            if position > 0 { json.raw(",") }
+            json.string(name)
+            json.raw(":")
+            json.string(headerValues[name] ?? "")
+        }
+        json.raw("},\"body\":")
+        // The body as parsed (members in the order sent, numbers as written); null when it is not JSON.
+        if let body = MockJSON.value(request.body) { body.write(to: &json) } else { json.raw("null") }
+        json.raw(",\"system_fingerprint\":")
+        json.raw(idJSON)
+        json.raw("}")
+        response.send(status: 200, headers: headers(contentType: "application/json"), body: json.bytes)
     }
 
     /// `POST /mock/reset`: zeroes the counters (except the live ``MockStats/inFlight``) and forgets the last request.

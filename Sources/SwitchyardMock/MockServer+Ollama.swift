@@ -1,3 +1,4 @@
+import SwitchyardCore
 import SwitchyardHTTP
 
 /// Ollama endpoints: `/api/chat` and `/api/generate` (NDJSON streams by default), `/api/tags`, `/api/version`.
@@ -11,12 +12,12 @@ extension MockServer {
         let prompt: MockPrompt
         if chat {
             // Ollama accepts a missing `messages` (it just loads the model); a non-array is an error.
-            guard let parsedPrompt = MockPrompt(messages: body["messages"] ?? [Any]()) else {
+            guard let parsedPrompt = MockPrompt(messages: body["messages"] ?? .array([])) else {
                 return sendOllamaError(response, status: 400, message: "messages must be an array")
             }
             prompt = parsedPrompt
         } else {
-            guard let parsedPrompt = MockPrompt(prompt: body["prompt"] ?? "") else {
+            guard let parsedPrompt = MockPrompt(prompt: body["prompt"] ?? .string("")) else {
                 return sendOllamaError(response, status: 400, message: "prompt must be a string")
             }
             prompt = parsedPrompt
@@ -27,7 +28,7 @@ extension MockServer {
             return injectFault(status, plan: plan, response: response, isStream: stream, ollama: true)
         }
         // `options.num_predict` is Ollama's max_tokens; negative values mean "no limit".
-        let numPredict = MockJSON.int((body["options"] as? [String: Any])?["num_predict"])
+        let numPredict = MockJSON.int(body["options"]?["num_predict"])
         let text = MockText(id: options.id, lastUserText: prompt.lastUserText, plan: plan, maxTokens: numPredict.flatMap { $0 >= 0 ? $0 : nil })
         let head = "{\"model\":\(MockJSON.quote(model(of: body))),\"created_at\":\"\(createdAt)\","
         let receivedAt = response.receivedAt

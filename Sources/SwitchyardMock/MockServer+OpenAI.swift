@@ -1,3 +1,4 @@
+import SwitchyardCore
 import SwitchyardHTTP
 
 /// OpenAI-compatible endpoints: chat completions, legacy completions, embeddings, models.
@@ -30,7 +31,7 @@ extension MockServer {
             return
         }
         let chunkHead = "{\"id\":\"\(replyID)\",\"object\":\"chat.completion.chunk\",\(common)"
-        let includeUsage = MockJSON.bool((body["stream_options"] as? [String: Any])?["include_usage"]) ?? false
+        let includeUsage = MockJSON.bool(body["stream_options"]?["include_usage"]) ?? false
         let tokenPrefix = Array("data: \(chunkHead),\"choices\":[{\"index\":0,\"delta\":{\"content\":".utf8)
         let tokenSuffix = Array("},\"logprobs\":null,\"finish_reason\":null}]}\n\n".utf8)
         let role = Self.sse("\(chunkHead),\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}")
@@ -76,7 +77,7 @@ extension MockServer {
             }
             return
         }
-        let includeUsage = MockJSON.bool((body["stream_options"] as? [String: Any])?["include_usage"]) ?? false
+        let includeUsage = MockJSON.bool(body["stream_options"]?["include_usage"]) ?? false
         let tokenPrefix = Array("data: \(head),\"choices\":[{\"text\":".utf8)
         let tokenSuffix = Array(",\"index\":0,\"logprobs\":null,\"finish_reason\":null}]}\n\n".utf8)
         let script = MockStream.Script(
@@ -132,18 +133,18 @@ extension MockServer {
     // MARK: helpers
 
     /// The texts of an embeddings `input`: a string, strings, token ids, or arrays of token ids.
-    static func embeddingInputs(_ input: Any?) -> [String]? {
-        if let text = input as? String { return [text] }
-        guard let list = input as? [Any], !list.isEmpty else { return nil }
-        if list.allSatisfy({ !($0 is String) && !($0 is [Any]) && MockJSON.int($0) != nil }) {
-            return [list.map { "\($0)" }.joined(separator: " ")]
+    static func embeddingInputs(_ input: JSONValue?) -> [String]? {
+        if case .string(let text)? = input { return [text] }
+        guard case .array(let list)? = input, !list.isEmpty else { return nil }
+        if list.allSatisfy({ $0.string == nil && $0.array == nil && MockJSON.int($0) != nil }) {
+            return [list.map(MockJSON.text).joined(separator: " ")]
         }
         var texts: [String] = []
         for item in list {
-            if let text = item as? String {
+            if case .string(let text) = item {
                 texts.append(text)
-            } else if let tokens = item as? [Any] {
-                texts.append(tokens.map { "\($0)" }.joined(separator: " "))
+            } else if case .array(let tokens) = item {
+                texts.append(tokens.map(MockJSON.text).joined(separator: " "))
             } else {
                 return nil
             }

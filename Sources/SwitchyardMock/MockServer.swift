@@ -1,4 +1,5 @@
 import Glibc
+import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardIO
 
@@ -120,17 +121,17 @@ package final class MockServer: HTTPResponder {
     }
 
     /// Counts and records a generation/embedding request and works out its plan from options, headers and body.
-    func begin(_ request: HTTPRequest, embedding: Bool = false) -> (plan: MockPlan, body: [String: Any]?) {
+    func begin(_ request: HTTPRequest, embedding: Bool = false) -> (plan: MockPlan, body: JSONValue.Object?) {
         if embedding { stats.embeddings += 1 } else { stats.completions += 1 }
         lastRequest = request
         let body = MockJSON.object(request.body)
-        let plan = MockPlan(options: options, headers: request.head.headers, overrides: body?["mock"] as? [String: Any])
+        let plan = MockPlan(options: options, headers: request.head.headers, overrides: body?["mock"]?.object)
         return (plan, body)
     }
 
     /// The request's `model` when it names one, else `--model`.
-    func model(of body: [String: Any]) -> String {
-        if let model = body["model"] as? String, !model.isEmpty { return model }
+    func model(of body: JSONValue.Object) -> String {
+        if let model = body["model"]?.string, !model.isEmpty { return model }
         return options.model
     }
 

@@ -28,7 +28,11 @@ package enum OpenAICompatibleAdapter {
     /// The request body for `provider`: the client's body with `model` set to the provider's `model_path`
     /// and llm-router's `model_name` alias removed; every other field passes through byte for byte.
     package static func requestBody(_ body: [UInt8], scan: JSONObjectScan, provider: ProviderConfig) -> [UInt8] {
-        let model = JSONWriter.quoted(provider.modelPath)
+        requestBody(body, scan: scan, quotedModel: JSONWriter.quoted(provider.modelPath))
+    }
+
+    /// ``requestBody(_:scan:provider:)`` with the provider's `model_path` already JSON-quoted (cached per provider).
+    package static func requestBody(_ body: [UInt8], scan: JSONObjectScan, quotedModel model: [UInt8]) -> [UInt8] {
         var result = body
         var members = scan.members
         if let alias = members.last(where: { $0.key == "model_name" }) {
