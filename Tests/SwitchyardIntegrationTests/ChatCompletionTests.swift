@@ -21,7 +21,7 @@ struct ChatCompletionTests {
         #expect(reply["choices"]?[0]?["message"]?["content"]?.string?.hasPrefix("[a] ") == true)
 
         let upstream = try mock.lastRequest()
-        let sent = try JSONValue(parsing: body)
+        let sent = try TestJSON(parsing: body)
         #expect(upstream["method"]?.string == "POST")
         #expect(upstream["path"]?.string == "/v1/chat/completions")
         #expect(upstream["body"]?["model"]?.string == "org/served-7b")

@@ -18,7 +18,7 @@ struct RequestLogTests {
         // The token is really in use, so its absence from the log is meaningful.
         #expect(try mock.lastRequest()["headers"]?["authorization"]?.string == "Bearer \(token)")
 
-        var lines: [JSONValue] = []
+        var lines: [TestJSON] = []
         let logged = Deadline.poll(seconds: 5) {
             lines = Self.requestLines(router.logText)
             return lines.count >= 3
@@ -35,20 +35,20 @@ struct RequestLogTests {
         }
         #expect(lines.compactMap { $0["status"]?.int }.sorted() == [200, 200, 422])
         for line in router.logText.split(separator: "\n") where !line.isEmpty {
-            #expect((try? JSONValue(parsing: String(line)))?.object != nil, "not a JSON object: \(line)")
+            #expect((try? TestJSON(parsing: String(line)))?.object != nil, "not a JSON object: \(line)")
         }
         #expect(!router.logText.contains(token))
         #expect(!router.logText.contains("SECRET"))
     }
 
     /// Log lines (JSON objects) for proxied chat completion requests.
-    private static func requestLines(_ log: String) -> [JSONValue] {
-        log.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
+    private static func requestLines(_ log: String) -> [TestJSON] {
+        log.split(separator: "\n").compactMap { try? TestJSON(parsing: String($0)) }
             .filter { $0["path"]?.string == "/v1/chat/completions" && $0["method"] != nil }
     }
 
     /// `provider.id` as a dotted key, or nested as `provider: {id}`.
-    private static func providerID(_ line: JSONValue) -> String? {
+    private static func providerID(_ line: TestJSON) -> String? {
         line["provider.id"]?.string ?? line["provider"]?["id"]?.string
     }
 }

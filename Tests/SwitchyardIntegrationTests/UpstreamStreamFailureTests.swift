@@ -14,7 +14,7 @@ struct UpstreamStreamFailureTests {
         #expect(response.status == 200)
         let payloads = SSE.dataPayloads(response.text)
         #expect(!payloads.contains("[DONE]"), "a broken stream must not look complete")
-        let last = try JSONValue(parsing: try #require(payloads.last))
+        let last = try TestJSON(parsing: try #require(payloads.last))
         #expect(last["error"]?["message"]?.string != nil, "last event: \(last)")
         #expect(!response.text.contains("127.0.0.1:\(mock.port)"))
     }
@@ -31,7 +31,7 @@ struct UpstreamStreamFailureTests {
 
         let payloads = SSE.dataPayloads(response.text)
         #expect(!payloads.contains("[DONE]"))
-        let last = try JSONValue(parsing: try #require(payloads.last))
+        let last = try TestJSON(parsing: try #require(payloads.last))
         #expect(last["error"]?["message"]?.string != nil, "last event: \(last)")
     }
 }

@@ -18,12 +18,12 @@ package final class MockUpstream {
     package var url: String { "http://127.0.0.1:\(port)" }
 
     /// `GET /mock/stats`: counters such as `requests`, `completions`, `inFlight`, `streamsAbortedByClient`.
-    package func stats() throws -> JSONValue {
+    package func stats() throws -> TestJSON {
         try RawHTTPClient.exchange(port: port, "GET", "/mock/stats").json()
     }
 
     /// `GET /mock/last-request`: `method`, `path`, `headers` and `body` of the last completion request received.
-    package func lastRequest() throws -> JSONValue {
+    package func lastRequest() throws -> TestJSON {
         try RawHTTPClient.exchange(port: port, "GET", "/mock/last-request").json()
     }
 

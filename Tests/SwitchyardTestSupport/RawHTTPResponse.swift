@@ -18,10 +18,10 @@ package struct RawHTTPResponse: Sendable {
     package var text: String { String(decoding: body, as: UTF8.self) }
 
     /// The body parsed as JSON.
-    package func json() throws -> JSONValue { try JSONValue(parsing: body) }
+    package func json() throws -> TestJSON { try TestJSON(parsing: body) }
 
     /// The `error` object of an OpenAI-shaped error body, or nil if the body does not have that shape.
-    package var openAIError: JSONValue? {
+    package var openAIError: TestJSON? {
         guard let error = (try? json())?["error"], error.object != nil, error["message"]?.string != nil else { return nil }
         return error
     }

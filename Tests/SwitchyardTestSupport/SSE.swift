@@ -18,7 +18,7 @@ package enum SSE {
     }
 
     /// The JSON events of `body` (every payload except `[DONE]`), parsed.
-    package static func jsonEvents(_ body: String) throws -> [JSONValue] {
-        try dataPayloads(body).filter { $0 != "[DONE]" }.map { try JSONValue(parsing: $0) }
+    package static func jsonEvents(_ body: String) throws -> [TestJSON] {
+        try dataPayloads(body).filter { $0 != "[DONE]" }.map { try TestJSON(parsing: $0) }
     }
 }

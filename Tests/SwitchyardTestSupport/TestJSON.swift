@@ -1,7 +1,7 @@
 import Foundation
 
 /// A parsed JSON document, for asserting on response and upstream bodies independently of the product's codec.
-package enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
+package enum TestJSON: Sendable, Equatable, Decodable, CustomStringConvertible {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -11,13 +11,13 @@ package enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible 
     /// A string, unescaped.
     case string(String)
     /// An array.
-    case array([JSONValue])
+    case array([TestJSON])
     /// An object; member order is not kept.
-    case object([String: JSONValue])
+    case object([String: TestJSON])
 
     /// Parses `bytes` (any JSON value, including fragments).
     package init(parsing bytes: some Sequence<UInt8>) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        self = try JSONDecoder().decode(TestJSON.self, from: Data(bytes))
     }
 
     /// Parses `text`.
@@ -36,21 +36,21 @@ package enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible 
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
+        } else if let value = try? container.decode([TestJSON].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .object(try container.decode([String: TestJSON].self))
         }
     }
 
     /// The member `key` of an object, or nil (also for non-objects).
-    package subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> TestJSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
     /// The element at `index` of an array, or nil.
-    package subscript(index: Int) -> JSONValue? {
+    package subscript(index: Int) -> TestJSON? {
         if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
         return nil
     }
@@ -71,13 +71,13 @@ package enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible 
     package var int: Int? { number.map { Int($0) } }
 
     /// The elements of an array, or nil.
-    package var array: [JSONValue]? {
+    package var array: [TestJSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
     /// The members of an object, or nil.
-    package var object: [String: JSONValue]? {
+    package var object: [String: TestJSON]? {
         if case .object(let value) = self { return value }
         return nil
     }
