@@ -95,6 +95,26 @@ mem_kb() {
     echo "$total"
 }
 
+# Largest single-process value of a /proc/PID/status field over the tree of $1, in kB (one worker's RSS).
+max_kb() {
+    local pid max=0 v
+    for pid in $(tree_pids "$1"); do
+        v=$(awk -v f="$2:" '$1 == f { print $2 }' "/proc/$pid/status" 2>/dev/null) || v=0
+        [ "${v:-0}" -gt "$max" ] && max=${v:-0}
+    done
+    echo "$max"
+}
+
+# Proportional set size summed over the tree of $1, in kB: shared library pages counted once, not per process.
+pss_kb() {
+    local pid total=0 v
+    for pid in $(tree_pids "$1"); do
+        v=$(awk '$1 == "Pss:" { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || v=0
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
+
 # CPU busy % of the whole machine over one second (from /proc/stat) and the load average: others' work shows here.
 busy_now() {
     local a b
@@ -190,7 +210,7 @@ if [ "$PIN" = 1 ]; then
     LOAD_CPU=(taskset -c 0)
     ROUTER_CPU=(taskset -c 1)
     PROBE_CPU=(taskset -c 1)
-    PIN_TEXT="router on CPU 1, upstream and c=$CONNECTIONS wrk on CPU 0; latency probes (wrk c=1, TTFB) with router and upstream all on CPU 1 (taskset)"
+    PIN_TEXT="router on CPU 1 (2-worker Switchyard on CPUs 0-1), upstream and c=$CONNECTIONS wrk on CPU 0; latency probes (wrk c=1, TTFB) with router and upstream all on CPU 1 (taskset)"
 else
     LOAD_CPU=()
     ROUTER_CPU=()
@@ -298,7 +318,11 @@ start_switchyard() {  # $1 upstream port, $2 workers
 {"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "vllm", "model_path": "mock-model"}]}}, "active_models": {"m": ["bench"]}}
 EOF
     PORT=$(free_port)
-    "${ROUTER_CPU[@]}" env LLM_ROUTER_LOG_LEVEL=warning "$BIN" serve --config "$cfg" --host 127.0.0.1 --port "$PORT" \
+    # One worker stays on the router's core; several workers get both cores (pinning them to one core would make
+    # the 2-worker row measure nothing but time slicing). They then share CPU 0 with wrk and the upstream.
+    local cpu=("${ROUTER_CPU[@]}")
+    [ "$2" -gt 1 ] && [ "$PIN" = 1 ] && cpu=(taskset -c 0,1)
+    "${cpu[@]}" env LLM_ROUTER_LOG_LEVEL=warning "$BIN" serve --config "$cfg" --host 127.0.0.1 --port "$PORT" \
         --workers "$2" --strategy round_robin >>"$RAW" 2>&1 &
     PID=$!
     STARTED+=("$PID")
@@ -319,7 +343,7 @@ start_vllm_router() {  # $1 upstream port
 
 # ---------------------------------------------------------------- measurement
 
-declare -A RPS P50 P99 ERR CPU C1 TTFB IDLE PEAK NOTE BASE_C1 BASE_TTFB
+declare -A RPS P50 P99 ERR CPU C1 TTFB IDLE IDLE_MAX IDLE_PSS PEAK NOTE BASE_C1 BASE_TTFB
 UP_PORT=0   # the current scenario's upstream, for the paired direct probes
 UP_PID=0
 
@@ -364,6 +388,8 @@ measure() {
     out=$TMP/run-$scen-${label//[^A-Za-z0-9]/_}
     say "  $scen: $label"
     [ "$pid" = 0 ] || IDLE[$key]=$(mem_kb "$pid" VmRSS)
+    [ "$pid" = 0 ] || IDLE_MAX[$key]=$(max_kb "$pid" VmRSS)
+    [ "$pid" = 0 ] || IDLE_PSS[$key]=$(pss_kb "$pid")
     wrk_run "$stream" "$CONNECTIONS" "$WARMUP" "$port" "$out.warmup"
     [ "$pid" = 0 ] || t0=$(cpu_ticks "$pid")
     wrk_run "$stream" "$CONNECTIONS" "$DURATION" "$port" "$out.load"
@@ -476,10 +502,10 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 table() {
     local scen=$1 unit=$2 label key d="$1|direct" ratio cpu c1 rss ttfb notes=()
     if [ "$scen" = B ]; then
-        echo "| $scen | ${unit}s/s | vs direct | p50 ms | p99 ms | errors | router CPU µs/$unit | TTFB p50 ms | TTFB overhead ms | router RSS idle → peak MB |"
+        echo "| $scen | ${unit}s/s | vs direct | p50 ms | p99 ms | errors | router CPU µs/$unit | TTFB p50 ms | TTFB overhead ms | idle MB: largest RSS / tree PSS / tree RSS → peak |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     else
-        echo "| $scen | ${unit}/s | vs direct | p50 ms | p99 ms | errors | router CPU µs/$unit | added p50 at c=1 µs | router RSS idle → peak MB |"
+        echo "| $scen | ${unit}/s | vs direct | p50 ms | p99 ms | errors | router CPU µs/$unit | added p50 at c=1 µs | idle MB: largest RSS / tree PSS / tree RSS → peak |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     fi
     for label in "${ROWS[@]}"; do
@@ -501,7 +527,7 @@ table() {
         else
             cpu=${CPU[$key]:-n/a}
             c1=$(awk -v a="${C1[$key]:-}" -v b="${BASE_C1[$key]:-}" 'BEGIN { if (a != "" && b != "") printf "%+d", a - b; else print "n/a" }')
-            rss="$(mb "${IDLE[$key]:-0}") → $(mb "${PEAK[$key]:-0}")"
+            rss="$(mb "${IDLE_MAX[$key]:-0}") / $(mb "${IDLE_PSS[$key]:-0}") / $(mb "${IDLE[$key]:-0}") → $(mb "${PEAK[$key]:-0}")"
         fi
         printf '| %s | %s | %s | %s | %s | %s | %s |' "$label" "${RPS[$key]}" "$ratio" \
             "$(awk -v u="${P50[$key]}" 'BEGIN { printf "%.2f", u / 1000 }')" \
