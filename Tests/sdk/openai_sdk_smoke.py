@@ -53,7 +53,7 @@ def main(binary: str) -> int:
         except openai.BadRequestError as error:
             assert error.body["type"] == "invalid_request_error", error.body
         checks += 2
-        print(f"{checks} passed, 0 failed")
+        print(f"openai SDK smoke test: all {checks} checks succeeded")
         return 0
     finally:
         router.terminate()
