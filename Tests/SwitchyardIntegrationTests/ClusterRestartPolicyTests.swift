@@ -1,0 +1,47 @@
+import Glibc
+import SwitchyardTestSupport
+import Testing
+
+/// The supervisor's restart policy with real processes: the fatal-configuration exit code is never respawned,
+/// and a crash loop stops the cluster with a clear message.
+@Suite("The supervisor's restart policy", .timeLimit(.minutes(1)))
+struct ClusterRestartPolicyTests {
+    @Test("a worker that exits with the fatal-configuration code 2 is not respawned, and the cluster exits 2")
+    func fatalConfigurationIsNotRespawned() throws {
+        let mock = try MockUpstream(id: "a")
+        let router = try RouterProcess(config: .single("chat-model", providers: [mock.provider()]), arguments: ["--workers", "1"])
+        let supervisor = router.process.pid
+        let first = try #require(ProcessTable.children(of: supervisor).first)
+        // The next worker to start will read an invalid file and exit 2.
+        _ = try router.directory.write(#"{"group": "#, to: "models.json")
+        kill(first, SIGKILL)
+
+        let exitCode = router.process.waitForExit(timeout: 20)
+        #expect(exitCode == 2)
+        #expect(router.logText.contains("worker will not be restarted"))
+        #expect(router.logText.contains("fatal-configuration code 2"))
+        let respawns = router.logText.components(separatedBy: "worker started").count - 1
+        #expect(respawns == 2, "one initial worker and one respawn that failed, then nothing: \(respawns)")
+    }
+
+    @Test("workers dying over and over stop the cluster as a crash loop")
+    func crashLoopStopsTheCluster() throws {
+        let mock = try MockUpstream(id: "a")
+        let router = try RouterProcess(config: .single("chat-model", providers: [mock.provider()]), arguments: ["--workers", "2"])
+        let supervisor = router.process.pid
+        var killed = Set<Int32>()
+        // Kill whatever worker is alive, alternating slots, until the supervisor gives up (10 deaths in 30 s).
+        let stopped = try Deadline.poll(seconds: 40, interval: 0.02) {
+            for pid in ProcessTable.children(of: supervisor) where !killed.contains(pid) {
+                kill(pid, SIGKILL)
+                killed.insert(pid)
+            }
+            return !router.process.isRunning
+        }
+        #expect(stopped)
+        #expect(router.process.waitForExit(timeout: 10) == 1)
+        #expect(router.logText.contains("stopping the cluster: crash loop"))
+        #expect(killed.count >= 10)
+        ProcessTable.killLeftovers(Array(killed))
+    }
+}
