@@ -455,7 +455,8 @@ private func parseContentLength(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
 
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-@inline(__always) private func hexValue(_ c: UInt8) -> Int? {
+/// The value of a hexadecimal digit (chunk sizes, RFC 9112 §7.1), or nil.
+@inline(__always) package func hexValue(_ c: UInt8) -> Int? {
     switch c {
     case 0x30...0x39: return Int(c - 0x30)
     case 0x41...0x46: return Int(c - 0x41 + 10)

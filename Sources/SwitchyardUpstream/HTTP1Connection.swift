@@ -87,7 +87,6 @@ final class HTTP1Connection: IOHandler {
                 return
             }
             state = .ready
-            client.connectionEstablished(self)
         }
         if events & IOInterest.writable != 0 && outputOffset < output.count {
             flush()

@@ -1,3 +1,5 @@
+import SwitchyardHTTP
+
 /// Incremental parser of an upstream's HTTP/1.1 response: status line and headers, then the body framed by
 /// Content-Length, chunked transfer coding, or the end of the connection. A value type fed with bytes as they
 /// arrive; decoded body bytes are handed to a closure so streams are relayed without buffering.
@@ -257,15 +259,6 @@ struct HTTP1ResponseParser {
 }
 
 @inline(__always) private func digit(_ c: UInt8) -> Int? { c >= 0x30 && c <= 0x39 ? Int(c - 0x30) : nil }
-
-@inline(__always) private func hexValue(_ c: UInt8) -> Int? {
-    switch c {
-    case 0x30...0x39: return Int(c - 0x30)
-    case 0x41...0x46: return Int(c - 0x41 + 10)
-    case 0x61...0x66: return Int(c - 0x61 + 10)
-    default: return nil
-    }
-}
 
 @inline(__always) private func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
 

@@ -4,8 +4,8 @@ package final class NativeTransfer: UpstreamTransfer {
     private weak var handler: UpstreamResponseHandler?
     let endpoint: HTTP1Endpoint
     let method: String
-    private var requestBytes: [UInt8]
-    private let retainedRequest: [UInt8]
+    /// The serialised request, kept (copy-on-write, so not copied) in case a stale connection forces a retry.
+    private let requestBytes: [UInt8]
     var connection: HTTP1Connection?
     private(set) var isFinished = false
     private var headDelivered = false
@@ -22,18 +22,15 @@ package final class NativeTransfer: UpstreamTransfer {
         self.endpoint = endpoint
         self.method = method
         self.requestBytes = requestBytes
-        self.retainedRequest = requestBytes
         self.handler = handler
         self.startedAt = client.loop.now
         self.lastActivity = startedAt
         self.totalDeadline = totalTimeout == 0 ? 0 : startedAt &+ totalTimeout
     }
 
-    /// The request's bytes for a connection to send (kept for a possible retry).
+    /// The request's bytes for a connection to send.
     func takeRequestBytes() -> [UInt8] {
-        let bytes = requestBytes
-        requestBytes = []
-        return bytes.isEmpty ? retainedRequest : bytes
+        requestBytes
     }
 
     func noteActivity() {

@@ -311,8 +311,6 @@ extension UpstreamClient {
         return true
     }
 
-    func connectionEstablished(_ connection: HTTP1Connection) {}
-
     func connectionClosed(_ connection: HTTP1Connection) {
         if pooledEndpoints.removeValue(forKey: ObjectIdentifier(connection)) != nil {
             connection.endpoint.removeIdle(connection)

@@ -19,16 +19,9 @@ enum ServeCommand {
             Console.error("switchyard serve: \(error.description)\n")
             return WorkerProcess.ExitCode.fatalConfiguration
         }
-        let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("worker.id", .int(1))])
-        var config: ModelsConfig?
-        if let path = settings.modelsConfigPath {
-            do {
-                config = try ModelsConfig.load(path: path)
-            } catch {
-                logger.error("invalid models configuration", [("file", .string(path)), ("problems", .string(error.description))])
-                logger.flush()
-                return WorkerProcess.ExitCode.fatalConfiguration
-            }
+        let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
+        guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
+            return WorkerProcess.ExitCode.fatalConfiguration
         }
         let workers = max(1, settings.workers)
         // One SO_REUSEPORT socket per worker slot, all bound here: the kernel spreads connections evenly across
@@ -53,7 +46,6 @@ enum ServeCommand {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
             return WorkerProcess.ExitCode.runtimeError
         }
-        let supervisorLogger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
         let configuration = Supervisor.Configuration(
             workers: workers,
             drainTimeout: settings.drainTimeout,
@@ -61,11 +53,11 @@ enum ServeCommand {
             workerArguments: arguments,
             environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") }.map { "\($0.key)=\($0.value)" },
             configPath: settings.modelsConfigPath)
-        let supervisor = Supervisor(loop: loop, logger: supervisorLogger, configuration: configuration, sockets: sockets)
+        let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         supervisor.onReady = {
-            supervisorLogger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(config?.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
-            supervisorLogger.flush()
+            logger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(config?.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
+            logger.flush()
             // One machine-readable line on stdout for scripts and tests that bind port 0.
             Console.out("listening on http://\(hostForURL):\(port)\n")
         }

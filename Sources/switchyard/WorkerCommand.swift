@@ -20,15 +20,8 @@ enum WorkerCommand {
         let listenFD = Int32(environment["SWITCHYARD_LISTEN_FD"] ?? "") ?? 3
         let controlFD = environment["SWITCHYARD_CONTROL_FD"].flatMap { Int32($0) }
         let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("worker.id", .int(id)), ("generation", .int(generation))])
-        var config: ModelsConfig?
-        if let path = settings.modelsConfigPath {
-            do {
-                config = try ModelsConfig.load(path: path)
-            } catch {
-                logger.error("invalid models configuration", [("file", .string(path)), ("problems", .string(error.description))])
-                logger.flush()
-                return WorkerProcess.ExitCode.fatalConfiguration
-            }
+        guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
+            return WorkerProcess.ExitCode.fatalConfiguration
         }
         UpstreamClient.globalInit()
         do {
