@@ -412,6 +412,12 @@ measure() {
     fi
     # Latency probes are paired: a direct probe right before each router's, so that a noisy moment (others
     # share this machine) shifts both sides of the difference instead of poisoning one baseline for all rows.
+    # The router joins them too (a 2-worker Switchyard floats over both cores for throughput), then goes back.
+    local affinity=""
+    if [ "$pid" != 0 ] && [ "$PIN" = 1 ]; then
+        affinity=$(taskset -pc "$pid" 2>/dev/null | awk -F': ' '{ print $2 }')
+        move_tree "$pid" 1
+    fi
     move_tree "$UP_PID" 1
     if [ "$scen" = A ]; then
         if [ "$pid" != 0 ]; then
@@ -429,6 +435,7 @@ measure() {
         TTFB[$key]=$(ttfb_p50 "$port" "$out.ttfb")
     fi
     move_tree "$UP_PID" 0
+    [ -z "$affinity" ] || move_tree "$pid" "$affinity"
     [ "$pid" = 0 ] || PEAK[$key]=$(mem_kb "$pid" VmHWM)
 }
 
