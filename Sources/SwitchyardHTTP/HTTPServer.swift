@@ -106,8 +106,22 @@ package final class HTTPServer: IOHandler {
             case .wouldBlock?:
                 return
             case nil:
-                // EMFILE/ENFILE and friends: stop for this round; the sweep keeps things moving.
+                // EMFILE/ENFILE and friends. The listener stays readable, so a level-triggered loop would spin:
+                // stop accepting for a moment (as nginx does) and let established connections finish meanwhile.
+                pauseAccepting()
                 return
+            }
+        }
+    }
+
+    private func pauseAccepting() {
+        guard accepting else { return }
+        accepting = false
+        loop.unregister(listenFD)
+        loop.schedule(afterNanoseconds: 100_000_000) { [weak self] in
+            guard let self, !self.isDraining, !self.listenerClosed else { return }
+            if (try? self.loop.register(self.listenFD, interest: IOInterest.readable, handler: self)) != nil {
+                self.accepting = true
             }
         }
     }

@@ -28,7 +28,10 @@ package final class UpstreamClient {
 
     let loop: EventLoop
     package let configuration: Configuration
-    let multi: UnsafeMutableRawPointer
+    /// The libcurl multi handle, created (with curl's global state) on first use: a worker whose providers are
+    /// all plain HTTP at IP addresses never initialises libcurl or OpenSSL.
+    private(set) lazy var multi: UnsafeMutableRawPointer = makeMulti()
+    private var multiCreated = false
     private var sockets: [Int32: CurlSocket] = [:]
     private var timer: TimerID?
     private var timerArmed = false
@@ -49,7 +52,7 @@ package final class UpstreamClient {
     /// Idle pooled connections unused this long are closed.
     private static let pooledIdleNanos: UInt64 = 60_000_000_000
 
-    /// Calls `curl_global_init`; do this once, before any other thread exists.
+    /// Calls `curl_global_init` (once per process; workers are single-threaded, so doing it lazily is safe).
     package static func globalInit() {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }
@@ -57,24 +60,30 @@ package final class UpstreamClient {
     package init(loop: EventLoop, configuration: Configuration = .init()) {
         self.loop = loop
         self.configuration = configuration
-        self.multi = curl_multi_init()
         self.firstByteNanos = MonotonicClock.nanoseconds(configuration.firstByteTimeout)
         self.idleNanos = MonotonicClock.nanoseconds(configuration.idleTimeout)
         self.connectNanos = MonotonicClock.nanoseconds(configuration.connectTimeout)
         self.totalNanos = MonotonicClock.nanoseconds(configuration.totalTimeout)
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        _ = sy_multi_setopt_socketcb(multi, curlSocketCallback)
-        _ = sy_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
-        _ = sy_multi_setopt_timercb(multi, curlTimerCallback)
-        _ = sy_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
-        _ = sy_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxConnections)
         loop.scheduleRepeating(everyNanoseconds: 250_000_000) { [weak self] in self?.sweep() }
     }
 
     deinit {
         readScratch.deallocate()
         for handle in idleHandles { curl_easy_cleanup(handle) }
-        curl_multi_cleanup(multi)
+        if multiCreated { curl_multi_cleanup(multi) }
+    }
+
+    private func makeMulti() -> UnsafeMutableRawPointer {
+        Self.globalInit()
+        multiCreated = true
+        let multi = curl_multi_init()!
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = sy_multi_setopt_socketcb(multi, curlSocketCallback)
+        _ = sy_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
+        _ = sy_multi_setopt_timercb(multi, curlTimerCallback)
+        _ = sy_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
+        _ = sy_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxConnections)
+        return multi
     }
 
     /// Number of transfers in progress.

@@ -1,7 +1,6 @@
 import Glibc
 import SwitchyardCore
 import SwitchyardGateway
-import SwitchyardUpstream
 
 /// `switchyard worker`: started by the supervisor (never by hand) with the listening socket as fd 3 and its end
 /// of the control socket as fd 4; takes the same flags and environment as `serve`.
@@ -23,7 +22,6 @@ enum WorkerCommand {
         guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
             return WorkerProcess.ExitCode.fatalConfiguration
         }
-        UpstreamClient.globalInit()
         do {
             let worker = try WorkerProcess(settings: settings, config: config, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation), logger: logger, controlFD: controlFD)
             return worker.run()
