@@ -16,6 +16,7 @@ let package = Package(
         // C modules: Linux syscalls Glibc lacks, libcurl (+ inline shims for variadic setopt), hiredis.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
 
         .target(name: "SwitchyardIO", dependencies: ["CLinux"], swiftSettings: strict),
         .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardIO"], swiftSettings: strict),
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardIO", "SwitchyardUpstream"]),
         .testTarget(name: "SwitchyardCoreTests", dependencies: ["SwitchyardCore", "SwitchyardRouting", "SwitchyardProviders"]),
         .testTarget(name: "SwitchyardSupervisorTests", dependencies: ["SwitchyardSupervisor"]),
+        .testTarget(name: "SwitchyardRedisSmokeTests", dependencies: ["CHiredis"]),
         .testTarget(name: "SwitchyardIntegrationTests", dependencies: ["SwitchyardTestSupport", "SwitchyardCore"]),
     ],
     swiftLanguageModes: [.v6]
