@@ -14,7 +14,7 @@ struct HiredisLinkTests {
 
     /// Runs one command given as words through `redisCommandArgv` (hiredis' non-variadic entry point).
     static func command(_ context: UnsafeMutablePointer<redisContext>, _ words: [String]) -> UnsafeMutablePointer<redisReply>? {
-        var cStrings = words.map { strdup($0) }
+        let cStrings = words.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var lengths = words.map { $0.utf8.count }
         let argv = cStrings.map { UnsafePointer<CChar>($0) }
