@@ -31,7 +31,7 @@ struct ClusterRestartPolicyTests {
         let supervisor = router.process.pid
         var killed = Set<Int32>()
         // Kill whatever worker is alive, alternating slots, until the supervisor gives up (10 deaths in 30 s).
-        let stopped = try Deadline.poll(seconds: 40, interval: 0.02) {
+        let stopped = Deadline.poll(seconds: 40, interval: 0.02) {
             for pid in ProcessTable.children(of: supervisor) where !killed.contains(pid) {
                 kill(pid, SIGKILL)
                 killed.insert(pid)

@@ -32,7 +32,8 @@ struct HiredisLinkTests {
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         let context = try #require(redisConnectWithTimeout("127.0.0.1", port, timeout))
         defer { redisFree(context) }
-        #expect(context.pointee.err == 0, "connect: \(String(cString: &context.pointee.errstr.0))")
+        let message = withUnsafeBytes(of: context.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        #expect(context.pointee.err == 0, "connect: \(message)")
         timeout = timeval(tv_sec: 2, tv_usec: 0)
         redisSetTimeout(context, timeout)
 
