@@ -33,6 +33,9 @@ package struct Settings: Sendable, Equatable {
     /// HTTP/1.1 client for plain-HTTP upstreams with numeric or localhost hosts and libcurl otherwise; `curl`
     /// uses libcurl for everything.
     package var upstreamClient: String = "auto"
+    /// CA bundle (PEM) for verifying HTTPS upstreams (`LLM_ROUTER_UPSTREAM_CA_FILE` / `--upstream-ca-file`); nil
+    /// uses the system's trust store. Verification is never switched off.
+    package var upstreamCAFile: String?
     /// Time a client gets to send its request head, seconds (`LLM_ROUTER_HEADER_TIMEOUT` / `--header-timeout`).
     package var headerReadTimeout: Double
     /// Idle time before closing a client keep-alive connection, seconds (`LLM_ROUTER_KEEPALIVE_TIMEOUT` /
@@ -205,7 +208,7 @@ extension Settings: CustomStringConvertible {
             "endpointPrefix=\(endpointPrefix)", "logLevel=\(logLevel.rawValue)", "logFormat=\(logFormat.rawValue)",
             "logFilename=\(logFilename ?? "(stderr)")", "externalTimeout=\(externalTimeout)",
             "upstreamConnectTimeout=\(upstreamConnectTimeout)", "upstreamFirstByteTimeout=\(upstreamFirstByteTimeout)",
-            "upstreamIdleTimeout=\(upstreamIdleTimeout)", "upstreamClient=\(upstreamClient)", "headerReadTimeout=\(headerReadTimeout)",
+            "upstreamIdleTimeout=\(upstreamIdleTimeout)", "upstreamClient=\(upstreamClient)", "upstreamCAFile=\(upstreamCAFile ?? "")", "headerReadTimeout=\(headerReadTimeout)",
             "keepAliveTimeout=\(keepAliveTimeout)", "maxRequestBodySize=\(maxRequestBodySize)",
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
@@ -335,6 +338,13 @@ extension Settings {
             let name = value.trimmingASCIIWhitespace().lowercased()
             guard name == "auto" || name == "curl" else { return "expected auto or curl" }
             settings.upstreamClient = name
+            return nil
+        },
+        Option(key: "upstream-ca-file", flag: "--upstream-ca-file", environment: "LLM_ROUTER_UPSTREAM_CA_FILE",
+               valueName: "PATH", group: .upstream, defaultText: "system trust store",
+               help: "PEM bundle of CAs trusted for https:// upstreams (private or self-signed model servers)") { settings, value in
+            guard !value.isEmpty else { return "expected a file path" }
+            settings.upstreamCAFile = value
             return nil
         },
         // Limits

@@ -50,7 +50,8 @@ package final class Gateway: HTTPResponder {
             firstByteTimeout: settings.upstreamFirstByteTimeout,
             idleTimeout: settings.upstreamIdleTimeout,
             totalTimeout: settings.externalTimeout,
-            builtInHTTP1: settings.upstreamClient != "curl"))
+            builtInHTTP1: settings.upstreamClient != "curl",
+            caFile: settings.upstreamCAFile))
         let made = StrategyFactory.make(settings.balanceStrategy)
         self.strategy = made.strategy
         if !made.exact {

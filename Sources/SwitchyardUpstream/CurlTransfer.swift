@@ -43,7 +43,7 @@ package final class CurlTransfer: UpstreamTransfer {
         bodyPointer = nil
     }
 
-    func configure(connectTimeout: Double, totalTimeout: Double) {
+    func configure(connectTimeout: Double, totalTimeout: Double, caFile: String?) {
         guard let easy else { return }
         lastActivity = client.loop.now
         let me = Unmanaged.passUnretained(self).toOpaque()
@@ -55,6 +55,8 @@ package final class CurlTransfer: UpstreamTransfer {
         _ = sy_easy_setopt_datacb(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
         _ = sy_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, me)
         _ = sy_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        // Proxy variables (HTTPS_PROXY, NO_PROXY…) are honoured on this path, as llm-router's `requests` did.
+        if let caFile { _ = sy_easy_setopt_str(easy, CURLOPT_CAINFO, caFile) }
         _ = sy_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
         _ = sy_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
         _ = sy_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))

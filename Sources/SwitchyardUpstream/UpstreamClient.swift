@@ -15,9 +15,12 @@ package final class UpstreamClient {
         package var maxConnections: Int
         /// Use the built-in HTTP/1.1 client for `http://` upstreams at IP addresses or localhost.
         package var builtInHTTP1: Bool
+        /// PEM CA bundle for HTTPS upstreams; nil uses the system trust store.
+        package var caFile: String?
 
-        package init(connectTimeout: Double = 10, firstByteTimeout: Double = 300, idleTimeout: Double = 120, totalTimeout: Double = 300, maxConnections: Int = 1024, builtInHTTP1: Bool = true) {
+        package init(connectTimeout: Double = 10, firstByteTimeout: Double = 300, idleTimeout: Double = 120, totalTimeout: Double = 300, maxConnections: Int = 1024, builtInHTTP1: Bool = true, caFile: String? = nil) {
             self.builtInHTTP1 = builtInHTTP1
+            self.caFile = caFile
             self.connectTimeout = connectTimeout
             self.firstByteTimeout = firstByteTimeout
             self.idleTimeout = idleTimeout
@@ -109,7 +112,7 @@ package final class UpstreamClient {
     private func startCurl(_ request: UpstreamRequest, handler: UpstreamResponseHandler) -> UpstreamTransfer {
         let easy = idleHandles.popLast() ?? curl_easy_init()!
         let transfer = CurlTransfer(client: self, easy: easy, request: request, handler: handler)
-        transfer.configure(connectTimeout: configuration.connectTimeout, totalTimeout: request.totalTimeout ?? configuration.totalTimeout)
+        transfer.configure(connectTimeout: configuration.connectTimeout, totalTimeout: request.totalTimeout ?? configuration.totalTimeout, caFile: configuration.caFile)
         active[ObjectIdentifier(transfer)] = transfer
         transfer.startedAt = loop.now
         let code = curl_multi_add_handle(multi, easy)

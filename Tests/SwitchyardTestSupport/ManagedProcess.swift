@@ -110,7 +110,7 @@ package final class ManagedProcess {
     /// The port of the first complete `listening on http://HOST:PORT` line in `text`.
     private static func listeningPort(in text: String) -> Int? {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-            guard line.hasPrefix("listening on http://"), let colon = line.lastIndex(of: ":") else { continue }
+            guard line.hasPrefix("listening on http://") || line.hasPrefix("listening on https://"), let colon = line.lastIndex(of: ":") else { continue }
             if let port = Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)) { return port }
         }
         return nil
