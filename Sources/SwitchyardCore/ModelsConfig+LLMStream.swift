@@ -10,19 +10,7 @@ extension ModelsConfig {
             reader.report(root.key("metrics_update_interval"), "must be > 0 seconds, got \(value)")
             interval = nil
         }
-        guard let models = reader.object(top["models"] ?? .null, at: root.key("models")) else { return nil }
-
-        var configs: [ModelConfig] = []
-        var ids: [(id: String, path: ConfigProblem.Path)] = []
-        for (name, value) in models.members {
-            let modelPath = root.key("models").key(name)
-            guard !name.isEmpty else {
-                reader.report(modelPath, "model name must not be empty")
-                continue
-            }
-            guard let object = reader.object(value, at: modelPath, what: "a model object with a \"servers\" list") else { continue }
-            let before = reader.problems.count
-            let strategy = reader.strategy(object, at: modelPath)
+        let models = readModelMap(top, &reader, what: "a model object with a \"servers\" list") { name, object, modelPath, reader, ids in
             let serversPath = modelPath.key("servers")
             var providers: [ProviderConfig] = []
             switch object["servers"] {
@@ -47,12 +35,39 @@ extension ModelsConfig {
             case let other?:
                 reader.report(serversPath, "expected a list of server URLs, got \(other.kindDescription)")
             }
+            return providers
+        }
+        guard let models else { return nil }
+        return ModelsConfig(format: .llmStream, models: models, metricsUpdateInterval: interval)
+    }
+
+    /// Reads `{"models": {NAME: {…}}}`, the shape LLMStream and the SGLang example share: checks each model's
+    /// name and object and reads its `strategy`; `providers` reads the format's own part (recording provider ids
+    /// for the uniqueness check). A model with any problem is left out; nil when `models` is not an object.
+    static func readModelMap(
+        _ top: JSON.Object, _ reader: inout ConfigReader, what: String,
+        providers: (String, JSON.Object, ConfigProblem.Path, inout ConfigReader, inout [(id: String, path: ConfigProblem.Path)]) -> [ProviderConfig]
+    ) -> [ModelConfig]? {
+        let root = ConfigProblem.Path.root
+        guard let models = reader.object(top["models"] ?? .null, at: root.key("models")) else { return nil }
+        var configs: [ModelConfig] = []
+        var ids: [(id: String, path: ConfigProblem.Path)] = []
+        for (name, value) in models.members {
+            let modelPath = root.key("models").key(name)
+            guard !name.isEmpty else {
+                reader.report(modelPath, "model name must not be empty")
+                continue
+            }
+            guard let object = reader.object(value, at: modelPath, what: what) else { continue }
+            let before = reader.problems.count
+            let strategy = reader.strategy(object, at: modelPath)
+            let found = providers(name, object, modelPath, &reader, &ids)
             if reader.problems.count == before {
-                configs.append(ModelConfig(name: name, providers: providers, strategy: strategy))
+                configs.append(ModelConfig(name: name, providers: found, strategy: strategy))
             }
         }
         reader.checkUniqueIDs(ids)
-        return ModelsConfig(format: .llmStream, models: configs, metricsUpdateInterval: interval)
+        return configs
     }
 
     /// `host:port` of a validated base URL, with the scheme's default port when none is written

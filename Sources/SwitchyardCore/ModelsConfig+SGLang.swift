@@ -5,20 +5,7 @@
 extension ModelsConfig {
     /// Reads the SGLang format; nil when the structure is too broken to go on (problems are in `reader`).
     static func readSGLang(_ top: JSON.Object, _ reader: inout ConfigReader) -> ModelsConfig? {
-        let root = ConfigProblem.Path.root
-        guard let models = reader.object(top["models"] ?? .null, at: root.key("models")) else { return nil }
-
-        var configs: [ModelConfig] = []
-        var ids: [(id: String, path: ConfigProblem.Path)] = []
-        for (name, value) in models.members {
-            let modelPath = root.key("models").key(name)
-            guard !name.isEmpty else {
-                reader.report(modelPath, "model name must not be empty")
-                continue
-            }
-            guard let object = reader.object(value, at: modelPath, what: "a model object with an \"endpoint\"") else { continue }
-            let before = reader.problems.count
-            let strategy = reader.strategy(object, at: modelPath)
+        let models = readModelMap(top, &reader, what: "a model object with an \"endpoint\"") { name, object, modelPath, reader, ids in
             var endpoints: [(JSON, ConfigProblem.Path)] = []
             switch (object["endpoint"], object["endpoints"]) {
             case (nil, nil):
@@ -40,12 +27,10 @@ extension ModelsConfig {
                 ids.append((provider.id, path))
                 providers.append(provider)
             }
-            if reader.problems.count == before {
-                configs.append(ModelConfig(name: name, providers: providers, strategy: strategy))
-            }
+            return providers
         }
-        reader.checkUniqueIDs(ids)
-        return ModelsConfig(format: .sglang, models: configs)
+        guard let models else { return nil }
+        return ModelsConfig(format: .sglang, models: models)
     }
 
     /// Reads one `{"host": …, "port": …, "health_check_path": …}` endpoint of model `model`.
