@@ -13,8 +13,9 @@ package enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
 }
 
 /// Structured logger with dotted keys (`worker.id`, `request.id`, `provider.id`), plain or JSON lines, to stderr
-/// and optionally a file. Lines are buffered and written once per event-loop iteration (``flush()``), so a
-/// request costs no extra system call. Not thread-safe: one per process, used on the loop thread.
+/// and optionally a file. Info and debug lines are buffered (flushed at 16 KiB, by the owner's periodic
+/// ``flush()`` — every 200 ms in a worker — and on exit), so access logging costs no system call per request;
+/// warnings and errors are written at once. Not thread-safe: one per process, used on the loop thread.
 package final class Logger {
     package var level: LogLevel
     package let format: LogFormat
@@ -25,11 +26,15 @@ package final class Logger {
     private var cachedSecond = -1
     private var cachedStamp: [UInt8] = []
 
-    /// `fields` are added to every line (e.g. `worker.id`).
-    package init(level: LogLevel, format: LogFormat, fileName: String? = nil, fields: [(String, LogValue)] = []) {
+    private let toStandardError: Bool
+
+    /// `fields` are added to every line (e.g. `worker.id`). Lines go to standard error unless
+    /// `toStandardError` is false, and to `fileName` when given.
+    package init(level: LogLevel, format: LogFormat, fileName: String? = nil, fields: [(String, LogValue)] = [], toStandardError: Bool = true) {
         self.level = level
         self.format = format
         self.fileName = fileName
+        self.toStandardError = toStandardError
         self.baseFields = fields
         buffer.reserveCapacity(64 * 1024)
         openFile()
@@ -62,14 +67,14 @@ package final class Logger {
         case .plain: appendPlain(level, message, fields)
         case .json: appendJSON(level, message, fields)
         }
-        if level >= .warning || buffer.count > 60 * 1024 { flush() }
+        if level >= .warning || buffer.count > 16 * 1024 { flush() }
     }
 
     /// Writes buffered lines to stderr and the log file.
     package func flush() {
         guard !buffer.isEmpty else { return }
         buffer.withUnsafeBytes { raw in
-            writeAll(2, raw)
+            if toStandardError { writeAll(2, raw) }
             if fileFD >= 0 { writeAll(fileFD, raw) }
         }
         buffer.removeAll(keepingCapacity: true)
@@ -106,7 +111,8 @@ package final class Logger {
 
     // MARK: formatting
 
-    private func timestamp() -> [UInt8] {
+    /// Appends an ISO 8601 UTC timestamp with milliseconds; the part up to the second is cached.
+    private func appendTimestamp() {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         let second = Int(ts.tv_sec)
@@ -121,22 +127,67 @@ package final class Logger {
             }
             cachedStamp = Array("\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))".utf8)
         }
-        var stamp = cachedStamp
+        buffer.append(contentsOf: cachedStamp)
         let millis = Int(ts.tv_nsec) / 1_000_000
-        stamp.append(0x2E)
-        stamp.append(UInt8(0x30 + millis / 100))
-        stamp.append(UInt8(0x30 + (millis / 10) % 10))
-        stamp.append(UInt8(0x30 + millis % 10))
-        stamp.append(0x5A)
-        return stamp
+        buffer.append(0x2E)
+        buffer.append(UInt8(0x30 + millis / 100))
+        buffer.append(UInt8(0x30 + (millis / 10) % 10))
+        buffer.append(UInt8(0x30 + millis % 10))
+        buffer.append(0x5A)
     }
 
+    @inline(__always)
+    private func appendUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+    }
+
+    /// Appends the decimal digits of `value` without building a String.
+    private func appendInt(_ value: Int) {
+        if value < 0 {
+            buffer.append(0x2D)
+            if value == Int.min { appendUTF8(String(value).dropFirst().description); return }
+        }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        let count = withUnsafeMutableBytes(of: &digits) { raw -> Int in
+            var n = 0
+            repeat {
+                raw[23 - n] = UInt8(0x30 + magnitude % 10)
+                magnitude /= 10
+                n += 1
+            } while magnitude > 0
+            return n
+        }
+        withUnsafeBytes(of: &digits) { buffer.append(contentsOf: $0[(24 - count)...]) }
+    }
+
+    /// Appends `value` with three decimals (enough for millisecond durations).
+    private func appendDouble(_ value: Double) {
+        let scaled = (value * 1000).rounded()
+        guard scaled.isFinite, abs(scaled) < 1e15 else {
+            appendUTF8("\(value)")
+            return
+        }
+        let thousandths = Int(scaled)
+        if thousandths < 0 { buffer.append(0x2D) }
+        let magnitude = abs(thousandths)
+        appendInt(magnitude / 1000)
+        buffer.append(0x2E)
+        let fraction = magnitude % 1000
+        buffer.append(UInt8(0x30 + fraction / 100))
+        buffer.append(UInt8(0x30 + (fraction / 10) % 10))
+        buffer.append(UInt8(0x30 + fraction % 10))
+    }
+
+    private static let plainLevelNames: [LogLevel: [UInt8]] = Dictionary(uniqueKeysWithValues: LogLevel.allCases.map { ($0, Array($0.rawValue.uppercased().utf8)) })
+
     private func appendPlain(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
-        buffer.append(contentsOf: timestamp())
+        appendTimestamp()
         buffer.append(0x20)
-        buffer.append(contentsOf: level.rawValue.uppercased().utf8)
+        buffer.append(contentsOf: Self.plainLevelNames[level]!)
         buffer.append(0x20)
-        buffer.append(contentsOf: message.utf8)
+        appendUTF8(message)
         for (key, value) in fields { appendPlainField(key, value) }
         for (key, value) in baseFields { appendPlainField(key, value) }
         buffer.append(0x0A)
@@ -144,25 +195,27 @@ package final class Logger {
 
     private func appendPlainField(_ key: String, _ value: LogValue) {
         buffer.append(0x20)
-        buffer.append(contentsOf: key.utf8)
+        appendUTF8(key)
         buffer.append(0x3D)
         switch value {
         case .string(let s):
-            if s.isEmpty || s.utf8.contains(where: { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D || $0 < 0x20 }) {
-                JSONWriter.appendQuoted(s, to: &buffer)
-            } else {
-                buffer.append(contentsOf: s.utf8)
+            var text = s
+            let plain = text.withUTF8 { bytes in
+                !bytes.isEmpty && !bytes.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x3D || $0 < 0x20 }
             }
-        case .int(let i): buffer.append(contentsOf: String(i).utf8)
-        case .double(let d): buffer.append(contentsOf: formatDouble(d).utf8)
-        case .bool(let b): buffer.append(contentsOf: (b ? "true" : "false").utf8)
+            if plain { appendUTF8(text) } else { JSONWriter.appendQuoted(s, to: &buffer) }
+        case .int(let i): appendInt(i)
+        case .double(let d): appendDouble(d)
+        case .bool(let b): appendUTF8(b ? "true" : "false")
         }
     }
 
     private func appendJSON(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
-        buffer.append(contentsOf: "{\"ts\":\"".utf8)
-        buffer.append(contentsOf: timestamp())
-        buffer.append(contentsOf: "\",\"level\":\"\(level.rawValue)\",\"msg\":".utf8)
+        appendUTF8("{\"ts\":\"")
+        appendTimestamp()
+        appendUTF8("\",\"level\":\"")
+        appendUTF8(level.rawValue)
+        appendUTF8("\",\"msg\":")
         JSONWriter.appendQuoted(message, to: &buffer)
         for (key, value) in fields { appendJSONField(key, value) }
         for (key, value) in baseFields { appendJSONField(key, value) }
@@ -175,20 +228,10 @@ package final class Logger {
         buffer.append(0x3A)
         switch value {
         case .string(let s): JSONWriter.appendQuoted(s, to: &buffer)
-        case .int(let i): buffer.append(contentsOf: String(i).utf8)
-        case .double(let d): buffer.append(contentsOf: (d.isFinite ? formatDouble(d) : "null").utf8)
-        case .bool(let b): buffer.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): appendInt(i)
+        case .double(let d): if d.isFinite { appendDouble(d) } else { appendUTF8("null") }
+        case .bool(let b): appendUTF8(b ? "true" : "false")
         }
     }
 
-    /// Three decimals, enough for millisecond durations.
-    private func formatDouble(_ d: Double) -> String {
-        let scaled = (d * 1000).rounded()
-        guard scaled.isFinite, abs(scaled) < 1e15 else { return "\(d)" }
-        let whole = Int(scaled) / 1000
-        let frac = abs(Int(scaled) % 1000)
-        let sign = scaled < 0 && whole == 0 ? "-" : ""
-        let f = String(frac)
-        return "\(sign)\(whole).\(String(repeating: "0", count: 3 - f.count))\(f)"
-    }
 }
