@@ -170,7 +170,7 @@ package enum JSONScanner {
                 guard let high = hex4(bytes, i + 1, inner.upperBound) else { return nil }
                 i += 4
                 var scalar = high
-                if (0xD800..<0xDC00).contains(high), i + 6 < inner.upperBound + 0, bytes[i + 1] == 0x5C, bytes[i + 2] == 0x75,
+                if (0xD800..<0xDC00).contains(high), i + 6 < inner.upperBound, bytes[i + 1] == 0x5C, bytes[i + 2] == 0x75,
                    let low = hex4(bytes, i + 3, inner.upperBound), (0xDC00..<0xE000).contains(low) {
                     scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
                     i += 6

@@ -142,9 +142,9 @@ package final class Gateway: HTTPResponder {
             // would fail a client that merely reused a keep-alive connection during a reload.
             startProxy(request, response: response, endpoint: endpoint, route: route.name)
         case .models:
-            sendJSON(response, route: route.name, body: modelsBody)
+            sendLocal(response, route: route.name, body: modelsBody)
         case .ollamaTags:
-            sendJSON(response, route: route.name, body: tagsBody)
+            sendLocal(response, route: route.name, body: tagsBody)
         case .health:
             var out = JSONWriter()
             out.raw("{\"status\":\"ok\",\"worker\":{\"id\":")
@@ -156,15 +156,15 @@ package final class Gateway: HTTPResponder {
             out.raw("},\"version\":")
             out.string(SwitchyardVersion.current)
             out.raw("}")
-            sendJSON(response, route: route.name, body: out.bytes)
+            sendLocal(response, route: route.name, body: out.bytes)
         case .ping:
-            sendJSON(response, route: route.name, body: Array("{\"status\":\"ok\",\"body\":\"pong\"}".utf8))
+            sendLocal(response, route: route.name, body: Array("{\"status\":\"ok\",\"body\":\"pong\"}".utf8))
         case .version:
             var out = JSONWriter()
             out.raw("{\"version\":")
             out.string(SwitchyardVersion.current)
             out.raw("}")
-            sendJSON(response, route: route.name, body: out.bytes)
+            sendLocal(response, route: route.name, body: out.bytes)
         case .metrics:
             sendLocal(response, route: route.name, body: metrics.render(identity: identity), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -199,23 +199,25 @@ package final class Gateway: HTTPResponder {
         var fields = headers
         fields.add(name: "Content-Type", value: contentType)
         response.send(status: status, headers: fields, body: body)
+        let level: LogLevel = status < 400 && Self.probeRoutes.contains(route) ? .debug : .info
+        recordAccess(response, route: route, status: status, level: level, fields: errorCode.map { [("error.code", .string($0))] } ?? [])
+    }
+
+    /// The end of every request, local or proxied: request metrics and the one access-log line (method, path,
+    /// status, duration, bytes, then `fields`).
+    func recordAccess(_ response: HTTPServerResponse, route: String, status: Int, level: LogLevel = .info, fields: [(String, LogValue)]) {
         let seconds = Double(loop.now &- response.receivedAt) / 1e9
         metrics.recordRequest(route: route, status: status, seconds: seconds)
-        let level: LogLevel = status < 400 && Self.probeRoutes.contains(route) ? .debug : .info
         guard logger.enabled(level) else { return }
         var line: [(String, LogValue)] = [
             ("method", .string(response.requestHead.method)),
             ("path", .string(String(response.requestHead.path))),
             ("status", .int(status)),
             ("duration_ms", .double(seconds * 1000)),
-            ("bytes", .int(body.count)),
+            ("bytes", .int(response.bodyBytes)),
         ]
-        if let errorCode { line.append(("error.code", .string(errorCode))) }
+        line.append(contentsOf: fields)
         logger.log(level, "request", line)
-    }
-
-    func sendJSON(_ response: HTTPServerResponse, route: String, body: [UInt8]) {
-        sendLocal(response, route: route, body: body)
     }
 
     /// Answers with a router error.

@@ -39,6 +39,8 @@ final class ProxyExchange: UpstreamResponseHandler {
     private var rewriteModel = false
     private var done = false
     private var lastError: RouterError?
+    /// The provider of the last attempt, for the access log.
+    private var lastProviderID = ""
 
     init(gateway: Gateway, response: HTTPServerResponse, endpoint: EndpointKind, route: String, request: ProxyRequest, model: ModelConfig, requestID: String) {
         self.gateway = gateway
@@ -129,7 +131,7 @@ final class ProxyExchange: UpstreamResponseHandler {
             gateway.logger.warning("provider answered with a retryable status; failing over", [
                 ("provider.id", .string(provider?.id ?? "")), ("status", .int(status)), ("request.id", .string(requestID)),
             ])
-            settleAttempt(outcome: .failed, label: "status_\(status)")
+            settleAttempt(outcome: .failed, label: "status_\(status)", unhealthy: status == 502 || status == 503)
             transfer?.cancel()
             transfer = nil
             gateway.loop.afterCurrentIteration { [self] in if !done { attempt() } }
@@ -176,7 +178,7 @@ final class ProxyExchange: UpstreamResponseHandler {
         transfer = nil
         if done || mode == .discarding { return }
         if let error {
-            settleAttempt(outcome: .failed, label: error.kind.rawValue)
+            settleAttempt(outcome: .failed, label: error.kind.rawValue, unhealthy: error.kind == .connect || error.kind == .timeout)
             let routerError: RouterError
             switch error.kind {
             case .timeout: routerError = .upstreamTimeout(error.message)
@@ -222,20 +224,21 @@ final class ProxyExchange: UpstreamResponseHandler {
     }
 
     private func relayBuffered() {
+        if (200..<300).contains(status) {
+            send(status: status, body: rewriteModel ? rewriter.rewriteJSON(buffer) : buffer, contentType: contentType ?? "application/json")
+        } else {
+            // The provider's own error: keep its status, keep an OpenAI-shaped body, never leak its address.
+            send(status: status, body: UpstreamErrorBody.sanitize(buffer, status: status, provider: provider))
+        }
+        settle(status: status)
+    }
+
+    /// Sends a whole (non-streamed) answer carrying the request id.
+    private func send(status: Int, body: [UInt8], contentType: String = "application/json") {
         var headers = HTTPHeaders()
         headers.add(name: "X-Request-Id", value: requestID)
-        if (200..<300).contains(status) {
-            let body = rewriteModel ? rewriter.rewriteJSON(buffer) : buffer
-            headers.add(name: "Content-Type", value: contentType ?? "application/json")
-            response.send(status: status, headers: headers, body: body)
-            settle(status: status)
-            return
-        }
-        // The provider's own error: keep its status, keep an OpenAI-shaped body, never leak its address.
-        let body = UpstreamErrorBody.sanitize(buffer, status: status, provider: provider)
-        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Type", value: contentType)
         response.send(status: status, headers: headers, body: body)
-        settle(status: status)
     }
 
     // MARK: endings
@@ -253,30 +256,25 @@ final class ProxyExchange: UpstreamResponseHandler {
         if mode == .streaming {
             response.abortStream()
         } else {
-            var headers = HTTPHeaders()
-            headers.add(name: "X-Request-Id", value: requestID)
-            headers.add(name: "Content-Type", value: "application/json")
-            response.send(status: error.status, headers: headers, body: error.body)
+            send(status: error.status, body: error.body)
         }
         settle(status: error.status, errorCode: error.code)
     }
 
-    /// Releases the current attempt's provider (once).
-    private func settleAttempt(outcome: ProviderOutcome, label: String) {
+    /// Releases the current attempt's provider (once). `unhealthy` opens its circuit (unreachable, timed out,
+    /// 502/503); an answer of its own (other than 429) closes it; a cancelled attempt says nothing about it.
+    private func settleAttempt(outcome: ProviderOutcome, label: String, unhealthy: Bool = false) {
         guard let used = provider else { return }
         provider = nil
-        switch outcome {
-        case .completed where (200..<500).contains(status) && status != 429: gateway.circuits.recordSuccess(used.id)
-        case .failed where label == "connect" || label == "timeout" || label == "status_502" || label == "status_503":
+        if unhealthy {
             gateway.circuits.recordFailure(used.id, now: gateway.loop.now)
-        default: break
+        } else if case .completed = outcome, status < 500, status != 429 {
+            gateway.circuits.recordSuccess(used.id)
         }
         gateway.strategy.release(used, of: model, outcome: outcome)
         gateway.metrics.recordUpstream(provider: used.id, outcome: label)
         lastProviderID = used.id
     }
-
-    private var lastProviderID = ""
 
     /// Final bookkeeping: metrics, access log, break the reference cycle through the response closures.
     private func settle(status: Int, errorCode: String? = nil) {
@@ -286,24 +284,19 @@ final class ProxyExchange: UpstreamResponseHandler {
         gateway.metrics.inFlight -= 1
         response.onAbort = nil
         response.onWritable = nil
-        let seconds = Double(gateway.loop.now &- response.receivedAt) / 1e9
-        gateway.metrics.recordRequest(route: route, status: status, seconds: seconds)
-        let logger = gateway.logger
-        if logger.enabled(.info) {
-            var fields: [(String, LogValue)] = [
-                ("method", .string(response.requestHead.method)),
-                ("path", .string(String(response.requestHead.path))),
-                ("model", .string(request.model)),
-                ("provider.id", .string(lastProviderID)),
-                ("status", .int(status)),
-                ("duration_ms", .double(seconds * 1000)),
-                ("bytes", .int(response.bodyBytes)),
-                ("stream", .bool(request.stream)),
-                ("attempts", .int(attempts)),
-                ("request.id", .string(requestID)),
-            ]
-            if let errorCode { fields.append(("error.code", .string(errorCode))) }
-            logger.info("request", fields)
-        }
+        gateway.recordAccess(response, route: route, status: status, fields: gateway.logger.enabled(.info) ? accessFields(errorCode) : [])
+    }
+
+    /// The proxy's part of the access-log line.
+    private func accessFields(_ errorCode: String?) -> [(String, LogValue)] {
+        var fields: [(String, LogValue)] = [
+            ("model", .string(request.model)),
+            ("provider.id", .string(lastProviderID)),
+            ("stream", .bool(request.stream)),
+            ("attempts", .int(attempts)),
+            ("request.id", .string(requestID)),
+        ]
+        if let errorCode { fields.append(("error.code", .string(errorCode))) }
+        return fields
     }
 }

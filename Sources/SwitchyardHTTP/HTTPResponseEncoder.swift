@@ -70,13 +70,16 @@ package enum HTTPResponseEncoder {
     @inline(__always)
     package static func appendChunk(_ data: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         if data.isEmpty { return }
-        appendHex(data.count, to: &out)
-        out.append(0x0D)
-        out.append(0x0A)
+        var size: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &size) { writeChunkSize(data.count, into: $0) }
+        withUnsafeBytes(of: &size) { out.append(contentsOf: $0[..<count]) }
         out.append(contentsOf: data)
         out.append(0x0D)
         out.append(0x0A)
     }
+
+    /// An empty buffer, for the unused parts of a gathered write.
+    static var none: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: nil, count: 0) }
 
     @inline(__always)
     private static func isSafe(_ text: String) -> Bool {
@@ -107,15 +110,4 @@ package enum HTTPResponseEncoder {
 
     /// The last chunk with an empty trailer section.
     package static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
-
-    @inline(__always)
-    static func appendHex(_ value: Int, to out: inout [UInt8]) {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var shift = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4 - 4
-        if shift < 0 { shift = 0 }
-        while shift >= 0 {
-            out.append(digits[(value >> shift) & 0xF])
-            shift -= 4
-        }
-    }
 }

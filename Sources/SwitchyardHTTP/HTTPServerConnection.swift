@@ -141,7 +141,7 @@ final class HTTPServerConnection: IOHandler {
 
     // MARK: called by HTTPServerResponse
 
-    /// Adds `Connection`/`Date`/`Server` fields every response carries.
+    /// Adds the `Connection` and `Date` fields every response carries.
     func decorate(_ headers: inout HTTPHeaders, http10: Bool) {
         if !keepAlive || server.isDraining {
             keepAlive = false
@@ -204,28 +204,7 @@ final class HTTPServerConnection: IOHandler {
 
     /// Queues bytes for the client, writing immediately when nothing is queued.
     func enqueue(_ bytes: [UInt8]) {
-        guard phase != .closed else { return }
-        if pendingOutputBytes == 0 {
-            let written = bytes.withUnsafeBytes { raw -> Int in
-                switch try? Socket.write(fd, raw) {
-                case .processed(let n)?: return n
-                case .wouldBlock?: return 0
-                case nil: return -1
-                }
-            }
-            if written < 0 {
-                close()
-                return
-            }
-            if written == bytes.count { return }
-            output.removeAll(keepingCapacity: true)
-            outputOffset = 0
-            output.append(contentsOf: bytes[written...])
-        } else {
-            output.append(contentsOf: bytes)
-        }
-        if deadline == 0 || phase == .responding { deadline = server.loop.now &+ server.configuration.sendTimeout }
-        updateInterest()
+        bytes.withUnsafeBytes { enqueue($0, HTTPResponseEncoder.none, HTTPResponseEncoder.none) }
     }
 
     private func flush() {

@@ -51,12 +51,11 @@ package final class HTTPServerResponse {
         var head: [UInt8] = []
         head.reserveCapacity(256)
         HTTPResponseEncoder.appendHead(status: status, headers: fields, to: &head)
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         head.withUnsafeBytes { headBytes in
             if requestHead.isHead || bodyless {
-                connection.enqueue(headBytes, empty, empty)
+                connection.enqueue(headBytes, HTTPResponseEncoder.none, HTTPResponseEncoder.none)
             } else {
-                body.withUnsafeBytes { connection.enqueue(headBytes, $0, empty) }
+                body.withUnsafeBytes { connection.enqueue(headBytes, $0, HTTPResponseEncoder.none) }
             }
         }
         connection.responseFinished(self)
@@ -90,9 +89,8 @@ package final class HTTPServerResponse {
         guard streaming, !finished, let connection else { return false }
         if requestHead.isHead || bytes.isEmpty { return true }
         bodyBytes += bytes.count
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         if closeDelimited {
-            connection.enqueue(bytes, empty, empty)
+            connection.enqueue(bytes, HTTPResponseEncoder.none, HTTPResponseEncoder.none)
         } else {
             // "<hex size>\r\n" + data + "\r\n", gathered without copying the data.
             var size: (UInt64, UInt64, UInt64) = (0, 0, 0)

@@ -17,9 +17,7 @@ package final class CurlTransfer: UpstreamTransfer {
     private var finished = false
     /// True while delivery is paused for back-pressure.
     package private(set) var isPaused = false
-    var receivedAnyByte = false
-    var startedAt: UInt64 = 0
-    var lastActivity: UInt64 = 0
+    var progress: TransferProgress
 
     init(client: UpstreamClient, easy: UnsafeMutableRawPointer, request: UpstreamRequest, handler: UpstreamResponseHandler) {
         self.client = client
@@ -29,6 +27,7 @@ package final class CurlTransfer: UpstreamTransfer {
         self.method = request.method
         self.headers = request.headers
         self.bodyCount = request.body.count
+        self.progress = TransferProgress(now: client.loop.now)
         if !request.body.isEmpty {
             let pointer = UnsafeMutableRawPointer.allocate(byteCount: request.body.count, alignment: 1)
             request.body.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -45,7 +44,6 @@ package final class CurlTransfer: UpstreamTransfer {
 
     func configure(connectTimeout: Double, totalTimeout: Double, caFile: String?) {
         guard let easy else { return }
-        lastActivity = client.loop.now
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = sy_easy_setopt_str(easy, CURLOPT_URL, url)
         _ = sy_easy_setopt_ptr(easy, CURLOPT_PRIVATE, me)
@@ -87,7 +85,7 @@ package final class CurlTransfer: UpstreamTransfer {
     package func resume() {
         guard isPaused, !finished, let easy else { return }
         isPaused = false
-        lastActivity = client.loop.now
+        progress.lastActivity = client.loop.now
         client.callbackDepth += 1
         _ = curl_easy_pause(easy, SY_CURLPAUSE_CONT)
         client.callbackDepth -= 1
@@ -98,8 +96,7 @@ package final class CurlTransfer: UpstreamTransfer {
     // MARK: callbacks from curl
 
     fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
-        lastActivity = client.loop.now
-        receivedAnyByte = true
+        progress.received(now: client.loop.now)
         if line.count >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {
             // A new status line (after 1xx or a redirect): start over.
             contentType = nil
@@ -124,8 +121,7 @@ package final class CurlTransfer: UpstreamTransfer {
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
         if finished { return 0 }
         if isPaused { return SY_CURL_WRITEFUNC_PAUSE }
-        lastActivity = client.loop.now
-        receivedAnyByte = true
+        progress.received(now: client.loop.now)
         if !headDelivered { deliverHead() }
         guard let handler else { return 0 }
         if !handler.upstreamDidReceive(bytes) {

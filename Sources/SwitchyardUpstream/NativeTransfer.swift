@@ -11,9 +11,8 @@ package final class NativeTransfer: UpstreamTransfer {
     private var headDelivered = false
     var retried = false
     /// Deadline bookkeeping for the client's sweep.
-    var startedAt: UInt64
-    var lastActivity: UInt64
-    var receivedAnyByte = false
+    let startedAt: UInt64
+    var progress: TransferProgress
     var totalDeadline: UInt64
     package private(set) var isPaused = false
 
@@ -24,7 +23,7 @@ package final class NativeTransfer: UpstreamTransfer {
         self.requestBytes = requestBytes
         self.handler = handler
         self.startedAt = client.loop.now
-        self.lastActivity = startedAt
+        self.progress = TransferProgress(now: startedAt)
         self.totalDeadline = totalTimeout == 0 ? 0 : startedAt &+ totalTimeout
     }
 
@@ -34,8 +33,7 @@ package final class NativeTransfer: UpstreamTransfer {
     }
 
     func noteActivity() {
-        lastActivity = client.loop.now
-        receivedAnyByte = true
+        progress.received(now: client.loop.now)
     }
 
     func deliverHead(status: Int, contentType: String?) {
@@ -77,7 +75,7 @@ package final class NativeTransfer: UpstreamTransfer {
     package func resume() {
         guard isPaused, !isFinished else { return }
         isPaused = false
-        lastActivity = client.loop.now
+        progress.lastActivity = client.loop.now
         connection?.resumeReading()
     }
 }

@@ -114,7 +114,6 @@ package final class UpstreamClient {
         let transfer = CurlTransfer(client: self, easy: easy, request: request, handler: handler)
         transfer.configure(connectTimeout: configuration.connectTimeout, totalTimeout: request.totalTimeout ?? configuration.totalTimeout, caFile: configuration.caFile)
         active[ObjectIdentifier(transfer)] = transfer
-        transfer.startedAt = loop.now
         let code = curl_multi_add_handle(multi, easy)
         if code != CURLM_OK {
             active.removeValue(forKey: ObjectIdentifier(transfer))
@@ -222,12 +221,9 @@ package final class UpstreamClient {
         let now = loop.now
         sweepNative(now: now)
         for transfer in Array(active.values) where !transfer.isPaused {
-            let limit = transfer.receivedAnyByte ? idleNanos : firstByteNanos
-            if limit > 0 && now > transfer.lastActivity &+ limit {
-                detach(transfer)
-                let what = transfer.receivedAnyByte ? "between response chunks" : "for the first response byte"
-                transfer.complete(error: UpstreamError(kind: .timeout, message: "upstream timed out waiting \(what)"))
-            }
+            guard let message = transfer.progress.stall(now: now, firstByte: firstByteNanos, betweenChunks: idleNanos) else { continue }
+            detach(transfer)
+            transfer.complete(error: UpstreamError(kind: .timeout, message: message))
         }
     }
 }
@@ -335,19 +331,17 @@ extension UpstreamClient {
 
     fileprivate func sweepNative(now: UInt64) {
         for transfer in Array(nativeActive.values) {
-            var reason: String?
+            var message: String?
             if transfer.connection?.isConnecting == true {
-                if connectNanos > 0 && now > transfer.startedAt &+ connectNanos { reason = "connecting" }
+                if connectNanos > 0 && now > transfer.startedAt &+ connectNanos { message = "upstream timed out while connecting" }
             } else if !transfer.isPaused {
-                let limit = transfer.receivedAnyByte ? idleNanos : firstByteNanos
-                if limit > 0 && now > transfer.lastActivity &+ limit {
-                    reason = transfer.receivedAnyByte ? "between response chunks" : "for the first response byte"
-                }
+                message = transfer.progress.stall(now: now, firstByte: firstByteNanos, betweenChunks: idleNanos)
             }
-            if reason == nil && transfer.totalDeadline != 0 && now > transfer.totalDeadline { reason = "for the whole response" }
-            guard let reason else { continue }
+            if message == nil && transfer.totalDeadline != 0 && now > transfer.totalDeadline {
+                message = "upstream timed out waiting for the whole response"
+            }
+            guard let message else { continue }
             transfer.connection?.abort()
-            let message = reason == "connecting" ? "upstream timed out while connecting" : "upstream timed out waiting \(reason)"
             transfer.complete(error: UpstreamError(kind: .timeout, message: message))
         }
         for case let endpoint? in endpoints.values where !endpoint.idle.isEmpty {
