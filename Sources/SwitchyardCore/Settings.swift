@@ -57,8 +57,8 @@ package struct Settings: Sendable, Equatable {
     package var redisPassword: String?
     /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
     package var workers: Int
-    /// Serve the embedded mock upstream (`--demo`); also true when no config path is given at all.
-    package var demo: Bool
+    /// Whether no models config is given: the executable then serves the embedded demo upstreams.
+    package var demo: Bool { modelsConfigPath == nil }
     /// Time in-flight requests get to finish on shutdown or reload, seconds (`LLM_ROUTER_DRAIN_TIMEOUT` /
     /// `--drain-timeout`).
     package var drainTimeout: Double
@@ -75,14 +75,13 @@ package struct Settings: Sendable, Equatable {
         logFormat: .plain, logFilename: nil, externalTimeout: 300, upstreamConnectTimeout: 10,
         upstreamFirstByteTimeout: 300, upstreamIdleTimeout: 120, headerReadTimeout: 10, keepAliveTimeout: 75,
         maxRequestBodySize: 10_485_760, maxHeaderSize: 65_536, balanceStrategy: "balanced", redisHost: nil,
-        redisPort: 6379, redisDB: 0, redisPassword: nil, workers: onlineCPUs(), demo: true, drainTimeout: 30)
+        redisPort: 6379, redisDB: 0, redisPassword: nil, workers: onlineCPUs(), drainTimeout: 30)
 
     /// Reads `environment` (llm-router variable names), then `arguments` (the flags after the subcommand, as
     /// `--flag value` or `--flag=value`), later sources winning. An empty environment variable counts as unset.
     /// Every unknown flag or bad value is reported, one per line of the error, naming the flag or variable.
     package static func load(environment: [String: String], arguments: [String]) throws(SettingsError) -> Settings {
         var settings = defaultValues
-        settings.demo = false  // only --demo or the lack of a config path turns it on
         var errors: [String] = []
         var explicitlySet: Set<String> = []
 
@@ -135,7 +134,6 @@ package struct Settings: Sendable, Equatable {
 
         if !errors.isEmpty { throw SettingsError(message: errors.joined(separator: "\n")) }
         if !explicitlySet.contains("first-byte-timeout") { settings.upstreamFirstByteTimeout = settings.externalTimeout }
-        if settings.modelsConfigPath == nil { settings.demo = true }
         return settings
     }
 
@@ -244,7 +242,7 @@ extension Settings {
         /// Applies a raw value; returns what is wrong with it, or nil when it applied.
         var apply: @Sendable (inout Settings, String) -> String?
 
-        /// Whether the flag takes no value (`--demo`; `--demo=false` is still accepted).
+        /// Whether the flag takes no value (`--flag` means true; `--flag=false` is accepted too).
         var isSwitch: Bool { valueName.isEmpty }
     }
 
@@ -256,12 +254,6 @@ extension Settings {
                group: .server, defaultText: "none (demo)",
                help: "models config file: llm-router, LLMStream or SGLang format") { settings, value in
             settings.modelsConfigPath = value.trimmingASCIIWhitespace().isEmpty ? nil : value
-            return nil
-        },
-        Option(key: "demo", flag: "--demo", environment: nil, valueName: "", group: .server, defaultText: "off",
-               help: "serve the embedded mock upstream; implied when no config is given") { settings, value in
-            guard let flag = strictBool(value) else { return "expected true or false" }
-            settings.demo = flag
             return nil
         },
         Option(key: "host", flag: "--host", environment: "LLM_ROUTER_SERVER_HOST", valueName: "ADDRESS",

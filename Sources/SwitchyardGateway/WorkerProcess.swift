@@ -2,7 +2,6 @@ import Glibc
 import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardIO
-import SwitchyardMock
 import SwitchyardUpstream
 
 /// Runs one worker: an event loop with the HTTP server, the gateway and signal handling (nginx semantics:
@@ -25,38 +24,20 @@ package final class WorkerProcess {
     private let gateway: Gateway
     private let server: HTTPServer
     private var signals: SignalWatcher?
-    private var mocks: [MockServer] = []
     private var exitCode = ExitCode.ok
     private var stopping = false
     private let controlFD: Int32?
     private var supervisorLink: SupervisorLink?
 
-    /// Sets up the worker on `listeningSocket`. With `settings.demo` (no config file), two mock upstreams run on
-    /// the same loop and the `demo` model balances over them.
+    /// Sets up the worker on `loop` serving `config` on `listeningSocket`.
     /// `controlFD` is the worker's end of the supervisor's control socket (nil when run standalone).
-    package init(settings: Settings, config: ModelsConfig?, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger, controlFD: Int32? = nil) throws {
-        self.loop = try EventLoop()
+    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger, controlFD: Int32? = nil) throws {
+        self.loop = loop
         self.controlFD = controlFD
         self.settings = settings
         self.logger = logger
-        var models = config
-        if models == nil {
-            var providers: [ProviderConfig] = []
-            for id in ["mock-a", "mock-b"] {
-                var options = MockOptions()
-                options.id = id
-                options.port = 0
-                let fd = try Socket.listen(host: "127.0.0.1", port: 0)
-                let mock = MockServer(loop: loop, options: options)
-                try mock.start(listeningSocket: fd)
-                mocks.append(mock)
-                let port = try Socket.localPort(fd)
-                providers.append(ProviderConfig.demo(id: id, apiHost: "http://127.0.0.1:\(port)"))
-            }
-            models = ModelsConfig(format: .llmRouter, models: [ModelConfig(name: "demo", providers: providers, fallbackModel: nil, strategy: nil)])
-            logger.info("demo mode: no models config given; serving model 'demo' from two embedded mock upstreams", [])
-        }
-        let gateway = Gateway(loop: loop, settings: settings, config: models!, logger: logger, identity: identity)
+        let models = config
+        let gateway = Gateway(loop: loop, settings: settings, config: models, logger: logger, identity: identity)
         self.gateway = gateway
         var configuration = HTTPServer.Configuration(
             limits: .init(maxHeaderBytes: settings.maxHeaderSize, maxHeaderCount: 128, maxBodyBytes: settings.maxRequestBodySize),
@@ -99,7 +80,8 @@ package final class WorkerProcess {
             logger.info("fast stop requested", [("in_flight", .int(gateway.inFlight))])
             drain(deadline: min(settings.drainTimeout, 1))
         case SIGHUP:
-            reload()
+            // A reload is the supervisor's job: it validates the file and starts a new generation of workers.
+            logger.info("HUP ignored by a worker; send it to the supervisor", [])
         case SIGUSR1:
             logger.reopen()
             logger.info("log file reopened", [])
@@ -131,19 +113,6 @@ package final class WorkerProcess {
             self.loop.stop()
         }
     }
-
-    private func reload() {
-        guard let path = settings.modelsConfigPath else {
-            logger.info("reload requested; nothing to reload in demo mode", [])
-            return
-        }
-        do {
-            let config = try ModelsConfig.load(path: path)
-            gateway.reload(config: config)
-        } catch {
-            logger.error("reload rejected: configuration is invalid; still serving the previous one", [("error", .string(error.description))])
-        }
-    }
 }
 
 /// The worker's end of the control socket: sends `ready`, reports EOF (the supervisor died).
@@ -170,12 +139,5 @@ private final class SupervisorLink: IOHandler {
             closed = true
             onClose()
         }
-    }
-}
-
-extension ProviderConfig {
-    /// A provider entry pointing at an embedded mock.
-    static func demo(id: String, apiHost: String) -> ProviderConfig {
-        ProviderConfig(id: id, apiHost: apiHost, apiType: .openai, apiToken: "", modelPath: "mock-model", weight: 1, inputSize: 4096, keepAlive: nil, toolCalling: true, nworkers: 1, healthCheckPath: nil)
     }
 }

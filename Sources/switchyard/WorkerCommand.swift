@@ -1,6 +1,7 @@
 import Glibc
 import SwitchyardCore
 import SwitchyardGateway
+import SwitchyardIO
 
 /// `switchyard worker`: started by the supervisor (never by hand) with the listening socket as fd 3 and its end
 /// of the control socket as fd 4; takes the same flags and environment as `serve`.
@@ -23,7 +24,9 @@ enum WorkerCommand {
             return WorkerProcess.ExitCode.fatalConfiguration
         }
         do {
-            let worker = try WorkerProcess(settings: settings, config: config, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation), logger: logger, controlFD: controlFD)
+            let loop = try EventLoop()
+            let models = try config ?? DemoUpstreams.start(on: loop, logger: logger)
+            let worker = try WorkerProcess(loop: loop, settings: settings, config: models, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation), logger: logger, controlFD: controlFD)
             return worker.run()
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])

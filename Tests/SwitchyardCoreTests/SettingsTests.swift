@@ -108,7 +108,7 @@ struct SettingsTests {
     func equalsForm() throws {
         let settings = try load([:], [
             "--config=/tmp/m.json", "--port=0", "--prefix=", "--timeout=100", "--first-byte-timeout=20",
-            "--log-level=debug", "--redis-host=r1", "--workers=2", "--demo",
+            "--log-level=debug", "--redis-host=r1", "--workers=2",
         ])
         #expect(settings.modelsConfigPath == "/tmp/m.json")
         #expect(settings.port == 0)
@@ -118,7 +118,6 @@ struct SettingsTests {
         #expect(settings.logLevel == .debug)
         #expect(settings.redisHost == "r1")
         #expect(settings.workers == 2)
-        #expect(settings.demo)
     }
 
     @Test("a bad port is an error naming the variable or the flag", arguments: [
@@ -190,12 +189,11 @@ struct SettingsTests {
         #expect(try load([:], ["--redis-host="]).redisHost == nil)
     }
 
-    @Test("a config path turns demo mode off unless --demo is given")
+    @Test("demo mode is exactly the absence of a models config; there is no --demo flag")
     func demoMode() throws {
         #expect(try load([:], ["--config", "m.json"]).demo == false)
-        #expect(try load([:], ["--config", "m.json", "--demo"]).demo == true)
-        #expect(try load([:], ["--demo=false"]).demo == true)  // no config at all still means demo
-        #expect(failure([:], ["--demo=maybe"])?.contains("--demo") == true)
+        #expect(try load([:], []).demo == true)
+        #expect(failure([:], ["--demo"]) != nil)
     }
 
     @Test("help text mentions every environment variable and flag, and never the password")
@@ -214,7 +212,7 @@ struct SettingsTests {
             #expect(help.contains(variable), "help does not mention \(variable)")
         }
         let flags = [
-            "--config", "--demo", "--host", "--port", "--prefix", "--workers", "--strategy", "--drain-timeout",
+            "--config", "--host", "--port", "--prefix", "--workers", "--strategy", "--drain-timeout",
             "--timeout", "--connect-timeout", "--first-byte-timeout", "--chunk-timeout", "--header-timeout",
             "--keepalive-timeout", "--max-body-size", "--max-header-size", "--log-level", "--log-format",
             "--log-file", "--redis-host", "--redis-port", "--redis-db",
