@@ -91,6 +91,10 @@ package struct RouterError: Error, Sendable, Equatable, CustomStringConvertible 
         RouterError(status: 503, message: "No provider is available for model '\(model)'.", code: "no_provider_available")
     }
 
+    package static func serviceUnavailable(_ message: String) -> RouterError {
+        RouterError(status: 503, message: message, code: "service_unavailable")
+    }
+
     package static func unsupportedProvider(_ apiType: String) -> RouterError {
         RouterError(status: 501, message: "Providers of api_type '\(apiType)' are not supported for this endpoint yet.", code: "provider_not_supported")
     }

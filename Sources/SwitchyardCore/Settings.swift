@@ -22,6 +22,9 @@ package struct Settings: Sendable, Equatable {
     package var logFilename: String?
     /// Total time allowed for one upstream call, in seconds (`LLM_ROUTER_EXTERNAL_TIMEOUT` / `--timeout`).
     package var externalTimeout: Double
+    /// Time from a complete request to the first byte of its answer, across every attempt and failover, seconds
+    /// (`LLM_ROUTER_TIMEOUT` / `--request-timeout`); unset or 0 means `externalTimeout`.
+    package var requestTimeout: Double
     /// Upstream TCP/TLS connect timeout, seconds (`LLM_ROUTER_UPSTREAM_CONNECT_TIMEOUT` / `--connect-timeout`).
     package var upstreamConnectTimeout: Double
     /// Time until the upstream's first response byte, seconds (`LLM_ROUTER_UPSTREAM_FIRST_BYTE_TIMEOUT` /
@@ -72,7 +75,7 @@ package struct Settings: Sendable, Equatable {
     /// Settings when neither environment nor flags say anything (demo mode, as no config path is given).
     package static let defaultValues = Settings(
         modelsConfigPath: nil, host: "127.0.0.1", port: 8080, endpointPrefix: "/api", logLevel: .info,
-        logFormat: .plain, logFilename: nil, externalTimeout: 300, upstreamConnectTimeout: 10,
+        logFormat: .plain, logFilename: nil, externalTimeout: 300, requestTimeout: 300, upstreamConnectTimeout: 10,
         upstreamFirstByteTimeout: 300, upstreamIdleTimeout: 120, headerReadTimeout: 10, keepAliveTimeout: 75,
         maxRequestBodySize: 10_485_760, maxHeaderSize: 65_536, balanceStrategy: "balanced", redisHost: nil,
         redisPort: 6379, redisDB: 0, redisPassword: nil, workers: onlineCPUs(), drainTimeout: 30)
@@ -134,6 +137,7 @@ package struct Settings: Sendable, Equatable {
 
         if !errors.isEmpty { throw SettingsError(message: errors.joined(separator: "\n")) }
         if !explicitlySet.contains("first-byte-timeout") { settings.upstreamFirstByteTimeout = settings.externalTimeout }
+        if !explicitlySet.contains("request-timeout") || settings.requestTimeout == 0 { settings.requestTimeout = settings.externalTimeout }
         return settings
     }
 
@@ -204,7 +208,7 @@ extension Settings: CustomStringConvertible {
         [
             "modelsConfigPath=\(modelsConfigPath ?? "(none)")", "host=\(host)", "port=\(port)",
             "endpointPrefix=\(endpointPrefix)", "logLevel=\(logLevel.rawValue)", "logFormat=\(logFormat.rawValue)",
-            "logFilename=\(logFilename ?? "(stderr)")", "externalTimeout=\(externalTimeout)",
+            "logFilename=\(logFilename ?? "(stderr)")", "externalTimeout=\(externalTimeout)", "requestTimeout=\(requestTimeout)",
             "upstreamConnectTimeout=\(upstreamConnectTimeout)", "upstreamFirstByteTimeout=\(upstreamFirstByteTimeout)",
             "upstreamIdleTimeout=\(upstreamIdleTimeout)", "upstreamClient=\(upstreamClient)", "upstreamCAFile=\(upstreamCAFile ?? "")", "headerReadTimeout=\(headerReadTimeout)",
             "keepAliveTimeout=\(keepAliveTimeout)", "maxRequestBodySize=\(maxRequestBodySize)",
@@ -301,6 +305,13 @@ extension Settings {
                group: .upstream, defaultText: "300", help: "total time for one upstream call") { settings, value in
             guard let seconds = seconds(value) else { return "expected seconds > 0" }
             settings.externalTimeout = seconds
+            return nil
+        },
+        Option(key: "request-timeout", flag: "--request-timeout", environment: "LLM_ROUTER_TIMEOUT", valueName: "SECONDS",
+               group: .upstream, defaultText: "= --timeout",
+               help: "time to the first byte of an answer across all attempts and failovers (0 = --timeout)") { settings, value in
+            guard let seconds = Double(value.trimmingASCIIWhitespace()), seconds >= 0, seconds.isFinite else { return "expected seconds >= 0" }
+            settings.requestTimeout = seconds
             return nil
         },
         Option(key: "connect-timeout", flag: "--connect-timeout", environment: "LLM_ROUTER_UPSTREAM_CONNECT_TIMEOUT",

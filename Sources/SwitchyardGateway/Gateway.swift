@@ -5,38 +5,21 @@ import SwitchyardProviders
 import SwitchyardRouting
 import SwitchyardUpstream
 
-/// A worker's request handling: the route table, the handlers and the shared pieces they use (upstream client,
-/// strategy, metrics, logger). One per worker process, used on its loop thread.
+/// A worker's request handling: composes the route table (each group of routes registers itself), the call
+/// context every upstream call runs in (upstream client, selector, budget), metrics and the access log. One per
+/// worker process, used on its loop thread.
 package final class Gateway: HTTPResponder {
-    enum Handler {
-        case proxy(EndpointKind)
-        case models
-        case ollamaTags
-        case health
-        case ping
-        case version
-        case metrics
-    }
-
-    struct Route {
-        var name: String
-        var methods: [String: Handler]
-    }
-
     let loop: EventLoop
     let settings: Settings
     let logger: Logger
     let identity: WorkerIdentity
     let upstream: UpstreamClient
     let metrics = GatewayMetrics()
-    /// Passive provider health, fed by every attempt's outcome.
-    let circuits = ProviderCircuits()
+    let selector: LocalProviderSelector
+    let calls: CallContext
+    let routes = RouteTable()
+    private var operatorRoutes: OperatorRoutes!
     private(set) var config: ModelsConfig
-    private(set) var strategy: ProviderStrategy
-    private var runtimes: [String: ProviderRuntime] = [:]
-    private var routes: [String: Route] = [:]
-    private var modelsBody: [UInt8] = []
-    private var tagsBody: [UInt8] = []
     private var requestCounter = 0
 
     package init(loop: EventLoop, settings: Settings, config: ModelsConfig, logger: Logger, identity: WorkerIdentity) {
@@ -52,23 +35,34 @@ package final class Gateway: HTTPResponder {
             totalTimeout: settings.externalTimeout,
             builtInHTTP1: settings.upstreamClient != "curl",
             caFile: settings.upstreamCAFile))
-        let made = StrategyFactory.make(settings.balanceStrategy)
-        self.strategy = made.strategy
-        if !made.exact {
-            logger.warning("strategy not implemented in this build; using round_robin", [("strategy", .string(settings.balanceStrategy))])
-        }
-        buildRoutes()
+        let context = SelectorContext(
+            now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
+            defaultStrategy: settings.balanceStrategy, isSupported: OpenAICompatibleAdapter.supports)
+        self.selector = LocalProviderSelector(context: context, config: config)
+        self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
+                                 budget: MonotonicClock.nanoseconds(settings.requestTimeout))
+        calls.onAttemptEnded = { [metrics] provider, outcome in metrics.recordUpstream(provider: provider, outcome: outcome) }
+        warnAboutStrategies(config)
+        OpenAIRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
+        operatorRoutes = OperatorRoutes(gateway: self)
+        operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         apply(config)
     }
 
     /// Swaps in a new models configuration; requests in flight keep the one they started with.
     package func reload(config: ModelsConfig) {
         apply(config)
+        warnAboutStrategies(config)
         logger.info("configuration reloaded", [("models", .int(config.models.count))])
     }
 
-    /// Number of proxied requests in progress.
-    package var inFlight: Int { metrics.inFlight }
+    /// Number of upstream calls in progress.
+    package var inFlight: Int { calls.inFlight.count }
+
+    /// The worker starts draining: calls waiting for a provider are refused, and so is every later wait.
+    package func beginDrain() {
+        calls.drain()
+    }
 
     /// Records a request the HTTP layer rejected before it reached a handler.
     package func recordRejected(_ error: HTTPParseError) {
@@ -78,114 +72,38 @@ package final class Gateway: HTTPResponder {
 
     private func apply(_ config: ModelsConfig) {
         self.config = config
-        var runtimes: [String: ProviderRuntime] = [:]
-        for model in config.models {
-            for provider in model.providers where runtimes[provider.id] == nil {
-                runtimes[provider.id] = ProviderRuntime(provider: provider)
-            }
-        }
-        self.runtimes = runtimes
-        modelsBody = ModelListing.openAI(config)
-        tagsBody = ModelListing.ollamaTags(config)
+        selector.reload(config: config)
+        calls.prepare(config)
+        operatorRoutes.refresh(config)
     }
 
-    /// The prepared runtime of `provider`. Ids are unique per configuration and the table is rebuilt on reload,
-    /// so the id alone identifies it (an exchange that started before a reload may fail over to the new one).
-    func runtime(for provider: ProviderConfig) -> ProviderRuntime {
-        if let existing = runtimes[provider.id] { return existing }
-        let made = ProviderRuntime(provider: provider)
-        runtimes[provider.id] = made
-        return made
+    private func warnAboutStrategies(_ config: ModelsConfig) {
+        for name in LocalProviderSelector.unimplementedStrategies(in: config, defaultStrategy: settings.balanceStrategy) {
+            logger.warning("strategy not implemented in this build; using round_robin", [("strategy", .string(name))])
+        }
     }
 
     // MARK: routing
 
-    private func buildRoutes() {
-        func add(_ path: String, _ name: String, _ method: String, _ handler: Handler) {
-            routes[path, default: Route(name: name, methods: [:])].methods[method] = handler
-        }
-        let prefix = settings.endpointPrefix
-        for base in ["/v1", "", prefix] {
-            add(base + "/chat/completions", "chat_completions", "POST", .proxy(.chatCompletions))
-            add(base + "/completions", "completions", "POST", .proxy(.completions))
-            add(base + "/embeddings", "embeddings", "POST", .proxy(.embeddings))
-        }
-        add("/v1/models", "models", "GET", .models)
-        add("/models", "models", "GET", .models)
-        add("/api/tags", "ollama_tags", "GET", .ollamaTags)
-        add("/health", "health", "GET", .health)
-        add("/ping", "ping", "GET", .ping)
-        add(prefix + "/ping", "ping", "GET", .ping)
-        add(prefix + "/version", "version", "GET", .version)
-        add("/metrics", "metrics", "GET", .metrics)
-    }
-
     package func respond(to request: HTTPRequest, response: HTTPServerResponse) {
         let path = String(request.head.path)
-        guard let route = routes[path] else {
-            let error = RouterError.notFound(path: path)
-            finishLocally(response, route: "unknown", error: error)
-            return
-        }
-        var method = request.head.method
-        if method == "HEAD" && route.methods["GET"] != nil { method = "GET" }
-        guard let handler = route.methods[method] else {
-            let allowed = route.methods.keys.sorted() + (route.methods["GET"] != nil ? ["HEAD"] : [])
+        switch routes.match(path: path, method: request.head.method) {
+        case .found(_, let handler):
+            handler(request, response)
+        case .notFound:
+            finishLocally(response, route: "unknown", error: .notFound(path: path))
+        case .methodNotAllowed(let route, let allowed):
             var headers = HTTPHeaders()
             headers.add(name: "Allow", value: allowed.joined(separator: ", "))
-            finishLocally(response, route: route.name, error: .methodNotAllowed(method: request.head.method, path: path, allowed: allowed), headers: headers)
-            return
-        }
-        switch handler {
-        case .proxy(let endpoint):
-            // Even while draining, a request that reached us is served (with `Connection: close`): refusing it
-            // would fail a client that merely reused a keep-alive connection during a reload.
-            startProxy(request, response: response, endpoint: endpoint, route: route.name)
-        case .models:
-            sendLocal(response, route: route.name, body: modelsBody)
-        case .ollamaTags:
-            sendLocal(response, route: route.name, body: tagsBody)
-        case .health:
-            var out = JSONWriter()
-            out.raw("{\"status\":\"ok\",\"worker\":{\"id\":")
-            out.number(identity.id)
-            out.raw(",\"pid\":")
-            out.number(Int(identity.pid))
-            out.raw(",\"generation\":")
-            out.number(identity.generation)
-            out.raw("},\"version\":")
-            out.string(SwitchyardVersion.current)
-            out.raw("}")
-            sendLocal(response, route: route.name, body: out.bytes)
-        case .ping:
-            sendLocal(response, route: route.name, body: Array("{\"status\":\"ok\",\"body\":\"pong\"}".utf8))
-        case .version:
-            var out = JSONWriter()
-            out.raw("{\"version\":")
-            out.string(SwitchyardVersion.current)
-            out.raw("}")
-            sendLocal(response, route: route.name, body: out.bytes)
-        case .metrics:
-            sendLocal(response, route: route.name, body: metrics.render(identity: identity), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            finishLocally(response, route: route, error: .methodNotAllowed(method: request.head.method, path: path, allowed: allowed), headers: headers)
         }
     }
 
-    private func startProxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String) {
+    /// A request id: the client's `X-Request-Id` when it is sane, else one made from worker, pid and a counter.
+    func requestID(for request: HTTPRequest) -> String {
         requestCounter &+= 1
-        let requestID = request.head.headers["X-Request-Id"].flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 }
+        return request.head.headers["X-Request-Id"].flatMap { $0.isEmpty || $0.utf8.count > 128 ? nil : $0 }
             ?? "w\(identity.id)-\(identity.pid)-\(requestCounter)"
-        let parsed = ProxyRequest.parse(request.body)
-        switch parsed {
-        case .failure(let error):
-            finishLocally(response, route: route, error: error, requestID: requestID)
-        case .success(let proxyRequest):
-            guard let model = config.model(named: proxyRequest.model) else {
-                finishLocally(response, route: route, error: .modelNotFound(proxyRequest.model), requestID: requestID)
-                return
-            }
-            let exchange = ProxyExchange(gateway: self, response: response, endpoint: endpoint, route: route, request: proxyRequest, model: model, requestID: requestID)
-            exchange.start()
-        }
     }
 
     // MARK: local answers

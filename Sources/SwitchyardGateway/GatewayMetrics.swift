@@ -11,7 +11,7 @@ final class GatewayMetrics {
     private var durationSum = 0.0
     private var durationCount = 0
     private var rejected: [Int: Int] = [:]
-    var inFlight = 0
+    private var brokenStreams: [String: Int] = [:]
     private static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 
     init() {
@@ -32,11 +32,16 @@ final class GatewayMetrics {
         upstream[UpstreamKey(provider: provider, outcome: outcome), default: 0] += 1
     }
 
+    /// A streamed answer that ended before its end (provider broke, timed out, or the router cut it).
+    func recordBrokenStream(route: String) {
+        brokenStreams[route, default: 0] += 1
+    }
+
     func recordRejected(status: Int) {
         rejected[status, default: 0] += 1
     }
 
-    func render(identity: WorkerIdentity) -> [UInt8] {
+    func render(identity: WorkerIdentity, inFlight: Int) -> [UInt8] {
         var out = ""
         let worker = "worker=\"\(identity.id)\""
         out += "# HELP switchyard_http_requests_total Requests answered, by route and status.\n# TYPE switchyard_http_requests_total counter\n"
@@ -47,11 +52,15 @@ final class GatewayMetrics {
         for (status, value) in rejected.sorted(by: { $0.key < $1.key }) {
             out += "switchyard_http_rejected_total{\(worker),status=\"\(status)\"} \(value)\n"
         }
+        out += "# HELP switchyard_http_streams_broken_total Streamed answers cut off before their end (counted in requests_total with the status already sent).\n# TYPE switchyard_http_streams_broken_total counter\n"
+        for (route, value) in brokenStreams.sorted(by: { $0.key < $1.key }) {
+            out += "switchyard_http_streams_broken_total{\(worker),route=\"\(route)\"} \(value)\n"
+        }
         out += "# HELP switchyard_upstream_attempts_total Upstream attempts, by provider id and outcome.\n# TYPE switchyard_upstream_attempts_total counter\n"
         for (key, value) in upstream.sorted(by: { ($0.key.provider, $0.key.outcome) < ($1.key.provider, $1.key.outcome) }) {
             out += "switchyard_upstream_attempts_total{\(worker),provider=\"\(key.provider)\",outcome=\"\(key.outcome)\"} \(value)\n"
         }
-        out += "# HELP switchyard_requests_in_flight Proxied requests in progress.\n# TYPE switchyard_requests_in_flight gauge\n"
+        out += "# HELP switchyard_requests_in_flight Upstream calls in progress.\n# TYPE switchyard_requests_in_flight gauge\n"
         out += "switchyard_requests_in_flight{\(worker)} \(inFlight)\n"
         out += "# HELP switchyard_request_duration_seconds Time from a complete request to the end of its response.\n# TYPE switchyard_request_duration_seconds histogram\n"
         var cumulative = 0

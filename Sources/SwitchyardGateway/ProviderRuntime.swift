@@ -2,10 +2,12 @@ import SwitchyardCore
 import SwitchyardProviders
 import SwitchyardUpstream
 
-/// Per-provider values computed once per configuration: upstream URLs and the prepared header list.
+/// Per-provider values computed once per configuration: upstream URLs, the prepared header list, the quoted
+/// `model_path`, and the adapter pieces (request body, response transcoder) for its dialect.
 final class ProviderRuntime {
     let provider: ProviderConfig
     let headers: UpstreamHeaderList
+    /// Whether an adapter exists for the provider's `api_type`.
     let supported: Bool
     /// `model_path` as a JSON string, spliced into every request body.
     let quotedModelPath: [UInt8]
@@ -29,5 +31,16 @@ final class ProviderRuntime {
         case .completions: return completionsURL
         case .embeddings: return embeddingsURL
         }
+    }
+
+    /// The upstream request for one attempt of `call`.
+    func upstreamRequest(for request: CallRequest) -> UpstreamRequest {
+        let body = OpenAICompatibleAdapter.requestBody(request.body, scan: request.scan, quotedModel: quotedModelPath)
+        return UpstreamRequest(url: url(request.endpoint), headers: headers, body: body)
+    }
+
+    /// A fresh transcoder for one attempt answering a client that asked for `clientModel`.
+    func transcoder(clientModel: String) -> ResponseTranscoder {
+        OpenAIResponseTranscoder(clientModel: clientModel, providerModel: provider.modelPath)
     }
 }

@@ -105,6 +105,7 @@ package final class WorkerProcess {
             return
         }
         stopping = true
+        gateway.beginDrain()
         server.beginDrain { [weak self] in self?.loop.stop() }
         loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(deadline)) { [weak self] in
             guard let self else { return }

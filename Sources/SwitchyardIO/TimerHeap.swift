@@ -1,6 +1,8 @@
 /// Identifies a scheduled timer so it can be cancelled.
 package struct TimerID: Hashable, Sendable {
     package let raw: UInt64
+    /// Wraps a raw id (for schedulers other than the loop's, e.g. test clocks).
+    package init(raw: UInt64) { self.raw = raw }
 }
 
 /// A binary min-heap of deadlines with lazy cancellation: cancelled entries are dropped when they surface.

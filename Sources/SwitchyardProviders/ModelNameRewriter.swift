@@ -1,15 +1,33 @@
 import SwitchyardCore
 
 /// Makes replies name the model the client asked for (not the provider's `model_path`): rewrites the top-level
-/// `model` of a JSON body, or of every `data:` event of an SSE stream, as bytes arrive.
+/// `model` of a JSON body, or of every `data:` line of an SSE stream, as bytes arrive.
+///
+/// Lines end in LF, CRLF or a lone CR (the SSE grammar, WHATWG HTML §9.2.6); an empty line ends an event. An
+/// unfinished event is held until it ends, but never more than ``maxHeldEvent`` bytes: a longer event is passed
+/// through unchanged from then on (no provider sends one; a broken one must not grow the worker without bound).
 package struct ModelNameRewriter: Sendable {
-    private let replacement: [UInt8]
-    private var pending: [UInt8] = []
+    /// Largest unfinished event held back for rewriting.
+    package static let maxHeldEvent = 256 * 1024
 
-    /// `clientModel` is the name to put into replies.
-    package init(clientModel: String) {
+    private let replacement: [UInt8]
+    private let maxHeld: Int
+    private var pending: [UInt8] = []
+    /// The previous byte was a CR, so an LF now completes the same line ending.
+    private var afterCR = false
+    /// No byte of the current line has been seen yet.
+    private var atLineStart = true
+    /// The current event outgrew the limit: its remaining bytes pass through until it ends.
+    private var passingThrough = false
+
+    /// `clientModel` is the name to put into replies; `maxHeldEvent` bounds the held bytes (tests lower it).
+    package init(clientModel: String, maxHeldEvent: Int = ModelNameRewriter.maxHeldEvent) {
         replacement = JSONWriter.quoted(clientModel)
+        maxHeld = maxHeldEvent
     }
+
+    /// Bytes held back for an unfinished event.
+    package var heldBytes: Int { pending.count }
 
     /// `body` with its top-level `model` replaced; unchanged if it is not a JSON object or has no `model`.
     package func rewriteJSON(_ body: [UInt8]) -> [UInt8] {
@@ -19,8 +37,7 @@ package struct ModelNameRewriter: Sendable {
         return ByteSplice.replacing(body, range: range, with: replacement)
     }
 
-    /// Feeds stream bytes; returns the complete events seen so far, rewritten. Bytes of an unfinished event are
-    /// kept until its terminating blank line arrives (so nothing is reordered or split mid-event).
+    /// Feeds stream bytes; returns the complete events seen so far, rewritten.
     package mutating func rewriteSSE(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []
         rewriteSSE(bytes, into: &out)
@@ -29,48 +46,73 @@ package struct ModelNameRewriter: Sendable {
 
     /// Like ``rewriteSSE(_:)`` but appends to `out`, so a caller can reuse one buffer for a whole stream.
     package mutating func rewriteSSE(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        if pending.isEmpty {
-            let consumed = appendCompleteEvents(bytes, to: &out)
-            if consumed < bytes.count { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
-            return
-        }
-        pending.append(contentsOf: bytes)
-        let consumed = pending.withUnsafeBytes { appendCompleteEvents($0, to: &out) }
-        if consumed > 0 { pending.removeSubrange(0..<consumed) }
-    }
-
-    /// Appends every complete event of `bytes` (rewritten) to `out`; returns how many bytes that covered.
-    private func appendCompleteEvents(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Int {
         var eventStart = 0
-        var lineStart = 0
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            guard bytes[i] == 0x0A else { i += 1; continue }
-            // A line ends at i. An empty line (just "\n" or "\r\n") ends the event.
-            let lineLength = i - lineStart
-            if lineLength == 0 || (lineLength == 1 && bytes[lineStart] == 0x0D) {
-                appendEvent(UnsafeRawBufferPointer(rebasing: bytes[eventStart...i]), to: &out)
+        for i in 0..<bytes.count {
+            let byte = bytes[i]
+            if afterCR {
+                afterCR = false
+                if byte == 0x0A { continue }  // CRLF: the line ending was counted at the CR
+            }
+            guard byte == 0x0A || byte == 0x0D else {
+                atLineStart = false
+                continue
+            }
+            afterCR = byte == 0x0D
+            if atLineStart {
+                // An empty line: the event ends with this byte.
+                emitEvent(UnsafeRawBufferPointer(rebasing: bytes[eventStart...i]), to: &out)
                 eventStart = i + 1
             }
-            i += 1
-            lineStart = i
+            atLineStart = true
         }
-        return eventStart
+        guard eventStart < bytes.count else { return }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[eventStart...])
+        if passingThrough {
+            out.append(contentsOf: rest)
+        } else if pending.count + rest.count > maxHeld {
+            out.append(contentsOf: pending)
+            out.append(contentsOf: rest)
+            pending.removeAll()
+            passingThrough = true
+        } else {
+            pending.append(contentsOf: rest)
+        }
     }
 
+    /// Emits one complete event: `tail` is its last piece, after whatever is pending.
+    private mutating func emitEvent(_ tail: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        if passingThrough {
+            out.append(contentsOf: tail)
+            passingThrough = false
+        } else if pending.isEmpty {
+            appendEvent(tail, to: &out)
+        } else {
+            pending.append(contentsOf: tail)
+            pending.withUnsafeBytes { appendEvent($0, to: &out) }
+            pending.removeAll(keepingCapacity: pending.count <= 4096)
+        }
+    }
+
+    /// Appends `event` with each `data:` line whose payload is a JSON object rewritten; other lines (comments,
+    /// `[DONE]`, other fields) pass through.
     private func appendEvent(_ event: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        // Rewrite each `data:` line whose payload is a JSON object; pass other lines (comments, [DONE]) through.
         var lineStart = 0
-        for i in 0..<event.count where event[i] == 0x0A {
-            appendLine(UnsafeRawBufferPointer(rebasing: event[lineStart...i]), to: &out)
-            lineStart = i + 1
+        var i = 0
+        while i < event.count {
+            let byte = event[i]
+            if byte == 0x0A || byte == 0x0D {
+                appendLine(UnsafeRawBufferPointer(rebasing: event[lineStart..<i]), to: &out)
+                out.append(byte)
+                lineStart = i + 1
+            }
+            i += 1
         }
         if lineStart < event.count { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: event[lineStart...])) }
     }
 
+    /// Appends one line without its ending.
     private func appendLine(_ line: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        guard line.count > 6, line[0] == 0x64, line[1] == 0x61, line[2] == 0x74, line[3] == 0x61, line[4] == 0x3A else {
+        guard line.count > 5, line[0] == 0x64, line[1] == 0x61, line[2] == 0x74, line[3] == 0x61, line[4] == 0x3A else {
             out.append(contentsOf: line)
             return
         }
@@ -92,39 +134,5 @@ package struct ModelNameRewriter: Sendable {
     package mutating func finish() -> [UInt8] {
         defer { pending = [] }
         return pending
-    }
-
-    private func appendEvent(_ event: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        // Rewrite each `data:` line whose payload is a JSON object; pass other lines (comments, [DONE]) through.
-        var lineStart = event.startIndex
-        var i = event.startIndex
-        while i < event.endIndex {
-            if event[i] == 0x0A {
-                appendLine(event[lineStart...i], to: &out)
-                lineStart = i + 1
-            }
-            i += 1
-        }
-        if lineStart < event.endIndex { out.append(contentsOf: event[lineStart...]) }
-    }
-
-    private func appendLine(_ line: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        let s = line.startIndex
-        guard line.count > 6, line[s] == 0x64, line[s + 1] == 0x61, line[s + 2] == 0x74, line[s + 3] == 0x61, line[s + 4] == 0x3A else {
-            out.append(contentsOf: line)
-            return
-        }
-        var payloadStart = s + 5
-        if line[payloadStart] == 0x20 { payloadStart += 1 }
-        var payloadEnd = line.endIndex
-        while payloadEnd > payloadStart, line[payloadEnd - 1] == 0x0A || line[payloadEnd - 1] == 0x0D { payloadEnd -= 1 }
-        guard payloadStart < payloadEnd, line[payloadStart] == 0x7B else {
-            out.append(contentsOf: line)
-            return
-        }
-        let payload = Array(line[payloadStart..<payloadEnd])
-        out.append(contentsOf: line[s..<payloadStart])
-        out.append(contentsOf: rewriteJSON(payload))
-        out.append(contentsOf: line[payloadEnd...])
     }
 }

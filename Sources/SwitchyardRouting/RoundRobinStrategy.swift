@@ -1,20 +1,20 @@
 import SwitchyardCore
 
-/// Cycles through a model's providers in configuration order, skipping excluded ones. In-process state.
+/// Cycles through a model's providers in configuration order, skipping ineligible ones. In-process state.
 package final class RoundRobinStrategy: ProviderStrategy {
     package let name = "round_robin"
     private var cursors: [String: Int] = [:]
 
     package init() {}
 
-    package func select(for model: ModelConfig, excluding excluded: Set<String>) -> ProviderConfig? {
+    package func select(for model: ModelConfig, where eligible: (ProviderConfig) -> Bool) -> ProviderConfig? {
         let providers = model.providers
         guard !providers.isEmpty else { return nil }
         let start = cursors[model.name, default: 0]
         for step in 0..<providers.count {
             let index = (start + step) % providers.count
             let candidate = providers[index]
-            if excluded.isEmpty || !excluded.contains(candidate.id) {
+            if eligible(candidate) {
                 cursors[model.name] = (index + 1) % providers.count
                 return candidate
             }

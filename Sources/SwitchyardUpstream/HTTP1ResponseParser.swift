@@ -4,10 +4,13 @@ import SwitchyardHTTP
 /// Content-Length, chunked transfer coding, or the end of the connection. A value type fed with bytes as they
 /// arrive; decoded body bytes are handed to a closure so streams are relayed without buffering.
 struct HTTP1ResponseParser {
-    enum Event: Equatable {
-        /// The final head (1xx interim responses are skipped).
-        case head(status: Int, contentType: String?)
-        /// The body is complete; `reusable` says whether the connection may serve another request.
+    enum Event {
+        /// The final head with every header field (1xx interim responses are skipped).
+        case head(UpstreamResponseHead)
+        /// The body is complete; `reusable` says whether the connection may serve another request: false when
+        /// the response asked to close, was framed by the close, or more bytes followed it in the same feed
+        /// (RFC 9112 §9.3: a client cannot resynchronise after a malformed message, so it must not reuse the
+        /// connection). Bytes arriving in a later feed are the connection's to notice.
         case end(reusable: Bool)
     }
 
@@ -103,13 +106,14 @@ struct HTTP1ResponseParser {
                 }
                 try parseHead(UnsafeRawBufferPointer(rebasing: bytes[i..<end]), events: events)
                 i = end
+                if case .done = state { events(.end(reusable: keepAlive && i == n)) }
             case .fixed(let remaining):
                 let take = min(remaining, n - i)
                 body(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
                 i += take
                 if take == remaining {
                     state = .done
-                    events(.end(reusable: keepAlive))
+                    events(.end(reusable: keepAlive && i == n))
                 } else {
                     state = .fixed(remaining: remaining - take)
                 }
@@ -153,13 +157,13 @@ struct HTTP1ResponseParser {
                 i = lineEnd + 2
                 if empty {
                     state = .done
-                    events(.end(reusable: keepAlive))
+                    events(.end(reusable: keepAlive && i == n))
                 }
             case .untilClose:
                 body(UnsafeRawBufferPointer(rebasing: bytes[i..<n]))
                 i = n
             case .done:
-                // Bytes after a complete response: the connection is out of sync and must not be reused.
+                // Bytes after a complete response (already reported as not reusable): discarded.
                 keepAlive = false
                 return
             }
@@ -177,7 +181,9 @@ struct HTTP1ResponseParser {
         var contentLength: Int?
         var chunked = false
         var connectionClose = http10
-        var contentType: String?
+        // Interim responses (100 Continue, 103 Early Hints) are skipped, so only a final head keeps its fields.
+        let final = status >= 200
+        var headers = HTTPHeaders()
         var lineStart = findCRLF(head, from: 0).map { $0 + 2 } ?? head.count
         while lineStart < head.count {
             guard let lineEnd = findCRLF(head, from: lineStart) else { break }
@@ -192,6 +198,7 @@ struct HTTP1ResponseParser {
             while valueEnd > valueStart, head[valueEnd - 1] == 0x20 || head[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             let name = UnsafeRawBufferPointer(rebasing: head[lineStart..<colon])
             let value = UnsafeRawBufferPointer(rebasing: head[valueStart..<valueEnd])
+            if final { headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)) }
             switch name.count {
             case 14 where equalsLower(name, "content-length"):
                 var length = 0
@@ -208,30 +215,23 @@ struct HTTP1ResponseParser {
             case 10 where equalsLower(name, "connection"):
                 if containsLower(value, "close") { connectionClose = true }
                 if http10 && containsLower(value, "keep-alive") { connectionClose = false }
-            case 12 where equalsLower(name, "content-type"):
-                contentType = String(decoding: value, as: UTF8.self)
             default:
                 break
             }
         }
-        if status < 200 {
-            // Interim response (100 Continue, 103 Early Hints): the real head follows.
+        if !final {
+            // Interim response: the real head follows.
             return
         }
         keepAlive = !connectionClose
-        events(.head(status: status, contentType: contentType))
+        events(.head(UpstreamResponseHead(status: status, headers: headers)))
+        // A head that completes the response moves to `.done`; the caller reports the end.
         if !expectsBody || status == 204 || status == 304 {
             state = .done
-            events(.end(reusable: keepAlive))
         } else if chunked {
             state = .chunkSize
         } else if let contentLength {
-            if contentLength == 0 {
-                state = .done
-                events(.end(reusable: keepAlive))
-            } else {
-                state = .fixed(remaining: contentLength)
-            }
+            state = contentLength == 0 ? .done : .fixed(remaining: contentLength)
         } else {
             keepAlive = false
             state = .untilClose

@@ -69,6 +69,36 @@ struct ModelNameRewriterTests {
             #expect(String(decoding: out, as: UTF8.self) == expected, "split at \(split)")
         }
     }
+
+    @Test("events with CR-only line endings are rewritten, at every split, and nothing is held after them")
+    func rewritesCROnlyEvents() {
+        let stream = "data: {\"model\":\"up\",\"n\":1}\r\rdata: {\"model\":\"up\",\"n\":2}\r\r"
+        let expected = "data: {\"model\":\"mine\",\"n\":1}\r\rdata: {\"model\":\"mine\",\"n\":2}\r\r"
+        let bytes = Array(stream.utf8)
+        for split in 0...bytes.count {
+            var rewriter = ModelNameRewriter(clientModel: "mine")
+            var out = bytes[..<split].withUnsafeBytes { rewriter.rewriteSSE($0) }
+            out += bytes[split...].withUnsafeBytes { rewriter.rewriteSSE($0) }
+            #expect(rewriter.heldBytes == 0, "split at \(split)")
+            #expect(String(decoding: out, as: UTF8.self) == expected, "split at \(split)")
+        }
+    }
+
+    @Test("an event longer than the limit is passed through unchanged instead of being held without bound")
+    func boundsHeldBytes() {
+        var rewriter = ModelNameRewriter(clientModel: "mine", maxHeldEvent: 64)
+        var out: [UInt8] = []
+        let longLine = Array(("data: {\"model\":\"up\",\"text\":\"" + String(repeating: "x", count: 500)).utf8)
+        for start in stride(from: 0, to: longLine.count, by: 10) {
+            longLine[start..<min(start + 10, longLine.count)].withUnsafeBytes { rewriter.rewriteSSE($0, into: &out) }
+            #expect(rewriter.heldBytes <= 64)
+        }
+        Array("\"}\n\ndata: {\"model\":\"up\"}\n\n".utf8).withUnsafeBytes { rewriter.rewriteSSE($0, into: &out) }
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text.hasPrefix("data: {\"model\":\"up\",\"text\":\"xxx"))
+        #expect(text.hasSuffix("\"}\n\ndata: {\"model\":\"mine\"}\n\n"), "the next event is rewritten again")
+        #expect(out.count == longLine.count + 4 + 24)
+    }
 }
 
 @Suite("Router errors")

@@ -1,0 +1,67 @@
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardProviders
+
+/// The OpenAI-compatible proxy endpoints (chat completions, completions, embeddings) under `/v1`, the bare
+/// paths and llm-router's prefix: each request becomes one ``UpstreamCall`` relayed to the client.
+struct OpenAIRoutes {
+    unowned let gateway: Gateway
+
+    func register(in table: RouteTable, prefix: String) {
+        for base in ["/v1", "", prefix] {
+            add(table, base + "/chat/completions", "chat_completions", .chatCompletions)
+            add(table, base + "/completions", "completions", .completions)
+            add(table, base + "/embeddings", "embeddings", .embeddings)
+        }
+    }
+
+    private func add(_ table: RouteTable, _ path: String, _ name: String, _ endpoint: EndpointKind) {
+        let gateway = self.gateway
+        table.add(path, name: name, method: "POST") { [unowned gateway] request, response in
+            // Even while draining, a request that reached us is served (with `Connection: close`): refusing it
+            // would fail a client that merely reused a keep-alive connection during a reload.
+            Self.proxy(request, response: response, endpoint: endpoint, route: name, gateway: gateway)
+        }
+    }
+
+    private static func proxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String, gateway: Gateway) {
+        let requestID = gateway.requestID(for: request)
+        let parsed: ProxyRequest
+        switch ProxyRequest.parse(request.body) {
+        case .failure(let error):
+            return gateway.finishLocally(response, route: route, error: error, requestID: requestID)
+        case .success(let value):
+            parsed = value
+        }
+        guard let model = gateway.config.model(named: parsed.model) else {
+            return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
+        }
+        let sink = ClientRelaySink(response: response, requestID: requestID) { [unowned gateway] response, summary in
+            gateway.recordProxied(response, route: route, model: parsed.model, stream: parsed.stream, requestID: requestID, summary: summary)
+        }
+        let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID), sink: sink)
+        sink.attach(call)
+        call.start()
+    }
+}
+
+extension Gateway {
+    /// The access-log line and metrics of a proxied request. A stream that broke keeps the status the client
+    /// saw (its head was already sent) but is logged and counted as broken.
+    func recordProxied(_ response: HTTPServerResponse, route: String, model: String, stream: Bool, requestID: String, summary: CallSummary) {
+        if summary.streamBroken { metrics.recordBrokenStream(route: route) }
+        var fields: [(String, LogValue)] = []
+        if logger.enabled(.info) {
+            fields = [
+                ("model", .string(model)),
+                ("provider.id", .string(summary.providerID)),
+                ("stream", .bool(stream)),
+                ("attempts", .int(summary.attempts)),
+                ("request.id", .string(requestID)),
+            ]
+            if summary.streamBroken { fields.append(("stream.broken", .bool(true))) }
+            if let code = summary.errorCode { fields.append(("error.code", .string(code))) }
+        }
+        recordAccess(response, route: route, status: summary.status, level: summary.streamBroken ? .warning : .info, fields: fields)
+    }
+}

@@ -1,0 +1,370 @@
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardIO
+import SwitchyardProviders
+import SwitchyardRouting
+import SwitchyardUpstream
+
+/// One upstream call, independent of any client connection: acquire a lease → attempt → fail over → release,
+/// delivering to a ``CallSink``. One budget (``CallContext/budget``) bounds the time to the first byte of the
+/// answer across every attempt; after it the upstream client's chunk timeout governs. ``cancel()`` (the client
+/// went away, or a group of calls was abandoned) ends it at once and releases whatever it holds.
+final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
+    private enum Phase {
+        case idle
+        /// Waiting for a lease (a pending acquisition).
+        case acquiring(LeaseTicket)
+        /// An attempt is in flight; nothing has been delivered yet.
+        case attempting
+        /// A provider's retryable error is being collected while we decide whether another provider exists.
+        case collectingFailure
+        /// Relaying a stream to the sink.
+        case streaming
+        /// Collecting a whole answer.
+        case buffering
+        case done
+    }
+
+    /// Statuses that mean "this provider cannot serve now" rather than "the request is wrong".
+    static let failoverStatuses: Set<Int> = [429, 500, 502, 503, 504]
+    static let maxAttempts = 8
+    /// Largest whole answer collected for one call.
+    static let maxBufferedBody = 64 * 1024 * 1024
+    /// Largest provider error body kept while deciding to fail over (the rest is dropped).
+    static let maxFailureBody = 64 * 1024
+
+    private let context: CallContext
+    private let request: CallRequest
+    /// Held until the call ends (then let go, breaking the sink ↔ call cycle).
+    private var sink: CallSink?
+    private var phase = Phase.idle
+    private var lease: ProviderLease?
+    private var transfer: UpstreamTransfer?
+    private var transcoder: ResponseTranscoder?
+    private var attempted: Set<String> = []
+    private var attempts = 0
+    private var attemptStarted: UInt64 = 0
+    private var firstByteAt: UInt64?
+    private var head: UpstreamResponseHead?
+    private var buffer: [UInt8] = []
+    /// Reused for every transcoded piece of a stream.
+    private var streamBuffer: [UInt8] = []
+    private var budgetTimer: TimerID?
+    /// The best answer so far from a provider that failed in a retryable way: relayed if no other provider is left.
+    private var heldFailure: (status: Int, headers: HTTPHeaders, body: [UInt8])?
+    /// The router error of the last failed attempt (unreachable, timed out, …).
+    private var lastError: RouterError?
+    private var lastProviderID = ""
+    private var streamBroken = false
+
+    init(context: CallContext, request: CallRequest, sink: CallSink) {
+        self.context = context
+        self.request = request
+        self.sink = sink
+    }
+
+    /// Whether the call has ended.
+    var isDone: Bool { if case .done = phase { return true } else { return false } }
+
+    /// Starts the call; the sink hears about it later (or at once for synchronous errors).
+    func start() {
+        context.register(self)
+        let budget = context.budget
+        if budget > 0 {
+            budgetTimer = context.scheduler.schedule(afterNanoseconds: budget) { [weak self] in self?.budgetExpired() }
+        }
+        acquireNext()
+    }
+
+    /// Resumes a stream the sink paused.
+    func resume() { transfer?.resume() }
+
+    /// Ends the call now: the upstream transfer is aborted, a pending acquisition withdrawn, the lease released
+    /// as cancelled. The sink gets only ``CallSink/callDidEnd(_:)``.
+    func cancel() {
+        guard !isDone else { return }
+        if case .acquiring(let ticket) = phase { context.selector.cancel(ticket) }
+        abortTransfer()
+        settleAttempt(ProviderOutcome(.cancelled, status: head?.status ?? 0, timeToFirstByte: timeToFirstByte, total: elapsed), label: "cancelled")
+        end(status: 499, errorCode: "client_closed")
+    }
+
+    /// The worker is draining: a call still waiting for a provider is refused; others run on.
+    func drain() {
+        if case .acquiring(let ticket) = phase {
+            context.selector.cancel(ticket)
+            fail(.serviceUnavailable("The router is shutting down; retry the request."))
+        }
+    }
+
+    // MARK: selection
+
+    private func acquireNext() {
+        guard attempts < Self.maxAttempts else { return giveUp() }
+        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: context.scheduler.now &+ context.budget, requestID: request.requestID)
+        switch context.selector.acquire(ask, waiter: self) {
+        case .granted(let granted): begin(granted)
+        case .pending(let ticket): phase = .acquiring(ticket)
+        case .exhausted: giveUp()
+        case .refused(let error): fail(error)
+        }
+    }
+
+    func leaseGranted(_ granted: ProviderLease) {
+        guard case .acquiring = phase else {
+            // Granted after we stopped waiting: hand it straight back.
+            context.selector.release(granted, outcome: ProviderOutcome(.cancelled))
+            return
+        }
+        begin(granted)
+    }
+
+    func leaseDenied(_ error: RouterError?) {
+        guard case .acquiring = phase else { return }
+        if let error { fail(error) } else { giveUp() }
+    }
+
+    private func begin(_ granted: ProviderLease) {
+        let runtime = context.runtime(for: granted.provider)
+        if granted.chainPosition > 0 && granted.model.name != (lease?.model.name ?? request.model.name) {
+            context.logger.info("falling back to another model", [
+                ("model", .string(request.model.name)), ("fallback_model", .string(granted.model.name)), ("request.id", .string(request.requestID)),
+            ])
+        }
+        attempts += 1
+        attempted.insert(granted.provider.id)
+        lease = granted
+        lastProviderID = granted.provider.id
+        phase = .attempting
+        head = nil
+        firstByteAt = nil
+        buffer.removeAll()
+        transcoder = runtime.transcoder(clientModel: request.clientModel)
+        attemptStarted = context.scheduler.now
+        transfer = context.upstream.start(runtime.upstreamRequest(for: request), handler: self)
+    }
+
+    /// No provider is left: relay the held provider failure, or the last router error, or say none was available.
+    private func giveUp() {
+        if let held = heldFailure {
+            heldFailure = nil
+            deliverWhole(status: held.status, headers: held.headers, body: held.body)
+            return
+        }
+        if let lastError { return fail(lastError) }
+        let unsupported = context.runtimes.isEmpty ? nil : firstUnsupportedProvider()
+        fail(unsupported.map { .unsupportedProvider($0.apiType.rawValue) } ?? .noProvider(request.clientModel))
+    }
+
+    /// A provider of the requested model's chain that no adapter serves (explains a 501 instead of a 503).
+    private func firstUnsupportedProvider() -> ProviderConfig? {
+        for provider in request.model.providers where !context.runtime(for: provider).supported { return provider }
+        return nil
+    }
+
+    // MARK: upstream events
+
+    func upstreamDidReceiveHead(_ received: UpstreamResponseHead) {
+        guard case .attempting = phase else { return }
+        head = received
+        firstByteAt = context.scheduler.now
+        if Self.failoverStatuses.contains(received.status) {
+            // Keep (a bounded part of) its answer while the next provider is sought: if none is left, the client
+            // gets this provider's own status and error, not a different one.
+            phase = .collectingFailure
+            return
+        }
+        commit()
+        switch transcoder!.delivery(status: received.status, contentType: received.contentType, clientWantsStream: request.stream) {
+        case .stream(let contentType):
+            phase = .streaming
+            var headers = RelayedHeaders.from(received.headers)
+            headers.add(name: "Content-Type", value: contentType)
+            sink?.callDidStartStream(status: received.status, headers: headers)
+        case .buffer:
+            phase = .buffering
+        }
+    }
+
+    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        switch phase {
+        case .streaming:
+            guard let sink else { return true }
+            streamBuffer.removeAll(keepingCapacity: true)
+            if transcoder!.transcode(bytes, into: &streamBuffer) {
+                return streamBuffer.isEmpty ? true : streamBuffer.withUnsafeBytes { sink.callDidReceive($0) }
+            }
+            return sink.callDidReceive(bytes)
+        case .buffering:
+            if buffer.count + bytes.count > Self.maxBufferedBody {
+                abortTransfer()
+                settleAttempt(ProviderOutcome(.failed, status: head?.status ?? 0, timeToFirstByte: timeToFirstByte, total: elapsed), label: "too_large")
+                fail(.upstreamFailed("the provider's response is larger than \(Self.maxBufferedBody) bytes"))
+                return false
+            }
+            buffer.append(contentsOf: bytes)
+            return true
+        case .collectingFailure:
+            let room = Self.maxFailureBody - buffer.count
+            if room > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(room))) }
+            return true
+        default:
+            return true
+        }
+    }
+
+    func upstreamDidFinish(error: UpstreamError?) {
+        transfer = nil
+        switch phase {
+        case .attempting, .collectingFailure, .buffering, .streaming: break
+        default: return
+        }
+        if let error { return attemptFailed(error) }
+        let status = head?.status ?? 0
+        let outcome = ProviderOutcome(.completed, status: status, timeToFirstByte: timeToFirstByte, total: elapsed)
+        switch phase {
+        case .collectingFailure:
+            settleAttempt(outcome, label: "status_\(status)")
+            heldFailure = (status, RelayedHeaders.from(head?.headers ?? HTTPHeaders()), buffer)
+            buffer = []
+            context.logger.warning("provider answered with a retryable status; trying another", [
+                ("provider.id", .string(lastProviderID)), ("status", .int(status)), ("request.id", .string(request.requestID)),
+            ])
+            acquireNext()
+        case .streaming:
+            settleAttempt(outcome, label: "ok")
+            streamBuffer.removeAll(keepingCapacity: true)
+            transcoder!.finish(into: &streamBuffer)
+            if !streamBuffer.isEmpty { _ = streamBuffer.withUnsafeBytes { sink?.callDidReceive($0) } }
+            sink?.callDidFinishStream(error: nil)
+            end(status: status, errorCode: nil)
+        case .buffering:
+            settleAttempt(outcome, label: (200..<300).contains(status) ? "ok" : "status_\(status)")
+            let headers = RelayedHeaders.from(head?.headers ?? HTTPHeaders())
+            deliverWhole(status: status, headers: headers, body: buffer)
+        default:
+            break
+        }
+    }
+
+    /// The current attempt failed at the transport level (unreachable, timed out, broke).
+    private func attemptFailed(_ error: UpstreamError) {
+        let routerError: RouterError
+        switch error.kind {
+        case .timeout: routerError = .upstreamTimeout(error.message)
+        case .connect: routerError = .upstreamUnreachable(error.message)
+        case .tls, .protocolError, .cancelled: routerError = .upstreamFailed(error.message)
+        }
+        let wasStreaming: Bool
+        if case .streaming = phase { wasStreaming = true } else { wasStreaming = false }
+        settleAttempt(ProviderOutcome(.failed, status: head?.status ?? 0, timeToFirstByte: timeToFirstByte, total: elapsed), label: error.kind.rawValue)
+        if wasStreaming {
+            // Headers are out: the sink reports it in-band and ends the stream as broken.
+            streamBroken = true
+            sink?.callDidFinishStream(error: routerError)
+            end(status: head?.status ?? 200, errorCode: "stream_interrupted")
+            return
+        }
+        if case .buffering = phase {
+            // Committed to this provider's answer (no failover after the first byte was accepted).
+            return fail(routerError)
+        }
+        lastError = routerError
+        context.logger.warning("provider failed; trying another", [
+            ("provider.id", .string(lastProviderID)), ("error", .string(error.message)), ("request.id", .string(request.requestID)),
+        ])
+        buffer.removeAll()
+        acquireNext()
+    }
+
+    // MARK: budget
+
+    /// An answer is about to be delivered: the request budget no longer applies (the chunk timeout does).
+    private func commit() {
+        if let timer = budgetTimer {
+            context.scheduler.cancel(timer)
+            budgetTimer = nil
+        }
+    }
+
+    private func budgetExpired() {
+        budgetTimer = nil
+        switch phase {
+        case .idle, .acquiring, .attempting, .collectingFailure:
+            if case .acquiring(let ticket) = phase { context.selector.cancel(ticket) }
+            let waited = attempts
+            abortTransfer()
+            settleAttempt(ProviderOutcome(.failed, status: 0, timeToFirstByte: nil, total: elapsed), label: "budget")
+            let seconds = Double(context.budget) / 1e9
+            fail(RouterError(status: 504, message: "No provider answered within the request timeout of \(Self.format(seconds)) s (\(waited) attempt\(waited == 1 ? "" : "s")).", code: "upstream_timeout"))
+        default:
+            break
+        }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+
+    // MARK: endings
+
+    private var elapsed: UInt64 { context.scheduler.now &- attemptStarted }
+    private var timeToFirstByte: UInt64? { firstByteAt.map { $0 &- attemptStarted } }
+
+    private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        commit()
+        let provider = context.runtimes[lastProviderID]?.provider
+        var fields = headers
+        let answer: [UInt8]
+        if (200..<300).contains(status) {
+            answer = transcoder?.transcodeWhole(body) ?? body
+            fields.add(name: "Content-Type", value: head?.contentType ?? "application/json")
+        } else {
+            // The provider's own error: keep its status, give it the OpenAI shape, never leak its address.
+            answer = UpstreamErrorBody.sanitize(body, status: status, provider: provider)
+            fields.add(name: "Content-Type", value: "application/json")
+        }
+        sink?.callDidAnswer(status: status, headers: fields, body: answer)
+        end(status: status, errorCode: nil)
+    }
+
+    private func fail(_ error: RouterError) {
+        guard !isDone else { return }
+        commit()
+        abortTransfer()
+        if case .streaming = phase {
+            streamBroken = true
+            sink?.callDidFinishStream(error: error)
+        } else {
+            sink?.callDidFail(error)
+        }
+        end(status: error.status, errorCode: error.code)
+    }
+
+    private func abortTransfer() {
+        transfer?.cancel()
+        transfer = nil
+    }
+
+    /// Releases the current lease (once) with `outcome`.
+    private func settleAttempt(_ outcome: ProviderOutcome, label: String) {
+        guard let used = lease else { return }
+        lease = nil
+        context.selector.release(used, outcome: outcome)
+        context.onAttemptEnded?(used.provider.id, label)
+    }
+
+    private func end(status: Int, errorCode: String?) {
+        guard !isDone else { return }
+        if lease != nil {
+            settleAttempt(ProviderOutcome(.cancelled, status: head?.status ?? 0, timeToFirstByte: timeToFirstByte, total: elapsed), label: "abandoned")
+        }
+        commit()
+        phase = .done
+        context.unregister(self)
+        let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken)
+        let finalSink = sink
+        sink = nil
+        finalSink?.callDidEnd(summary)
+    }
+}

@@ -1,0 +1,43 @@
+/// Paths → named routes → a handler per method. Modules register their own routes (the OpenAI proxy, operator
+/// endpoints, later builtin prompts and the admin API); the responder that owns the table only looks them up.
+package final class RouteTable {
+    /// Answers one request through its response handle.
+    package typealias Handler = (HTTPRequest, HTTPServerResponse) -> Void
+
+    /// The result of a lookup.
+    package enum Match {
+        /// A handler for the path and method; `route` names the route for logs and metrics.
+        case found(route: String, handler: Handler)
+        /// No route has this path.
+        case notFound
+        /// The path exists but not for this method; `allowed` lists its methods (HEAD where GET is).
+        case methodNotAllowed(route: String, allowed: [String])
+    }
+
+    private struct Route {
+        var name: String
+        var methods: [String: Handler]
+    }
+
+    private var routes: [String: Route] = [:]
+
+    package init() {}
+
+    /// Registers `handler` for `method` on `path` under the route name `name`. A later registration of the same
+    /// path and method replaces the earlier one.
+    package func add(_ path: String, name: String, method: String, _ handler: @escaping Handler) {
+        routes[path, default: Route(name: name, methods: [:])].methods[method] = handler
+    }
+
+    /// Whether `path` has a route.
+    package func contains(_ path: String) -> Bool { routes[path] != nil }
+
+    /// Finds the handler for `method` on `path`; HEAD is served by a GET handler (RFC 9110 §9.3.2).
+    package func match(path: String, method: String) -> Match {
+        guard let route = routes[path] else { return .notFound }
+        if let handler = route.methods[method] { return .found(route: route.name, handler: handler) }
+        if method == "HEAD", let handler = route.methods["GET"] { return .found(route: route.name, handler: handler) }
+        let allowed = route.methods.keys.sorted() + (route.methods["GET"] != nil ? ["HEAD"] : [])
+        return .methodNotAllowed(route: route.name, allowed: allowed)
+    }
+}

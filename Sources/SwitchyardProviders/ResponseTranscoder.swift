@@ -1,0 +1,22 @@
+/// How the pipeline delivers one upstream response.
+package enum ResponseDelivery: Equatable {
+    /// Relay it as it arrives, chunk by chunk, with this content type.
+    case stream(contentType: String)
+    /// Collect it whole (bounded), then hand it over at once.
+    case buffer
+}
+
+/// Translates one provider response into the client's dialect. One per attempt; pure (no sockets), so it can be
+/// fed arbitrary byte splits in tests. The pipeline asks it how to deliver once the head has arrived.
+package protocol ResponseTranscoder {
+    /// Decides, from the provider's status and content type and whether the client asked for a stream, whether
+    /// to stream or buffer.
+    func delivery(status: Int, contentType: String?, clientWantsStream: Bool) -> ResponseDelivery
+    /// Translates a piece of a streamed body into `out`. Returns false when `input` goes to the client
+    /// unchanged (then nothing was appended: the zero-copy path).
+    mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool
+    /// The stream ended: appends whatever is still held.
+    mutating func finish(into out: inout [UInt8])
+    /// Translates a whole successful (2xx) body.
+    func transcodeWhole(_ body: [UInt8]) -> [UInt8]
+}

@@ -1,0 +1,97 @@
+import SwitchyardCore
+
+/// The in-memory selector: the strategy's choice within one worker, the `fallback_model` chain, and passive
+/// provider circuits (providers that just failed are skipped unless every remaining one has failed). Grants
+/// synchronously and allocates nothing per request once its tables have grown.
+package final class LocalProviderSelector: ProviderSelector {
+    private let context: SelectorContext
+    private var config: ModelsConfig
+    private var strategies: [String: ProviderStrategy] = [:]
+    /// Passive health per provider id, fed by every release.
+    package let circuits: ProviderCircuits
+    private var live: Set<UInt64> = []
+    private var nextToken: UInt64 = 1
+
+    /// A selector over `config`. Strategy names without an implementation use round robin (see ``fallbacks``).
+    package init(context: SelectorContext, config: ModelsConfig, circuits: ProviderCircuits = ProviderCircuits()) {
+        self.context = context
+        self.config = config
+        self.circuits = circuits
+    }
+
+    /// Strategy names in use by `config` (or by default) that this build does not implement; they use round robin.
+    package static func unimplementedStrategies(in config: ModelsConfig, defaultStrategy: String) -> [String] {
+        var names = Set(config.models.compactMap(\.strategy))
+        names.insert(defaultStrategy)
+        return names.filter { StrategyCatalog.make($0) == nil }.sorted()
+    }
+
+    /// Number of leases granted and not yet released.
+    package var liveLeases: Int { live.count }
+
+    package func strategyName(for model: ModelConfig) -> String {
+        strategy(for: model).name
+    }
+
+    private func strategy(for model: ModelConfig) -> ProviderStrategy {
+        let name = model.strategy ?? context.defaultStrategy
+        if let existing = strategies[name] { return existing }
+        let made = StrategyCatalog.make(name) ?? RoundRobinStrategy()
+        strategies[name] = made
+        return made
+    }
+
+    package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
+        var model = request.model
+        var position = 0
+        while true {
+            if let provider = pick(from: model, excluding: request.excluded) {
+                let token = nextToken
+                nextToken &+= 1
+                live.insert(token)
+                return .granted(ProviderLease(provider: provider, model: model, token: token, chainPosition: position))
+            }
+            // The chain is bounded by the number of models, so a cycle in `fallback_model` cannot loop forever.
+            guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else {
+                return .exhausted
+            }
+            position += 1
+            model = next
+        }
+    }
+
+    /// The strategy's choice among eligible providers of `model`, preferring those whose circuit is closed.
+    private func pick(from model: ModelConfig, excluding excluded: Set<String>) -> ProviderConfig? {
+        let strategy = strategy(for: model)
+        let supported = context.isSupported
+        if !circuits.isEmpty {
+            let now = context.now()
+            if let chosen = strategy.select(for: model, where: { provider in
+                supported(provider) && !excluded.contains(provider.id) && !circuits.isOpen(provider.id, now: now)
+            }) { return chosen }
+        }
+        if excluded.isEmpty {
+            return strategy.select(for: model, where: { supported($0) })
+        }
+        return strategy.select(for: model, where: { supported($0) && !excluded.contains($0.id) })
+    }
+
+    package func cancel(_ ticket: LeaseTicket) {}
+
+    package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
+        guard live.remove(lease.token) != nil else { return }
+        if outcome.isUnhealthy {
+            circuits.recordFailure(lease.provider.id, now: context.now())
+        } else if outcome.isHealthy {
+            circuits.recordSuccess(lease.provider.id)
+        }
+        strategy(for: lease.model).release(lease.provider, of: lease.model, outcome: outcome)
+    }
+
+    package func reload(config: ModelsConfig) {
+        self.config = config
+    }
+
+    /// Nothing waits here (every answer is synchronous), so there is nothing to refuse.
+    package func drain() {}
+}

@@ -1,0 +1,88 @@
+import SwitchyardCore
+
+/// What a call asks a selector for: a provider of `model` or, once its providers are used up, of its
+/// `fallback_model` chain; never one in `excluded`; before `deadline` (loop-clock nanoseconds).
+package struct LeaseRequest {
+    /// The model the client asked for.
+    package var model: ModelConfig
+    /// Provider ids already tried by this call.
+    package var excluded: Set<String>
+    /// Monotonic deadline for a grant that has to wait (queue, Redis round trip).
+    package var deadline: UInt64
+    /// For logs.
+    package var requestID: String
+
+    /// A request for a lease.
+    package init(model: ModelConfig, excluded: Set<String> = [], deadline: UInt64, requestID: String = "") {
+        self.model = model
+        self.excluded = excluded
+        self.deadline = deadline
+        self.requestID = requestID
+    }
+}
+
+/// Identifies a pending acquisition so it can be cancelled.
+package struct LeaseTicket: Hashable, Sendable {
+    package var raw: UInt64
+    package init(raw: UInt64) { self.raw = raw }
+}
+
+/// The immediate answer to ``ProviderSelector/acquire(_:waiter:)``.
+package enum LeaseAcquisition {
+    /// Granted now (the in-memory path always answers synchronously).
+    case granted(ProviderLease)
+    /// No provider of the model or its fallback chain is eligible: the caller decides what to tell the client.
+    case exhausted
+    /// The answer comes later through the waiter (unless cancelled with the ticket first).
+    case pending(LeaseTicket)
+    /// Refused with an error for the client (e.g. the worker is draining and cannot wait).
+    case refused(RouterError)
+}
+
+/// Receives the later answer of a pending acquisition, on the loop thread.
+package protocol LeaseWaiter: AnyObject {
+    /// The pending acquisition was granted.
+    func leaseGranted(_ lease: ProviderLease)
+    /// The pending acquisition ended without a lease (deadline, drain, exhausted); `nil` means exhausted.
+    func leaseDenied(_ error: RouterError?)
+}
+
+/// Chooses providers for calls: a strategy, the fallback chain, provider circuits and (later) cluster-wide
+/// state behind one lease interface. One per worker, used on its loop thread.
+package protocol ProviderSelector: AnyObject {
+    /// The name of the strategy in force for `model`.
+    func strategyName(for model: ModelConfig) -> String
+    /// Asks for a lease; `waiter` hears about pending answers only.
+    func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition
+    /// Gives up a pending acquisition; its waiter hears nothing more. Unknown tickets are ignored.
+    func cancel(_ ticket: LeaseTicket)
+    /// Ends a lease. Idempotent and owner-exact: only the first release of a live token counts.
+    func release(_ lease: ProviderLease, outcome: ProviderOutcome)
+    /// Swaps in a new models configuration (new fallback chains and strategies); leases in flight stay valid.
+    func reload(config: ModelsConfig)
+    /// The worker is draining: pending acquisitions are refused now, and so is every later one that would wait.
+    func drain()
+}
+
+/// What a selector implementation receives from the worker that builds it.
+package struct SelectorContext {
+    /// The loop clock (monotonic nanoseconds).
+    package var now: () -> UInt64
+    /// Worker id within its instance (for owner ids in shared state).
+    package var workerID: Int
+    /// Process id of the worker.
+    package var pid: Int32
+    /// Process-wide strategy name (`LLM_ROUTER_BALANCE_STRATEGY` / `--strategy`).
+    package var defaultStrategy: String
+    /// Whether the router can talk to a provider at all (an adapter exists for its `api_type`).
+    package var isSupported: (ProviderConfig) -> Bool
+
+    /// A context.
+    package init(now: @escaping () -> UInt64, workerID: Int, pid: Int32, defaultStrategy: String, isSupported: @escaping (ProviderConfig) -> Bool) {
+        self.now = now
+        self.workerID = workerID
+        self.pid = pid
+        self.defaultStrategy = defaultStrategy
+        self.isSupported = isSupported
+    }
+}
