@@ -46,6 +46,9 @@ package struct Settings: Sendable, Equatable {
     package var keepAliveTimeout: Double
     /// Largest accepted request body in bytes (`LLM_ROUTER_MAX_REQUEST_BODY_SIZE` / `--max-body-size`).
     package var maxRequestBodySize: Int
+    /// Cap on bytes one worker holds for clients: buffered answers plus connection input beyond 64 KiB each
+    /// (`LLM_ROUTER_MAX_BUFFERED_BYTES` / `--max-buffered-bytes`); 0 = no cap.
+    package var maxBufferedBytes: Int
     /// Largest accepted request head in bytes (`LLM_ROUTER_MAX_HEADER_SIZE` / `--max-header-size`).
     package var maxHeaderSize: Int
     /// Default load-balancing strategy (`LLM_ROUTER_BALANCE_STRATEGY` / `--strategy`), one of `strategyNames`.
@@ -77,7 +80,7 @@ package struct Settings: Sendable, Equatable {
         modelsConfigPath: nil, host: "127.0.0.1", port: 8080, endpointPrefix: "/api", logLevel: .info,
         logFormat: .plain, logFilename: nil, externalTimeout: 300, requestTimeout: 300, upstreamConnectTimeout: 10,
         upstreamFirstByteTimeout: 300, upstreamIdleTimeout: 120, headerReadTimeout: 10, keepAliveTimeout: 75,
-        maxRequestBodySize: 10_485_760, maxHeaderSize: 65_536, balanceStrategy: "balanced", redisHost: nil,
+        maxRequestBodySize: 10_485_760, maxBufferedBytes: 268_435_456, maxHeaderSize: 65_536, balanceStrategy: "balanced", redisHost: nil,
         redisPort: 6379, redisDB: 0, redisPassword: nil, workers: onlineCPUs(), drainTimeout: 30)
 
     /// Reads `environment` (llm-router variable names), then `arguments` (the flags after the subcommand, as
@@ -211,7 +214,7 @@ extension Settings: CustomStringConvertible {
             "logFilename=\(logFilename ?? "(stderr)")", "externalTimeout=\(externalTimeout)", "requestTimeout=\(requestTimeout)",
             "upstreamConnectTimeout=\(upstreamConnectTimeout)", "upstreamFirstByteTimeout=\(upstreamFirstByteTimeout)",
             "upstreamIdleTimeout=\(upstreamIdleTimeout)", "upstreamClient=\(upstreamClient)", "upstreamCAFile=\(upstreamCAFile ?? "")", "headerReadTimeout=\(headerReadTimeout)",
-            "keepAliveTimeout=\(keepAliveTimeout)", "maxRequestBodySize=\(maxRequestBodySize)",
+            "keepAliveTimeout=\(keepAliveTimeout)", "maxRequestBodySize=\(maxRequestBodySize)", "maxBufferedBytes=\(maxBufferedBytes)",
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
             "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "workers=\(workers)", "demo=\(demo)",
@@ -370,6 +373,13 @@ extension Settings {
                help: "largest request body accepted (413 beyond)") { settings, value in
             guard let bytes = integer(value, in: 1...Int.max) else { return "expected a whole number of bytes >= 1" }
             settings.maxRequestBodySize = bytes
+            return nil
+        },
+        Option(key: "max-buffered-bytes", flag: "--max-buffered-bytes", environment: "LLM_ROUTER_MAX_BUFFERED_BYTES",
+               valueName: "BYTES", group: .limits, defaultText: "268435456",
+               help: "bytes a worker may hold for clients (buffered answers, pipelined input); 503 beyond; 0 = no cap") { settings, value in
+            guard let bytes = integer(value, in: 0...Int.max) else { return "expected a whole number of bytes >= 0" }
+            settings.maxBufferedBytes = bytes
             return nil
         },
         Option(key: "max-header-size", flag: "--max-header-size", environment: "LLM_ROUTER_MAX_HEADER_SIZE",

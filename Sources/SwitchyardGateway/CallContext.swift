@@ -1,4 +1,5 @@
 import SwitchyardCore
+import SwitchyardIO
 import SwitchyardRouting
 
 /// What every ``UpstreamCall`` of a worker shares: scheduler, upstream client, selector, provider runtimes,
@@ -11,6 +12,8 @@ final class CallContext {
     /// Time from a complete request to the first byte of its answer, across every attempt and failover
     /// (`LLM_ROUTER_TIMEOUT`), in nanoseconds.
     let budget: UInt64
+    /// Worker-wide cap on bytes held for clients, shared with the HTTP server's connection input.
+    let memory: ByteBudget
     /// Prepared provider runtimes by id, replaced on reload.
     var runtimes: [String: ProviderRuntime] = [:]
     /// Observes each attempt's end: provider id and outcome label (metrics).
@@ -19,7 +22,8 @@ final class CallContext {
     private(set) var inFlight: [ObjectIdentifier: UpstreamCall] = [:]
     private(set) var draining = false
 
-    init(scheduler: CallScheduler, upstream: UpstreamStarter, selector: ProviderSelector, logger: Logger, budget: UInt64) {
+    init(scheduler: CallScheduler, upstream: UpstreamStarter, selector: ProviderSelector, logger: Logger, budget: UInt64, memory: ByteBudget = ByteBudget(limit: 0)) {
+        self.memory = memory
         self.scheduler = scheduler
         self.upstream = upstream
         self.selector = selector

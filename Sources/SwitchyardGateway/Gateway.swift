@@ -18,6 +18,8 @@ package final class Gateway: HTTPResponder {
     let selector: LocalProviderSelector
     let calls: CallContext
     let routes = RouteTable()
+    /// Bytes held for clients by this worker (buffered answers and connection input), capped by settings.
+    package let memory: ByteBudget
     private var operatorRoutes: OperatorRoutes!
     private(set) var config: ModelsConfig
     private var requestCounter = 0
@@ -39,8 +41,9 @@ package final class Gateway: HTTPResponder {
             now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
             defaultStrategy: settings.balanceStrategy, isSupported: OpenAICompatibleAdapter.supports)
         self.selector = LocalProviderSelector(context: context, config: config)
+        self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
-                                 budget: MonotonicClock.nanoseconds(settings.requestTimeout))
+                                 budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
         calls.onAttemptEnded = { [metrics] provider, outcome in metrics.recordUpstream(provider: provider, outcome: outcome) }
         warnAboutStrategies(config)
         OpenAIRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)

@@ -47,6 +47,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var firstByteAt: UInt64?
     private var head: UpstreamResponseHead?
     private var buffer: [UInt8] = []
+    /// Bytes of ``buffer`` reserved from ``CallContext/memory``.
+    private var reserved = 0
     /// Reused for every transcoded piece of a stream.
     private var streamBuffer: [UInt8] = []
     private var budgetTimer: TimerID?
@@ -202,6 +204,13 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
                 fail(.upstreamFailed("the provider's response is larger than \(Self.maxBufferedBody) bytes"))
                 return false
             }
+            guard context.memory.reserve(bytes.count) else {
+                abortTransfer()
+                settleAttempt(ProviderOutcome(.cancelled, status: head?.status ?? 0, timeToFirstByte: timeToFirstByte, total: elapsed), label: "memory")
+                fail(RouterError(status: 503, message: "The router is holding too much buffered data right now; retry shortly.", code: "router_overloaded"))
+                return false
+            }
+            reserved += bytes.count
             buffer.append(contentsOf: bytes)
             return true
         case .collectingFailure:
@@ -361,6 +370,11 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         }
         commit()
         phase = .done
+        if reserved > 0 {
+            context.memory.release(reserved)
+            reserved = 0
+        }
+        buffer = []
         context.unregister(self)
         let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken)
         let finalSink = sink

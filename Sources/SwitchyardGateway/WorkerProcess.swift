@@ -45,6 +45,7 @@ package final class WorkerProcess {
             keepAliveTimeout: settings.keepAliveTimeout,
             errorBody: { error in RouterError(status: error.status, message: error.message, code: error.code).body })
         configuration.onRejected = { [weak gateway] error in gateway?.recordRejected(error) }
+        configuration.inputBudget = gateway.memory
         self.server = HTTPServer(loop: loop, listeningSocket: listeningSocket, configuration: configuration, responder: gateway)
         // Access lines are flushed in batches: a write(2) per loop iteration cost ~20% of a request's CPU.
         loop.scheduleRepeating(everyNanoseconds: 200_000_000) { [logger] in logger.flush() }

@@ -15,6 +15,8 @@ package final class HTTPServer: IOHandler {
         package var errorBody: (HTTPParseError) -> [UInt8]
         /// Observes rejected requests (for logs and metrics).
         package var onRejected: ((HTTPParseError) -> Void)?
+        /// Worker-wide cap on buffered client input beyond ``HTTPServerConnection/freeInput`` per connection.
+        package var inputBudget: ByteBudget?
 
         package init(limits: HTTPRequestParser.Limits = .init(), headerTimeout: Double = 10, bodyTimeout: Double = 30, keepAliveTimeout: Double = 75, sendTimeout: Double = 60, errorBody: @escaping (HTTPParseError) -> [UInt8]) {
             self.limits = limits

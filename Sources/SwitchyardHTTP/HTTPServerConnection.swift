@@ -9,6 +9,11 @@ final class HTTPServerConnection: IOHandler {
     let fd: Int32
     unowned let server: HTTPServer
     private var input = InputBuffer()
+    /// Input bytes a connection may hold without drawing on the server's ``HTTPServer/Configuration/inputBudget``
+    /// (a typical request fits, so the common path never touches the budget).
+    static let freeInput = 64 * 1024
+    /// Bytes reserved from the input budget for this connection.
+    private var budgeted = 0
     private var parser: HTTPRequestParser
     private var output: [UInt8] = []
     private var outputOffset = 0
@@ -74,6 +79,14 @@ final class HTTPServerConnection: IOHandler {
                     deadline = server.loop.now &+ server.configuration.headerTimeout
                 }
                 input.append(UnsafeRawBufferPointer(start: scratch.baseAddress, count: count))
+                if input.readableCount > Self.freeInput + budgeted && !reserveInput() {
+                    if phase == .responding {
+                        pauseReading()  // resumed when the current response is done
+                    } else {
+                        rejectAndClose(HTTPParseError(status: 503, message: "The server is holding too much buffered input; retry shortly.", code: "server_overloaded"))
+                    }
+                    return
+                }
                 if phase == .reading && parser.isAwaitingBody {
                     // Body bytes are arriving: the body timeout measures gaps, not the whole upload.
                     deadline = server.loop.now &+ server.configuration.bodyTimeout
@@ -125,7 +138,28 @@ final class HTTPServerConnection: IOHandler {
         }
     }
 
+    /// Reserves budget for input beyond the free allowance (in 64 KiB steps); false when the budget is spent.
+    private func reserveInput() -> Bool {
+        guard let budget = server.configuration.inputBudget else { return true }
+        let needed = input.readableCount - Self.freeInput - budgeted
+        let step = (needed + 65_535) / 65_536 * 65_536
+        guard budget.reserve(step) else { return false }
+        budgeted += step
+        return true
+    }
+
+    /// Gives back budget that input no longer needs.
+    private func settleInputBudget() {
+        guard budgeted > 0, let budget = server.configuration.inputBudget else { return }
+        let needed = max(0, input.readableCount - Self.freeInput)
+        if needed < budgeted {
+            budget.release(budgeted - needed)
+            budgeted = needed
+        }
+    }
+
     private func dispatch(_ request: HTTPRequest) {
+        settleInputBudget()
         phase = .responding
         deadline = 0
         keepAlive = request.head.keepAlive && !server.isDraining && server.configuration.keepAliveTimeout > 0
@@ -319,6 +353,10 @@ final class HTTPServerConnection: IOHandler {
     func close() {
         guard phase != .closed else { return }
         phase = .closed
+        if budgeted > 0 {
+            server.configuration.inputBudget?.release(budgeted)
+            budgeted = 0
+        }
         server.loop.unregister(fd)
         Socket.close(fd)
         server.connectionClosed(self)

@@ -161,7 +161,7 @@ struct CallHarness {
 
     static let budget: UInt64 = 10_000_000_000
 
-    init(models: [ModelConfig], selector: ProviderSelector? = nil, budget: UInt64 = CallHarness.budget) {
+    init(models: [ModelConfig], selector: ProviderSelector? = nil, budget: UInt64 = CallHarness.budget, memory: ByteBudget = ByteBudget(limit: 0)) {
         config = ModelsConfig(format: .llmRouter, models: models)
         let scheduler = self.scheduler
         let local = LocalProviderSelector(
@@ -170,7 +170,7 @@ struct CallHarness {
             config: config)
         self.selector = selector ?? local
         context = CallContext(scheduler: scheduler, upstream: upstream, selector: self.selector,
-                              logger: Logger(level: .error, format: .plain, toStandardError: false), budget: budget)
+                              logger: Logger(level: .error, format: .plain, toStandardError: false), budget: budget, memory: memory)
         context.prepare(config)
     }
 

@@ -1,5 +1,6 @@
 import Testing
 import SwitchyardCore
+import SwitchyardIO
 import SwitchyardRouting
 import SwitchyardUpstream
 @testable import SwitchyardGateway
@@ -165,6 +166,25 @@ struct UpstreamCallTests {
         #expect(second.events == [.fail(503, "service_unavailable")])
         #expect(waiting.cancelled.count == 1, "the pending acquisition is withdrawn")
         #expect(harness.context.inFlight.count == 1, "the running call is left to finish")
+    }
+
+    @Test("buffered answers draw on the worker's memory cap: beyond it 503, and every byte comes back at the end")
+    func memoryCap() {
+        let memory = ByteBudget(limit: 100)
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a")])], memory: memory)
+        harness.start()
+        harness.upstream.last.head(200)
+        #expect(harness.upstream.last.body(String(repeating: "x", count: 80)))
+        #expect(memory.used == 80)
+        #expect(harness.upstream.last.body(String(repeating: "x", count: 80)) == false)
+        #expect(harness.sink.events == [.fail(503, "router_overloaded")])
+        #expect(harness.upstream.last.cancelled)
+        #expect(memory.used == 0)
+        #expect(harness.liveLeases == 0)
+
+        harness.start()
+        harness.upstream.last.answer(200, #"{"model":"served-a"}"#)
+        #expect(memory.used == 0)
     }
 
     @Test("a lease granted after the call gave up is handed straight back")
