@@ -123,7 +123,9 @@ final class ProxyExchange: UpstreamResponseHandler {
 
     // MARK: upstream events
 
-    func upstreamDidReceiveHead(status: Int, contentType: String?) {
+    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
+        let status = head.status
+        let contentType = head.contentType
         self.status = status
         self.contentType = contentType
         if Self.failoverStatuses.contains(status) && hasAlternative() {

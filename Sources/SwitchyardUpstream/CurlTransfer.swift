@@ -1,5 +1,6 @@
 import CCurl
 import Glibc
+import SwitchyardHTTP
 
 /// One upstream exchange run by libcurl (HTTPS, and hosts that need DNS).
 package final class CurlTransfer: UpstreamTransfer {
@@ -12,7 +13,8 @@ package final class CurlTransfer: UpstreamTransfer {
     private let headers: UpstreamHeaderList
     private var bodyCount: Int
     private var status = 0
-    private var contentType: String?
+    /// Fields of the head being received; moved out (not copied) when it is delivered.
+    private var responseHeaders = HTTPHeaders()
     private var headDelivered = false
     private var finished = false
     /// True while delivery is paused for back-pressure.
@@ -95,11 +97,15 @@ package final class CurlTransfer: UpstreamTransfer {
 
     // MARK: callbacks from curl
 
+    /// One line of a header block as curl hands it over: a status line, `Name: value` with its CRLF, or the
+    /// empty line ending the block. Interim (1xx) heads and a proxy's CONNECT answer each start over.
     fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
         progress.received(now: client.loop.now)
+        // Trailer fields of a chunked body come through here too; the head is long gone by then.
+        if headDelivered { return }
         if line.count >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {
             // A new status line (after 1xx or a redirect): start over.
-            contentType = nil
+            if responseHeaders.count > 0 { responseHeaders = HTTPHeaders() }
             var code = 0
             _ = sy_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
             status = code
@@ -110,12 +116,19 @@ package final class CurlTransfer: UpstreamTransfer {
             if status >= 200 { deliverHead() }
             return
         }
-        if line.count > 13, asciiLowerEquals(line, prefix: "content-type:") {
-            var value = Array(line[13...])
-            while let last = value.last, last == 0x0A || last == 0x0D || last == 0x20 { value.removeLast() }
-            while let first = value.first, first == 0x20 || first == 0x09 { value.removeFirst() }
-            contentType = String(decoding: value, as: UTF8.self)
-        }
+        var end = line.count
+        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
+        var colon = 0
+        while colon < end, line[colon] != 0x3A { colon += 1 }
+        // No colon: an obsolete folded continuation line (RFC 9112 §5.2), which we drop.
+        guard colon > 0, colon < end else { return }
+        var valueStart = colon + 1
+        while valueStart < end, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+        var valueEnd = end
+        while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+        responseHeaders.add(
+            name: String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+            value: String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
     }
 
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
@@ -134,7 +147,9 @@ package final class CurlTransfer: UpstreamTransfer {
     private func deliverHead() {
         guard !headDelivered else { return }
         headDelivered = true
-        handler?.upstreamDidReceiveHead(status: status, contentType: contentType)
+        let head = UpstreamResponseHead(status: status, headers: responseHeaders)
+        responseHeaders = HTTPHeaders()
+        handler?.upstreamDidReceiveHead(head)
     }
 
     func complete(error: UpstreamError?) {
@@ -163,16 +178,6 @@ package final class CurlTransfer: UpstreamTransfer {
 
 /// A valid pointer for zero-length POST bodies (curl would otherwise read `CURLOPT_POSTFIELDS` as a C string).
 nonisolated(unsafe) private let emptyBody = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
-
-private func asciiLowerEquals(_ bytes: UnsafeRawBufferPointer, prefix: StaticString) -> Bool {
-    let p = prefix.utf8Start
-    for i in 0..<prefix.utf8CodeUnitCount {
-        var b = bytes[i]
-        if b >= 0x41 && b <= 0x5A { b |= 0x20 }
-        if b != p[i] { return false }
-    }
-    return true
-}
 
 private func curlWriteCallback(ptr: UnsafeMutablePointer<CChar>?, size: Int, count: Int, userdata: UnsafeMutableRawPointer?) -> Int {
     guard let userdata, let ptr else { return 0 }

@@ -169,8 +169,8 @@ final class HTTP1Connection: IOHandler {
 
     private func handle(_ event: HTTP1ResponseParser.Event) {
         switch event {
-        case .head(let status, let contentType):
-            transfer?.deliverHead(status: status, contentType: contentType)
+        case .head(let head):
+            transfer?.deliverHead(head)
         case .end(let reusable):
             guard let finished = transfer else { return }
             transfer = nil

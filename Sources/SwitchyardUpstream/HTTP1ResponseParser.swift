@@ -4,9 +4,9 @@ import SwitchyardHTTP
 /// Content-Length, chunked transfer coding, or the end of the connection. A value type fed with bytes as they
 /// arrive; decoded body bytes are handed to a closure so streams are relayed without buffering.
 struct HTTP1ResponseParser {
-    enum Event: Equatable {
-        /// The final head (1xx interim responses are skipped).
-        case head(status: Int, contentType: String?)
+    enum Event {
+        /// The final head with every header field (1xx interim responses are skipped).
+        case head(UpstreamResponseHead)
         /// The body is complete; `reusable` says whether the connection may serve another request.
         case end(reusable: Bool)
     }
@@ -177,7 +177,9 @@ struct HTTP1ResponseParser {
         var contentLength: Int?
         var chunked = false
         var connectionClose = http10
-        var contentType: String?
+        // Interim responses (100 Continue, 103 Early Hints) are skipped, so only a final head keeps its fields.
+        let final = status >= 200
+        var headers = HTTPHeaders()
         var lineStart = findCRLF(head, from: 0).map { $0 + 2 } ?? head.count
         while lineStart < head.count {
             guard let lineEnd = findCRLF(head, from: lineStart) else { break }
@@ -192,6 +194,7 @@ struct HTTP1ResponseParser {
             while valueEnd > valueStart, head[valueEnd - 1] == 0x20 || head[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             let name = UnsafeRawBufferPointer(rebasing: head[lineStart..<colon])
             let value = UnsafeRawBufferPointer(rebasing: head[valueStart..<valueEnd])
+            if final { headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)) }
             switch name.count {
             case 14 where equalsLower(name, "content-length"):
                 var length = 0
@@ -208,18 +211,16 @@ struct HTTP1ResponseParser {
             case 10 where equalsLower(name, "connection"):
                 if containsLower(value, "close") { connectionClose = true }
                 if http10 && containsLower(value, "keep-alive") { connectionClose = false }
-            case 12 where equalsLower(name, "content-type"):
-                contentType = String(decoding: value, as: UTF8.self)
             default:
                 break
             }
         }
-        if status < 200 {
-            // Interim response (100 Continue, 103 Early Hints): the real head follows.
+        if !final {
+            // Interim response: the real head follows.
             return
         }
         keepAlive = !connectionClose
-        events(.head(status: status, contentType: contentType))
+        events(.head(UpstreamResponseHead(status: status, headers: headers)))
         if !expectsBody || status == 204 || status == 304 {
             state = .done
             events(.end(reusable: keepAlive))

@@ -36,10 +36,10 @@ package final class NativeTransfer: UpstreamTransfer {
         progress.received(now: client.loop.now)
     }
 
-    func deliverHead(status: Int, contentType: String?) {
+    func deliverHead(_ head: UpstreamResponseHead) {
         guard !isFinished, !headDelivered else { return }
         headDelivered = true
-        handler?.upstreamDidReceiveHead(status: status, contentType: contentType)
+        handler?.upstreamDidReceiveHead(head)
     }
 
     /// Hands body bytes to the handler; false when it asked to pause.

@@ -51,8 +51,8 @@ package struct UpstreamRequest {
 
 /// Receives one upstream response as it arrives, on the loop thread.
 package protocol UpstreamResponseHandler: AnyObject {
-    /// The final response head (status ≥ 200). Called once, before any body bytes.
-    func upstreamDidReceiveHead(status: Int, contentType: String?)
+    /// The final response head (status ≥ 200) with every header field. Called once, before any body bytes.
+    func upstreamDidReceiveHead(_ head: UpstreamResponseHead)
     /// A piece of the body. Return false to pause delivery until ``UpstreamTransfer/resume()``.
     func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool
     /// The exchange ended: `nil` on success. Called exactly once unless the transfer was cancelled.

@@ -8,10 +8,12 @@ struct Parsed: Equatable {
     var body: [UInt8] = []
     var end: Bool?  // reusable
     var failed = false
+    /// `Name: value` per field, when asked for.
+    var headers: [String]?
 }
 
 /// Feeds `text` to a fresh parser in the given pieces (then EOF if `eof`).
-private func parse(_ text: String, splits: [Int] = [], eof: Bool = false, expectsBody: Bool = true) -> Parsed {
+private func parse(_ text: String, splits: [Int] = [], eof: Bool = false, expectsBody: Bool = true, withHeaders: Bool = false) -> Parsed {
     let bytes = Array(text.utf8)
     var parser = HTTP1ResponseParser(expectsBody: expectsBody)
     var result = Parsed()
@@ -19,9 +21,10 @@ private func parse(_ text: String, splits: [Int] = [], eof: Bool = false, expect
     cuts.sort()
     let onEvent: (HTTP1ResponseParser.Event) -> Void = { event in
         switch event {
-        case .head(let status, let contentType):
-            result.status = status
-            result.contentType = contentType
+        case .head(let head):
+            result.status = head.status
+            result.contentType = head.contentType
+            if withHeaders { result.headers = head.headers.map { "\($0.name): \($0.value)" } }
         case .end(let reusable):
             result.end = reusable
         }
@@ -64,6 +67,25 @@ struct HTTP1ResponseParserTests {
             let everyByte = Array(1..<text.utf8.count)
             #expect(parse(text, splits: everyByte) == expected, "byte by byte: \(text.debugDescription)")
         }
+    }
+
+    @Test("every header field of the final head is delivered in arrival order, duplicates and spelling kept")
+    func allHeaderFields() {
+        let text = "HTTP/1.1 100 Continue\r\nX-Interim: dropped\r\n\r\n"
+            + "HTTP/1.1 429 Too Many Requests\r\nRetry-After:  7 \r\nx-ratelimit-remaining-requests:0\r\n"
+            + "Set-Cookie: a=1\r\nContent-Type: application/json\r\nSet-Cookie: b=2\r\nX-Empty:\r\n"
+            + "Content-Length: 2\r\n\r\n{}"
+        let expected = Parsed(
+            status: 429, contentType: "application/json", body: Array("{}".utf8), end: true,
+            headers: [
+                "Retry-After: 7", "x-ratelimit-remaining-requests: 0", "Set-Cookie: a=1", "Content-Type: application/json",
+                "Set-Cookie: b=2", "X-Empty: ", "Content-Length: 2",
+            ])
+        #expect(parse(text, withHeaders: true) == expected)
+        for split in 1..<text.utf8.count {
+            #expect(parse(text, splits: [split], withHeaders: true) == expected, "split at \(split)")
+        }
+        #expect(parse(text, splits: Array(1..<text.utf8.count), withHeaders: true) == expected, "byte by byte")
     }
 
     @Test("a body without length or chunking runs until the connection closes and is never reused")
