@@ -23,6 +23,9 @@ final class HTTP1Connection: IOHandler {
     private var readPaused = false
     /// True while ``start(_:)`` runs: failures are then reported after the current event, not re-entrantly.
     private var starting = false
+    /// The parser's `.end` seen during the current feed (its `reusable`), acted on once the feed has returned:
+    /// completing the transfer may start another request on this very connection, which replaces the parser.
+    private var ended: Bool?
 
     /// Starts a non-blocking connect; nil if the socket cannot even be created.
     init(client: UpstreamClient, endpoint: HTTP1Endpoint) throws(IOError) {
@@ -142,6 +145,10 @@ final class HTTP1Connection: IOHandler {
                 } catch {
                     failBeforeResponse("the provider closed the connection")
                 }
+                if ended != nil {
+                    ended = nil
+                    finishResponse(reusable: false, readFilledBuffer: false)
+                }
                 if state != .closed { close() }
                 return
             case .processed(let count):
@@ -159,7 +166,14 @@ final class HTTP1Connection: IOHandler {
                         }
                     })
                 } catch {
+                    ended = nil
                     fail(.protocolError, "invalid response from the provider (\(error))")
+                    return
+                }
+                if let reusable = ended {
+                    ended = nil
+                    finishResponse(reusable: reusable, readFilledBuffer: count == scratch.count)
+                    // Anything still unread belongs to no request; if any is pending, the next event closes us.
                     return
                 }
                 if readPaused || count < scratch.count { return }
@@ -172,19 +186,33 @@ final class HTTP1Connection: IOHandler {
         case .head(let head):
             transfer?.deliverHead(head)
         case .end(let reusable):
-            guard let finished = transfer else { return }
-            transfer = nil
-            served += 1
-            lastUsed = client.loop.now
-            if reusable && state == .ready && outputOffset >= output.count {
-                readPaused = false
-                updateInterest()
-                if !client.returnToPool(self) { close() }
-            } else {
-                close()
-            }
-            finished.complete(error: nil)
+            ended = reusable
         }
+    }
+
+    /// The response is complete: pools the connection if it is clean, otherwise closes it, then tells the transfer.
+    /// `readFilledBuffer` says the last read may have left bytes in the socket, which are checked for first.
+    private func finishResponse(reusable: Bool, readFilledBuffer: Bool) {
+        guard let finished = transfer else { return }
+        transfer = nil
+        served += 1
+        lastUsed = client.loop.now
+        if reusable && state == .ready && outputOffset >= output.count && !(readFilledBuffer && hasUnreadBytes()) {
+            readPaused = false
+            updateInterest()
+            if !client.returnToPool(self) { close() }
+        } else {
+            close()
+        }
+        finished.complete(error: nil)
+    }
+
+    /// Whether bytes (or the end of the stream) are waiting in the socket: one non-blocking peek, made only
+    /// when a read filled the whole buffer, so a clean short read costs no extra syscall.
+    private func hasUnreadBytes() -> Bool {
+        var byte: UInt8 = 0
+        let result = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        return result >= 0 || (sy_errno() != EAGAIN && sy_errno() != EWOULDBLOCK)
     }
 
     /// A failure before any response byte on a reused connection is most likely a keep-alive race (the upstream

@@ -7,7 +7,10 @@ struct HTTP1ResponseParser {
     enum Event {
         /// The final head with every header field (1xx interim responses are skipped).
         case head(UpstreamResponseHead)
-        /// The body is complete; `reusable` says whether the connection may serve another request.
+        /// The body is complete; `reusable` says whether the connection may serve another request: false when
+        /// the response asked to close, was framed by the close, or more bytes followed it in the same feed
+        /// (RFC 9112 §9.3: a client cannot resynchronise after a malformed message, so it must not reuse the
+        /// connection). Bytes arriving in a later feed are the connection's to notice.
         case end(reusable: Bool)
     }
 
@@ -103,13 +106,14 @@ struct HTTP1ResponseParser {
                 }
                 try parseHead(UnsafeRawBufferPointer(rebasing: bytes[i..<end]), events: events)
                 i = end
+                if case .done = state { events(.end(reusable: keepAlive && i == n)) }
             case .fixed(let remaining):
                 let take = min(remaining, n - i)
                 body(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + take)]))
                 i += take
                 if take == remaining {
                     state = .done
-                    events(.end(reusable: keepAlive))
+                    events(.end(reusable: keepAlive && i == n))
                 } else {
                     state = .fixed(remaining: remaining - take)
                 }
@@ -153,13 +157,13 @@ struct HTTP1ResponseParser {
                 i = lineEnd + 2
                 if empty {
                     state = .done
-                    events(.end(reusable: keepAlive))
+                    events(.end(reusable: keepAlive && i == n))
                 }
             case .untilClose:
                 body(UnsafeRawBufferPointer(rebasing: bytes[i..<n]))
                 i = n
             case .done:
-                // Bytes after a complete response: the connection is out of sync and must not be reused.
+                // Bytes after a complete response (already reported as not reusable): discarded.
                 keepAlive = false
                 return
             }
@@ -221,18 +225,13 @@ struct HTTP1ResponseParser {
         }
         keepAlive = !connectionClose
         events(.head(UpstreamResponseHead(status: status, headers: headers)))
+        // A head that completes the response moves to `.done`; the caller reports the end.
         if !expectsBody || status == 204 || status == 304 {
             state = .done
-            events(.end(reusable: keepAlive))
         } else if chunked {
             state = .chunkSize
         } else if let contentLength {
-            if contentLength == 0 {
-                state = .done
-                events(.end(reusable: keepAlive))
-            } else {
-                state = .fixed(remaining: contentLength)
-            }
+            state = contentLength == 0 ? .done : .fixed(remaining: contentLength)
         } else {
             keepAlive = false
             state = .untilClose

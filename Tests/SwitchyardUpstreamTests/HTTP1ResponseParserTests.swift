@@ -88,6 +88,21 @@ struct HTTP1ResponseParserTests {
         #expect(parse(text, splits: Array(1..<text.utf8.count), withHeaders: true) == expected, "byte by byte")
     }
 
+    @Test("bytes arriving with the end of a response make the connection not reusable", arguments: [
+        ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "EXTRA", Parsed(status: 200, body: Array("ok".utf8), end: false)),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", "junk", Parsed(status: 200, body: Array("ok".utf8), end: false)),
+        ("HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 200 OK\r\n", Parsed(status: 204, end: false)),
+    ])
+    fileprivate func extraBytesAfterResponse(response: String, extra: String, expected: Parsed) {
+        let text = response + extra
+        let boundary = response.utf8.count
+        for split in 0..<text.utf8.count where split != boundary {
+            #expect(parse(text, splits: [split]) == expected, "split at \(split)")
+        }
+        // Split exactly there, the response ended cleanly; the connection notices the rest arriving while idle.
+        #expect(parse(text, splits: [boundary]).end == true)
+    }
+
     @Test("a body without length or chunking runs until the connection closes and is never reused")
     func closeDelimited() {
         let text = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"
