@@ -15,6 +15,8 @@
 #   SCRATCH [.build-bench]  SwiftPM scratch path of the release build
 #   VLLM_ROUTER []     path of a vllm-router executable; default bench/.venv/bin/vllm-router (pip-installed once)
 #   BENCH_VENV [bench/.venv]  where vllm-router is pip-installed when VLLM_ROUTER is not set
+#   BASELINE_BIN []    path of an earlier switchyard binary: adds a "baseline (1 worker)" row measured in the same
+#                      run, so a change's cost shows side by side (build one from a commit with git worktree)
 # Prints the environment and one table per scenario; writes the same to bench/results/latest.md and the raw
 # tool output to bench/results/latest-raw.log. Everything listens on 127.0.0.1 and is stopped on exit.
 # Exit codes: 0 table printed (rows that could not run say n/a), 1 a prerequisite or the direct baseline failed.
@@ -33,6 +35,7 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 SCRATCH=${SCRATCH:-.build-bench}
 VENV=${BENCH_VENV:-$ROOT/bench/.venv}
 BIN=$ROOT/$SCRATCH/release/switchyard
+BASELINE_BIN=${BASELINE_BIN:-}
 RESULTS=$ROOT/bench/results
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -226,6 +229,7 @@ ENV_MD=$TMP/env.md
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "- switchyard: $("$BIN" --version 2>&1 | head -1), tree $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' + uncommitted changes')$BUILD_NOTE"
+    [ -n "$BASELINE_BIN" ] && echo "- baseline: $BASELINE_BIN ($("$BASELINE_BIN" --version 2>&1 | head -1))"
     echo "- CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), nproc $(nproc), $(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
     echo "- kernel: $(uname -sr); $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
     echo "- $(swift --version 2>&1 | head -1)"
@@ -312,7 +316,8 @@ start_mock() {
     wait_http "$PORT" /health "$PID" 10 || PID=0
 }
 
-start_switchyard() {  # $1 upstream port, $2 workers
+start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN)
+    local bin=${3:-$BIN}
     local cfg=$TMP/switchyard-$1.json
     cat >"$cfg" <<EOF
 {"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "vllm", "model_path": "mock-model"}]}}, "active_models": {"m": ["bench"]}}
@@ -322,7 +327,7 @@ EOF
     # the 2-worker row measure nothing but time slicing). They then share CPU 0 with wrk and the upstream.
     local cpu=("${ROUTER_CPU[@]}")
     [ "$2" -gt 1 ] && [ "$PIN" = 1 ] && cpu=(taskset -c 0,1)
-    "${cpu[@]}" env LLM_ROUTER_LOG_LEVEL=warning "$BIN" serve --config "$cfg" --host 127.0.0.1 --port "$PORT" \
+    "${cpu[@]}" env LLM_ROUTER_LOG_LEVEL=warning "$bin" serve --config "$cfg" --host 127.0.0.1 --port "$PORT" \
         --workers "$2" --strategy round_robin >>"$RAW" 2>&1 &
     PID=$!
     STARTED+=("$PID")
@@ -454,6 +459,16 @@ run_rows() {
         NOTE["$scen|switchyard (1 worker)"]="did not start"
     fi
 
+    if [ -n "$BASELINE_BIN" ]; then
+        start_switchyard "$up" 1 "$BASELINE_BIN"
+        if [ "$PID" != 0 ]; then
+            measure "$scen" "baseline (1 worker)" "$PORT" "$PID"
+            stop_tree "$PID"
+        else
+            NOTE["$scen|baseline (1 worker)"]="did not start"
+        fi
+    fi
+
     start_switchyard "$up" 2
     if [ "$PID" != 0 ]; then
         sleep 0.5  # let a supervisor spawn its workers before counting processes
@@ -501,7 +516,9 @@ stop_tree "$UP_B"
 
 # ---------------------------------------------------------------- table
 
-ROWS=(direct "switchyard (1 worker)" "switchyard (2 workers)" vllm-router "nginx proxy")
+ROWS=(direct "switchyard (1 worker)")
+[ -n "$BASELINE_BIN" ] && ROWS+=("baseline (1 worker)")
+ROWS+=("switchyard (2 workers)" vllm-router "nginx proxy")
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 

@@ -39,6 +39,9 @@ package final class CurlTransfer: UpstreamTransfer {
 
     deinit { releaseBody() }
 
+    /// Whether the copy of the request body is still held.
+    var holdsRequestBody: Bool { bodyPointer != nil }
+
     func releaseBody() {
         bodyPointer?.deallocate()
         bodyPointer = nil

@@ -92,6 +92,12 @@ package final class UpstreamClient {
     /// Number of transfers in progress.
     package var activeCount: Int { active.count + nativeActive.count }
 
+    /// Reset easy handles kept for the next libcurl transfer.
+    var idleHandleCount: Int { idleHandles.count }
+
+    /// Test seam: the next `curl_multi_add_handle` is not called and reports failure.
+    var failNextHandleAdd = false
+
     /// Starts a request; `handler` hears about the response (never before this returns). Keep the returned
     /// transfer to cancel or resume it.
     @discardableResult
@@ -114,14 +120,35 @@ package final class UpstreamClient {
         let transfer = CurlTransfer(client: self, easy: easy, request: request, handler: handler)
         transfer.configure(connectTimeout: configuration.connectTimeout, totalTimeout: request.totalTimeout ?? configuration.totalTimeout, caFile: configuration.caFile)
         active[ObjectIdentifier(transfer)] = transfer
-        let code = curl_multi_add_handle(multi, easy)
-        if code != CURLM_OK {
-            active.removeValue(forKey: ObjectIdentifier(transfer))
-            loop.afterCurrentIteration {
-                transfer.complete(error: UpstreamError(kind: .protocolError, message: "could not start the upstream request"))
-            }
+        if callbackDepth > 0 {
+            // libcurl refuses multi-handle calls from inside its callbacks (CURLM_RECURSIVE_API_CALL, see
+            // libcurl-multi(3)); a handler starting a request from its head or body callback gets it added after them.
+            loop.afterCurrentIteration { [weak self] in self?.add(transfer) }
+        } else {
+            add(transfer)
         }
         return transfer
+    }
+
+    /// Hands a configured transfer to the multi handle. If libcurl refuses it, its easy handle is reset and
+    /// recycled, its body copy freed, and the handler hears one error after the current event.
+    private func add(_ transfer: CurlTransfer) {
+        // Cancelled while waiting to be added: `cancel` has already recycled its handle.
+        guard let easy = transfer.easy, active[ObjectIdentifier(transfer)] != nil else { return }
+        let code: CURLMcode
+        if failNextHandleAdd {
+            failNextHandleAdd = false
+            code = CURLM_OUT_OF_MEMORY
+        } else {
+            code = curl_multi_add_handle(multi, easy)
+        }
+        guard code != CURLM_OK else { return }
+        active.removeValue(forKey: ObjectIdentifier(transfer))
+        recycle(easy, of: transfer)
+        let detail = String(cString: curl_multi_strerror(code))
+        loop.afterCurrentIteration {
+            transfer.complete(error: UpstreamError(kind: .protocolError, message: "could not start the upstream request (\(detail))"))
+        }
     }
 
     // MARK: curl integration
@@ -199,7 +226,13 @@ package final class UpstreamClient {
     /// Removes a transfer's handle from the multi handle and recycles it.
     func detach(_ transfer: CurlTransfer) {
         guard active.removeValue(forKey: ObjectIdentifier(transfer)) != nil, let easy = transfer.easy else { return }
+        // A handle whose add is still pending is not in the multi handle; libcurl then answers CURLM_OK anyway.
         curl_multi_remove_handle(multi, easy)
+        recycle(easy, of: transfer)
+    }
+
+    /// Takes `easy` from `transfer` (freeing its body copy), resets it and keeps it for the next transfer.
+    private func recycle(_ easy: UnsafeMutableRawPointer, of transfer: CurlTransfer) {
         transfer.easy = nil
         transfer.releaseBody()
         curl_easy_reset(easy)
