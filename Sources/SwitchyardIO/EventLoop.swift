@@ -95,10 +95,13 @@ package final class EventLoop {
         }
     }
 
-    /// Cancels a timer; cancelling one that already ran is harmless.
+    /// Cancels a timer, removing it at once; cancelling one that already ran (or was cancelled) is harmless.
     package func cancel(_ timer: TimerID) {
         timers.cancel(timer)
     }
+
+    /// Number of timers waiting to run (cancelled ones are gone, not counted).
+    var pendingTimerCount: Int { timers.count }
 
     /// Runs `body` after the current batch of events has been handled (safe point for teardown work).
     package func afterCurrentIteration(_ body: @escaping () -> Void) {
@@ -127,7 +130,7 @@ package final class EventLoop {
             var timeout: Int32 = -1
             if !afterIteration.isEmpty {
                 timeout = 0
-            } else if let deadline = timers.nextDeadline() {
+            } else if let deadline = timers.nextDeadline {
                 let current = MonotonicClock.now()
                 // Round up to whole milliseconds so a timer never fires early and spins.
                 timeout = deadline <= current ? 0 : Int32(clamping: (deadline - current + 999_999) / 1_000_000)
@@ -142,7 +145,9 @@ package final class EventLoop {
                     handler.handleIO(events: events[i].events)
                 }
             }
-            for callback in timers.popDue(now: now) { callback() }
+            // Timers scheduled by these callbacks wait for the next iteration, as the loop's clock has not moved.
+            let mark = timers.mark
+            while let callback = timers.popDue(now: now, scheduledBefore: mark) { callback() }
             while !afterIteration.isEmpty {
                 let work = afterIteration
                 afterIteration.removeAll(keepingCapacity: true)
