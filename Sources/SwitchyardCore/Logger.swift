@@ -16,33 +16,43 @@ package enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntege
 /// and optionally a file. Info and debug lines are buffered (flushed at 16 KiB, by the owner's periodic
 /// ``flush()`` — every 200 ms in a worker — and on exit), so access logging costs no system call per request;
 /// warnings and errors are written at once. Not thread-safe: one per process, used on the loop thread.
+///
+/// Writing never blocks the loop on a slow reader: when standard error (or the log file) is a pipe, FIFO or
+/// socket that is full, lines wait in a bounded backlog (1 MiB) retried by every flush; beyond that whole lines
+/// are dropped, and once the output has drained a warning "N log lines dropped (log output was blocked)" comes
+/// first. ``LogOutput`` explains how each kind of descriptor is made non-blocking. Regular files are written
+/// with ordinary blocking writes; ``flushBeforeExit(timeout:)`` waits a bounded time for a blocked output.
 package final class Logger {
     package var level: LogLevel
     package let format: LogFormat
     private let fileName: String?
-    private var fileFD: Int32 = -1
+    private var file: LogOutput?
+    private let standardError: LogOutput?
+    private let backlogLimit: Int
     private var buffer: [UInt8] = []
     private var baseFields: [(String, LogValue)]
     private var cachedSecond = -1
     private var cachedStamp: [UInt8] = []
 
-    private let toStandardError: Bool
-
     /// `fields` are added to every line (e.g. `worker.id`). Lines go to standard error unless
-    /// `toStandardError` is false, and to `fileName` when given.
-    package init(level: LogLevel, format: LogFormat, fileName: String? = nil, fields: [(String, LogValue)] = [], toStandardError: Bool = true) {
+    /// `toStandardError` is false, and to `fileName` when given. `standardErrorFD` stands in for fd 2 (tests
+    /// pass a pipe); `backlogLimit` bounds the bytes kept per output while it is blocked.
+    package init(
+        level: LogLevel, format: LogFormat, fileName: String? = nil, fields: [(String, LogValue)] = [],
+        toStandardError: Bool = true, standardErrorFD: Int32 = STDERR_FILENO, backlogLimit: Int = 1 << 20
+    ) {
         self.level = level
         self.format = format
         self.fileName = fileName
-        self.toStandardError = toStandardError
+        self.standardError = toStandardError ? LogOutput.inherited(standardErrorFD, backlogLimit: backlogLimit) : nil
         self.baseFields = fields
+        self.backlogLimit = backlogLimit
         buffer.reserveCapacity(64 * 1024)
         openFile()
     }
 
     deinit {
-        flush()
-        if fileFD >= 0 { close(fileFD) }
+        flushBeforeExit()
     }
 
     /// Adds a field to every following line.
@@ -63,50 +73,75 @@ package final class Logger {
     /// Formats one line into the buffer; warnings and errors are flushed at once.
     package func log(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
         guard enabled(level) else { return }
-        switch format {
-        case .plain: appendPlain(level, message, fields)
-        case .json: appendJSON(level, message, fields)
-        }
+        appendLine(level, message, fields)
         if level >= .warning || buffer.count > 16 * 1024 { flush() }
     }
 
-    /// Writes buffered lines to stderr and the log file.
+    /// Hands buffered lines to stderr and the log file, and retries what a blocked output has not taken yet.
+    /// Never waits for a pipe or socket reader.
     package func flush() {
-        guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            if toStandardError { writeAll(2, raw) }
-            if fileFD >= 0 { writeAll(fileFD, raw) }
-        }
+        guard !buffer.isEmpty || !(standardError?.isIdle ?? true) || !(file?.isIdle ?? true) else { return }
+        if let standardError { emit(to: standardError) }
+        if let file { emit(to: file) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, then waits up to `timeout` seconds (in total) for blocked outputs to take their backlog and the
+    /// dropped-lines notice. For exit paths; the deinitializer does it too.
+    package func flushBeforeExit(timeout: Double = 1) {
+        flush()
+        let deadline = Self.monotonicMilliseconds() + Int64(timeout * 1000)
+        for output in [standardError, file].compactMap({ $0 }) {
+            while !output.isIdle {
+                let remaining = deadline - Self.monotonicMilliseconds()
+                guard remaining > 0, output.waitUntilWritable(milliseconds: Int32(clamping: remaining)) else { break }
+                flush()
+            }
+        }
     }
 
     /// Reopens the log file (after rotation, on SIGUSR1).
     package func reopen() {
         flush()
-        if fileFD >= 0 { close(fileFD) }
-        fileFD = -1
+        file = nil
         openFile()
+    }
+
+    /// Writes the buffer to `output`, preceded by the dropped-lines notice when the output has just drained.
+    private func emit(to output: LogOutput) {
+        let end = buffer.count
+        guard let dropped = output.resumeAfterDrop() else {
+            buffer.withUnsafeBytes { output.write($0) }
+            return
+        }
+        // Formatted after the buffered lines (so they need not move), written before them.
+        appendLine(.warning, "\(dropped) log lines dropped (log output was blocked)", [("log.dropped_lines", .int(dropped))])
+        buffer.withUnsafeBytes { raw in
+            output.write(UnsafeRawBufferPointer(rebasing: raw[end...]))
+            output.write(UnsafeRawBufferPointer(rebasing: raw[..<end]))
+        }
+        buffer.removeSubrange(end...)
     }
 
     private func openFile() {
         guard let fileName, !fileName.isEmpty else { return }
-        fileFD = open(fileName, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        if fileFD < 0 {
-            let line = "switchyard: cannot open log file \(fileName): \(String(cString: strerror(errno)))\n"
-            line.utf8CString.withUnsafeBytes { writeAll(2, UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        let fd = open(fileName, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if fd >= 0 {
+            file = LogOutput.opened(fd, backlogLimit: backlogLimit)
+            return
+        }
+        let line = "switchyard: cannot open log file \(fileName): \(String(cString: strerror(errno)))\n"
+        if let standardError {
+            line.utf8CString.withUnsafeBytes { standardError.write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        } else {
+            Console.error(line)
         }
     }
 
-    private func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
+    private static func monotonicMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 
     // MARK: formatting
@@ -178,6 +213,13 @@ package final class Logger {
         buffer.append(UInt8(0x30 + fraction / 100))
         buffer.append(UInt8(0x30 + (fraction / 10) % 10))
         buffer.append(UInt8(0x30 + fraction % 10))
+    }
+
+    private func appendLine(_ level: LogLevel, _ message: String, _ fields: [(String, LogValue)]) {
+        switch format {
+        case .plain: appendPlain(level, message, fields)
+        case .json: appendJSON(level, message, fields)
+        }
     }
 
     private static let plainLevelNames: [LogLevel: [UInt8]] = Dictionary(uniqueKeysWithValues: LogLevel.allCases.map { ($0, Array($0.rawValue.uppercased().utf8)) })

@@ -68,7 +68,7 @@ package final class WorkerProcess {
         }
         loop.run()
         logger.info("worker stopped", [])
-        logger.flush()
+        logger.flushBeforeExit()
         return exitCode
     }
 

@@ -44,6 +44,10 @@ package final class HTTPServer: IOHandler {
     private var onDrained: (() -> Void)?
     /// One read buffer shared by every connection of this loop (single-threaded, so no contention).
     let readScratch: UnsafeMutableBufferPointer<UInt8>
+    /// Accepts one connection: ``Socket/accept(_:)``, replaced by tests to inject failures.
+    var acceptConnection: (Int32) throws(IOError) -> IOResult<Int32> = Socket.accept
+    /// How many times accepting was paused after a resource-exhaustion error.
+    private(set) var acceptPauses = 0
     /// Cached IMF-fixdate for the `Date` header, refreshed by the sweep (RFC 9110 §6.6.1).
     private(set) var httpDate = ""
 
@@ -95,8 +99,23 @@ package final class HTTPServer: IOHandler {
     package func handleIO(events: UInt32) {
         // Accept a bounded batch so one busy listener cannot starve established connections.
         for _ in 0..<64 {
-            switch try? Socket.accept(listenFD) {
-            case .processed(let fd)?:
+            let result: IOResult<Int32>
+            do {
+                result = try acceptConnection(listenFD)
+            } catch {
+                switch AcceptFailure.classify(error.code) {
+                case .retry:
+                    // One connection failed (aborted while queued, a pending network error): skip it.
+                    continue
+                case .pause:
+                    // EMFILE/ENFILE and friends. The listener stays readable, so a level-triggered loop would spin:
+                    // stop accepting for a moment (as nginx does) and let established connections finish meanwhile.
+                    pauseAccepting()
+                    return
+                }
+            }
+            switch result {
+            case .processed(let fd):
                 Socket.setNoDelay(fd)
                 let connection = HTTPServerConnection(fd: fd, server: self)
                 do {
@@ -105,12 +124,7 @@ package final class HTTPServer: IOHandler {
                 } catch {
                     Socket.close(fd)
                 }
-            case .wouldBlock?:
-                return
-            case nil:
-                // EMFILE/ENFILE and friends. The listener stays readable, so a level-triggered loop would spin:
-                // stop accepting for a moment (as nginx does) and let established connections finish meanwhile.
-                pauseAccepting()
+            case .wouldBlock:
                 return
             }
         }
@@ -119,6 +133,7 @@ package final class HTTPServer: IOHandler {
     private func pauseAccepting() {
         guard accepting else { return }
         accepting = false
+        acceptPauses += 1
         loop.unregister(listenFD)
         loop.schedule(afterNanoseconds: 100_000_000) { [weak self] in
             guard let self, !self.isDraining, !self.listenerClosed else { return }

@@ -25,7 +25,10 @@ package enum IOInterest {
 /// Everything except ``waker`` must be used on the thread that calls ``run()``.
 package final class EventLoop {
     private let epollFD: Int32
-    private var handlers: [IOHandler?] = []
+    /// The current registration of each fd, indexed by fd.
+    private var registrations: [Registration] = []
+    /// Generation of the latest registration (high half of the epoll token).
+    private var nextGeneration: UInt32 = 0
     private var timers = TimerHeap()
     private var afterIteration: [() -> Void] = []
     private var iterationHooks: [() -> Void] = []
@@ -52,29 +55,40 @@ package final class EventLoop {
     // MARK: file events
 
     /// Starts watching `fd` for `interest`; `handler` is held strongly until ``unregister(_:)``.
+    ///
+    /// The kernel hands back a token (the fd in the low 32 bits, this registration's generation in the high 32)
+    /// rather than the bare fd, so an event queued for an fd that was closed and reused within one batch is
+    /// recognised as stale and dropped instead of reaching the new owner.
     package func register(_ fd: Int32, interest: UInt32, handler: IOHandler) throws(IOError) {
+        let index = Int(fd)
+        if index >= registrations.count {
+            registrations.append(contentsOf: repeatElement(Registration(), count: index - registrations.count + 64))
+        }
+        nextGeneration &+= 1
+        if nextGeneration == 0 { nextGeneration = 1 }  // 0 marks "not registered"
+        let token = UInt64(nextGeneration) << 32 | UInt64(UInt32(bitPattern: fd))
         var event = epoll_event()
         event.events = interest
-        event.data.fd = fd
+        event.data.u64 = token
         _ = try syscall("epoll_ctl(ADD)") { epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) }
-        let index = Int(fd)
-        if index >= handlers.count { handlers.append(contentsOf: repeatElement(nil, count: index - handlers.count + 64)) }
-        handlers[index] = handler
+        registrations[index] = Registration(token: token, handler: handler)
     }
 
     /// Changes the interest set of a registered `fd`.
     package func modify(_ fd: Int32, interest: UInt32) throws(IOError) {
+        let index = Int(fd)
         var event = epoll_event()
         event.events = interest
-        event.data.fd = fd
+        // An unregistered fd gets a token that matches nothing (epoll_ctl fails with ENOENT for it anyway).
+        event.data.u64 = index >= 0 && index < registrations.count ? registrations[index].token : UInt64(UInt32(bitPattern: fd))
         _ = try syscall("epoll_ctl(MOD)") { epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &event) }
     }
 
     /// Stops watching `fd` (call before closing it). Unknown fds are ignored.
     package func unregister(_ fd: Int32) {
         let index = Int(fd)
-        guard index >= 0, index < handlers.count, handlers[index] != nil else { return }
-        handlers[index] = nil
+        guard index >= 0, index < registrations.count, registrations[index].handler != nil else { return }
+        registrations[index] = Registration()
         var event = epoll_event()
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
     }
@@ -95,10 +109,13 @@ package final class EventLoop {
         }
     }
 
-    /// Cancels a timer; cancelling one that already ran is harmless.
+    /// Cancels a timer, removing it at once; cancelling one that already ran (or was cancelled) is harmless.
     package func cancel(_ timer: TimerID) {
         timers.cancel(timer)
     }
+
+    /// Number of timers waiting to run (cancelled ones are gone, not counted).
+    var pendingTimerCount: Int { timers.count }
 
     /// Runs `body` after the current batch of events has been handled (safe point for teardown work).
     package func afterCurrentIteration(_ body: @escaping () -> Void) {
@@ -127,7 +144,7 @@ package final class EventLoop {
             var timeout: Int32 = -1
             if !afterIteration.isEmpty {
                 timeout = 0
-            } else if let deadline = timers.nextDeadline() {
+            } else if let deadline = timers.nextDeadline {
                 let current = MonotonicClock.now()
                 // Round up to whole milliseconds so a timer never fires early and spins.
                 timeout = deadline <= current ? 0 : Int32(clamping: (deadline - current + 999_999) / 1_000_000)
@@ -136,13 +153,17 @@ package final class EventLoop {
             now = MonotonicClock.now()
             if count > 0 {
                 for i in 0..<Int(count) {
-                    let fd = Int(events[i].data.fd)
-                    // A handler earlier in this batch may have closed this fd; skip stale events.
-                    guard fd < handlers.count, let handler = handlers[fd] else { continue }
+                    let token = events[i].data.u64
+                    let fd = Int(UInt32(truncatingIfNeeded: token))
+                    // A handler earlier in this batch may have closed this fd, and the number may already belong
+                    // to a new registration: deliver only to the registration the event was queued for.
+                    guard fd < registrations.count, registrations[fd].token == token, let handler = registrations[fd].handler else { continue }
                     handler.handleIO(events: events[i].events)
                 }
             }
-            for callback in timers.popDue(now: now) { callback() }
+            // Timers scheduled by these callbacks wait for the next iteration, as the loop's clock has not moved.
+            let mark = timers.mark
+            while let callback = timers.popDue(now: now, scheduledBefore: mark) { callback() }
             while !afterIteration.isEmpty {
                 let work = afterIteration
                 afterIteration.removeAll(keepingCapacity: true)
@@ -180,6 +201,12 @@ package final class EventLoopWaker: Sendable {
             return taken
         }
     }
+}
+
+/// One fd's entry in the loop: the epoll token it was registered with and its handler.
+private struct Registration {
+    var token: UInt64 = 0
+    var handler: IOHandler?
 }
 
 private final class WakeHandler: IOHandler {

@@ -70,7 +70,8 @@ package enum Socket {
         return withUnsafeBytes(of: &storage) { Int(UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self))) }
     }
 
-    /// Accepts one pending connection as a non-blocking, close-on-exec fd.
+    /// Accepts one pending connection as a non-blocking, close-on-exec fd; ``IOResult/wouldBlock`` when none is
+    /// pending. A failure throws an ``IOError`` whose `code` ``AcceptFailure/classify(_:)`` turns into an action.
     package static func accept(_ fd: Int32) throws(IOError) -> IOResult<Int32> {
         try nonBlockingSyscall("accept4") { sy_accept4(fd) }
     }

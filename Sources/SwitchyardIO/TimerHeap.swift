@@ -1,85 +1,130 @@
-/// Identifies a scheduled timer so it can be cancelled.
-package struct TimerID: Hashable, Sendable {
-    package let raw: UInt64
-    /// Wraps a raw id (for schedulers other than the loop's, e.g. test clocks).
-    package init(raw: UInt64) { self.raw = raw }
-}
-
-/// A binary min-heap of deadlines with lazy cancellation: cancelled entries are dropped when they surface.
+/// An indexed binary min-heap of deadlines: every timer knows its position in the heap, so ``cancel(_:)`` removes
+/// it at once (swap with the last entry, sift; O(log n)) instead of leaving it in the heap until its deadline.
+///
+/// Timers live in reusable slots (callback, heap position, generation) found by the ``TimerID``; the heap holds
+/// small value nodes. Scheduling and cancelling allocate nothing once the arrays have grown to the peak number of
+/// pending timers. Equal deadlines fire in the order they were scheduled.
 struct TimerHeap {
-    private struct Entry {
+    /// A heap node: ordered by deadline, then by scheduling order.
+    private struct Node {
         var deadline: UInt64
-        var id: UInt64
+        var sequence: UInt64
+        var slot: Int32
     }
 
-    private var heap: [Entry] = []
-    private var callbacks: [UInt64: () -> Void] = [:]
-    private var nextID: UInt64 = 1
+    /// A timer's storage; `position` is its index in `heap`, or -1 while the slot is free.
+    private struct Slot {
+        var callback: (() -> Void)?
+        var generation: UInt32
+        var position: Int32
+    }
 
-    var isEmpty: Bool { callbacks.isEmpty }
+    private var heap: [Node] = []
+    private var slots: [Slot] = []
+    private var freeSlots: [Int32] = []
+    private var nextSequence: UInt64 = 0
 
+    /// Whether no timer is pending.
+    var isEmpty: Bool { heap.isEmpty }
+
+    /// Number of pending timers (cancelled ones are not counted: they are gone).
+    var count: Int { heap.count }
+
+    /// The earliest pending deadline.
+    var nextDeadline: UInt64? { heap.first?.deadline }
+
+    /// Marks the timers scheduled so far, for ``popDue(now:scheduledBefore:)``.
+    var mark: UInt64 { nextSequence }
+
+    /// Adds a timer due at `deadline` (monotonic nanoseconds).
     mutating func schedule(at deadline: UInt64, _ callback: @escaping () -> Void) -> TimerID {
-        let id = nextID
-        nextID &+= 1
-        callbacks[id] = callback
-        heap.append(Entry(deadline: deadline, id: id))
-        siftUp(heap.count - 1)
-        return TimerID(raw: id)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = Int(free)
+            slots[slot].callback = callback
+        } else {
+            slot = slots.count
+            slots.append(Slot(callback: callback, generation: 1, position: -1))
+        }
+        let node = Node(deadline: deadline, sequence: nextSequence, slot: Int32(truncatingIfNeeded: slot))
+        nextSequence &+= 1
+        heap.append(node)
+        slots[slot].position = Int32(truncatingIfNeeded: heap.count - 1)
+        siftUp(node, from: heap.count - 1)
+        return TimerID(slot: slot, generation: slots[slot].generation)
     }
 
+    /// Removes a pending timer; unknown, fired or already cancelled identifiers are ignored.
     mutating func cancel(_ id: TimerID) {
-        callbacks.removeValue(forKey: id.raw)
+        let slot = id.slot
+        guard slot < slots.count, slots[slot].generation == id.generation, slots[slot].position >= 0 else { return }
+        remove(at: Int(slots[slot].position))
     }
 
-    /// The earliest live deadline, discarding cancelled entries on the way.
-    mutating func nextDeadline() -> UInt64? {
-        while let top = heap.first {
-            if callbacks[top.id] != nil { return top.deadline }
-            popTop()
-        }
-        return nil
+    /// Removes and returns the callback of the earliest timer due at `now`, considering only timers scheduled
+    /// before `mark` (so a callback that schedules a timer already due cannot keep one loop iteration going).
+    mutating func popDue(now: UInt64, scheduledBefore mark: UInt64) -> (() -> Void)? {
+        guard let top = heap.first, top.deadline <= now, top.sequence < mark else { return nil }
+        return remove(at: 0)
     }
 
-    /// Removes and returns the callbacks of every timer due at `now`, in deadline order.
-    mutating func popDue(now: UInt64) -> [() -> Void] {
-        var due: [() -> Void] = []
-        while let top = heap.first, top.deadline <= now {
-            popTop()
-            if let callback = callbacks.removeValue(forKey: top.id) { due.append(callback) }
-        }
-        return due
-    }
-
-    private mutating func popTop() {
+    /// Takes the node at `index` out of the heap, frees its slot and returns its callback.
+    @discardableResult
+    private mutating func remove(at index: Int) -> (() -> Void)? {
+        let slot = Int(heap[index].slot)
         let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            siftDown(0)
+        if index < heap.count {
+            // The last node fills the hole; it may belong above or below it.
+            if index > 0 && Self.precedes(last, heap[(index - 1) / 2]) {
+                siftUp(last, from: index)
+            } else {
+                siftDown(last, from: index)
+            }
         }
+        let callback = slots[slot].callback
+        slots[slot].callback = nil
+        slots[slot].position = -1
+        slots[slot].generation &+= 1
+        freeSlots.append(Int32(truncatingIfNeeded: slot))
+        return callback
     }
 
-    private mutating func siftUp(_ index: Int) {
-        var child = index
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if heap[parent].deadline <= heap[child].deadline { break }
-            heap.swapAt(parent, child)
-            child = parent
-        }
+    @inline(__always)
+    private static func precedes(_ a: Node, _ b: Node) -> Bool {
+        a.deadline < b.deadline || (a.deadline == b.deadline && a.sequence < b.sequence)
     }
 
-    private mutating func siftDown(_ index: Int) {
-        var parent = index
+    /// Places `node` at the hole `index` or above it, moving parents down.
+    private mutating func siftUp(_ node: Node, from index: Int) {
+        var hole = index
+        while hole > 0 {
+            let parent = (hole - 1) / 2
+            if !Self.precedes(node, heap[parent]) { break }
+            place(heap[parent], at: hole)
+            hole = parent
+        }
+        place(node, at: hole)
+    }
+
+    /// Places `node` at the hole `index` or below it, moving children up.
+    private mutating func siftDown(_ node: Node, from index: Int) {
+        var hole = index
         let count = heap.count
         while true {
-            let left = 2 * parent + 1
-            if left >= count { return }
-            var smallest = left
+            let left = 2 * hole + 1
+            if left >= count { break }
             let right = left + 1
-            if right < count && heap[right].deadline < heap[left].deadline { smallest = right }
-            if heap[parent].deadline <= heap[smallest].deadline { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
+            let child = right < count && Self.precedes(heap[right], heap[left]) ? right : left
+            if !Self.precedes(heap[child], node) { break }
+            place(heap[child], at: hole)
+            hole = child
         }
+        place(node, at: hole)
+    }
+
+    @inline(__always)
+    private mutating func place(_ node: Node, at index: Int) {
+        heap[index] = node
+        slots[Int(node.slot)].position = Int32(truncatingIfNeeded: index)
     }
 }

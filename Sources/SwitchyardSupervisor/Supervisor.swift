@@ -98,7 +98,7 @@ package final class Supervisor {
         loop.addIterationHook { [logger] in logger.flush() }
         loop.run()
         logger.info("supervisor stopped", [("exit_code", .int(Int(exitCode)))])
-        logger.flush()
+        logger.flushBeforeExit()
         return exitCode
     }
 

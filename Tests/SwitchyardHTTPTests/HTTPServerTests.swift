@@ -1,5 +1,6 @@
 import Foundation
-import SwitchyardHTTP
+import Glibc
+@testable import SwitchyardHTTP
 import SwitchyardIO
 import Testing
 
@@ -248,5 +249,44 @@ struct HTTPServerTests {
         #expect(aborted.wait(timeout: .now() + 5) == .success)
         #expect(server.onLoop { _ in completions.all } == ["200 9 true"])
         #expect(server.onLoop { $0.server.connectionCount } == 0)
+    }
+
+    /// Makes the server's next accept fail with `code` before the real accepts resume.
+    private static func failNextAccept(of server: RunningHTTPServer, with code: Int32) -> Bool? {
+        server.onLoop { running in
+            var failNext = true
+            running.server.acceptConnection = { fd throws(IOError) in
+                if failNext {
+                    failNext = false
+                    throw IOError(call: "accept4", code: code)
+                }
+                return try Socket.accept(fd)
+            }
+            return true
+        }
+    }
+
+    @Test("a connection aborted inside accept is skipped and the next one is accepted without pausing")
+    func acceptErrorOfOneConnectionIsSkipped() throws {
+        let server = try RunningHTTPServer.make(handler: Self.echo)
+        defer { server.stop() }
+        #expect(Self.failNextAccept(of: server, with: ECONNABORTED) == true)
+        let client = try RawHTTPClient(port: server.port)
+
+        try client.send("GET /after-abort HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try client.readResponse().bodyText == "GET /after-abort body=")
+        #expect(server.onLoop { $0.server.acceptPauses } == 0)
+    }
+
+    @Test("running out of descriptors pauses accepting, and the waiting client is served once it resumes")
+    func exhaustionPausesAccepting() throws {
+        let server = try RunningHTTPServer.make(handler: Self.echo)
+        defer { server.stop() }
+        #expect(Self.failNextAccept(of: server, with: EMFILE) == true)
+        let client = try RawHTTPClient(port: server.port)
+
+        try client.send("GET /after-pause HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try client.readResponse().bodyText == "GET /after-pause body=")
+        #expect(server.onLoop { $0.server.acceptPauses } == 1)
     }
 }
