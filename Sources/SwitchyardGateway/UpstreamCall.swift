@@ -46,6 +46,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var attemptStarted: UInt64 = 0
     private var firstByteAt: UInt64?
     private var head: UpstreamResponseHead?
+    /// The head's content type, looked up once.
+    private var contentType: String?
     private var buffer: [UInt8] = []
     /// Bytes of ``buffer`` reserved from ``CallContext/memory``.
     private var reserved = 0
@@ -139,6 +141,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         lastProviderID = granted.provider.id
         phase = .attempting
         head = nil
+        contentType = nil
         firstByteAt = nil
         buffer.removeAll()
         transcoder = runtime.transcoder(clientModel: request.clientModel)
@@ -169,6 +172,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     func upstreamDidReceiveHead(_ received: UpstreamResponseHead) {
         guard case .attempting = phase else { return }
         head = received
+        contentType = received.contentType
         firstByteAt = context.scheduler.now
         if Self.failoverStatuses.contains(received.status) {
             // Keep (a bounded part of) its answer while the next provider is sought: if none is left, the client
@@ -177,7 +181,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             return
         }
         commit()
-        switch transcoder!.delivery(status: received.status, contentType: received.contentType, clientWantsStream: request.stream) {
+        switch transcoder!.delivery(status: received.status, contentType: contentType, clientWantsStream: request.stream) {
         case .stream(let contentType):
             phase = .streaming
             var headers = RelayedHeaders.from(received.headers)
@@ -327,7 +331,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         let answer: [UInt8]
         if (200..<300).contains(status) {
             answer = transcoder?.transcodeWhole(body) ?? body
-            fields.add(name: "Content-Type", value: head?.contentType ?? "application/json")
+            fields.add(name: "Content-Type", value: contentType ?? "application/json")
         } else {
             // The provider's own error: keep its status, give it the OpenAI shape, never leak its address.
             answer = UpstreamErrorBody.sanitize(body, status: status, provider: provider)

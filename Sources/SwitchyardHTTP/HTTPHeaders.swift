@@ -8,6 +8,11 @@ package struct HTTPHeaders: Sendable, Sequence {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Makes room for `count` fields without reallocating.
+    package mutating func reserveCapacity(_ count: Int) {
+        fields.reserveCapacity(count)
+    }
+
     /// Appends a field (duplicates are kept).
     package mutating func add(name: String, value: String) {
         fields.append((name, value))
@@ -41,6 +46,8 @@ package struct HTTPHeaders: Sendable, Sequence {
 
     /// ASCII case-insensitive comparison (header names are ASCII tokens).
     package static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+        // Lengths differ for most pairs; native strings know their UTF-8 count without scanning.
+        if a.utf8.count != b.utf8.count { return false }
         var ia = a.utf8.makeIterator()
         var ib = b.utf8.makeIterator()
         while true {

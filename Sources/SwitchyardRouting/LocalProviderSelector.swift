@@ -33,8 +33,15 @@ package final class LocalProviderSelector: ProviderSelector {
         strategy(for: model).name
     }
 
+    /// The strategy of models without their own `strategy` (looked up once, not hashed per request).
+    private lazy var defaultStrategy: ProviderStrategy = strategy(named: context.defaultStrategy)
+
     private func strategy(for model: ModelConfig) -> ProviderStrategy {
-        let name = model.strategy ?? context.defaultStrategy
+        guard let name = model.strategy else { return defaultStrategy }
+        return strategy(named: name)
+    }
+
+    private func strategy(named name: String) -> ProviderStrategy {
         if let existing = strategies[name] { return existing }
         let made = StrategyCatalog.make(name) ?? RoundRobinStrategy()
         strategies[name] = made

@@ -184,6 +184,7 @@ struct HTTP1ResponseParser {
         // Interim responses (100 Continue, 103 Early Hints) are skipped, so only a final head keeps its fields.
         let final = status >= 200
         var headers = HTTPHeaders()
+        headers.reserveCapacity(12)
         var lineStart = findCRLF(head, from: 0).map { $0 + 2 } ?? head.count
         while lineStart < head.count {
             guard let lineEnd = findCRLF(head, from: lineStart) else { break }
