@@ -61,21 +61,11 @@ package final class Supervisor {
     private var pendingTimer: TimerID?
     private var policy = RestartPolicy()
     private var state = State.starting
-    private var exitCode = ExitCodes.ok
+    private var exitCode = ProcessExitCode.ok
     private var signals: SignalWatcher?
     private var stopIsFast = false
     /// Called once, when the first generation is ready (prints the "listening" line).
     package var onReady: (() -> Void)?
-
-    /// The supervisor's own exit codes (same contract as the workers').
-    package enum ExitCodes {
-        package static let ok: Int32 = 0
-        package static let runtimeError: Int32 = 1
-        package static let fatalConfiguration: Int32 = 2
-    }
-
-    /// Signals the supervisor handles; block them before anything else runs.
-    package static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD]
 
     /// `sockets[i]` is handed to the worker of slot `i + 1` as fd 3.
     package init(loop: EventLoop, logger: Logger, configuration: Configuration, sockets: [Int32]) {
@@ -88,13 +78,13 @@ package final class Supervisor {
     /// Starts the first generation and supervises until the cluster stops; returns the exit code.
     package func run() -> Int32 {
         do {
-            signals = try SignalWatcher(loop: loop, signals: Self.handledSignals) { [weak self] signal in self?.handle(signal: signal) }
+            signals = try SignalWatcher(loop: loop, signals: ProcessSignals.supervisor) { [weak self] signal in self?.handle(signal: signal) }
         } catch {
             logger.error("supervisor cannot watch signals", [("error", .string(error.description))])
-            return ExitCodes.runtimeError
+            return ProcessExitCode.runtimeError
         }
         for slot in 1...configuration.workers { spawn(slot: slot, generation: generation) }
-        if children.isEmpty { return ExitCodes.runtimeError }
+        if children.isEmpty { return ProcessExitCode.runtimeError }
         loop.addIterationHook { [logger] in logger.flush() }
         loop.run()
         logger.info("supervisor stopped", [("exit_code", .int(Int(exitCode)))])
@@ -224,12 +214,12 @@ package final class Supervisor {
             logger.error("worker will not be restarted: \(reason)", fields)
             let alive = children.values.contains { !$0.stopping }
             if !alive {
-                exitCode = ExitCodes.fatalConfiguration
+                exitCode = ProcessExitCode.fatalConfiguration
                 stop(fast: true)
             }
         case .stopCluster(let reason):
             logger.error("stopping the cluster: \(reason)", fields)
-            exitCode = ExitCodes.runtimeError
+            exitCode = ProcessExitCode.runtimeError
             stop(fast: true)
         }
     }

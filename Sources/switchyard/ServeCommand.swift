@@ -10,18 +10,18 @@ enum ServeCommand {
     static func run(arguments: [String]) -> Int32 {
         if arguments.contains("--help") || arguments.contains("-h") {
             print("switchyard serve — run the router\n\n\(Settings.helpText)")
-            return WorkerProcess.ExitCode.ok
+            return ProcessExitCode.ok
         }
         let settings: Settings
         do {
             settings = try Settings.load(environment: environment(), arguments: arguments)
         } catch {
             Console.error("switchyard serve: \(error.description)\n")
-            return WorkerProcess.ExitCode.fatalConfiguration
+            return ProcessExitCode.fatalConfiguration
         }
         let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
         guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
-            return WorkerProcess.ExitCode.fatalConfiguration
+            return ProcessExitCode.fatalConfiguration
         }
         let workers = max(1, settings.workers)
         // One SO_REUSEPORT socket per worker slot, all bound here: the kernel spreads connections evenly across
@@ -37,14 +37,14 @@ enum ServeCommand {
         } catch {
             logger.error("cannot listen", [("address", .string("\(settings.host):\(settings.port)")), ("error", .string(error.description))])
             logger.flush()
-            return WorkerProcess.ExitCode.bindFailed
+            return ProcessExitCode.bindFailed
         }
         let loop: EventLoop
         do {
             loop = try EventLoop()
         } catch {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
-            return WorkerProcess.ExitCode.runtimeError
+            return ProcessExitCode.runtimeError
         }
         let configuration = Supervisor.Configuration(
             workers: workers,

@@ -13,7 +13,7 @@ enum WorkerCommand {
             settings = try Settings.load(environment: environment, arguments: arguments)
         } catch {
             Console.error("switchyard worker: \(error.description)\n")
-            return WorkerProcess.ExitCode.fatalConfiguration
+            return ProcessExitCode.fatalConfiguration
         }
         let id = Int(environment["SWITCHYARD_WORKER_ID"] ?? "") ?? 1
         let generation = Int(environment["SWITCHYARD_WORKER_GENERATION"] ?? "") ?? 1
@@ -21,7 +21,7 @@ enum WorkerCommand {
         let controlFD = environment["SWITCHYARD_CONTROL_FD"].flatMap { Int32($0) }
         let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("worker.id", .int(id)), ("generation", .int(generation))])
         guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
-            return WorkerProcess.ExitCode.fatalConfiguration
+            return ProcessExitCode.fatalConfiguration
         }
         do {
             let loop = try EventLoop()
@@ -31,7 +31,7 @@ enum WorkerCommand {
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])
             logger.flush()
-            return WorkerProcess.ExitCode.runtimeError
+            return ProcessExitCode.runtimeError
         }
     }
 }
