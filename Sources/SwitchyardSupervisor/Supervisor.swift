@@ -6,6 +6,11 @@ import SwitchyardIO
 /// The `switchyard serve` process: owns the listening sockets (one `SO_REUSEPORT` socket per worker slot),
 /// spawns the workers, reaps and respawns them, and turns signals into cluster actions with nginx semantics:
 /// TERM/INT fast stop, QUIT graceful stop, HUP reload (new generation first, then drain the old), USR1 reopen logs.
+///
+/// A generation's workers all run the configuration that generation validated: the models file is read and
+/// validated once per generation (at start and on HUP), and those exact bytes go to every worker of the
+/// generation, respawns included (see `snapshots`). Workers never read the path, so an edit of the file, valid or
+/// not, reaches workers only through HUP, which rejects an invalid file as before.
 package final class Supervisor {
     /// What the supervisor needs to know; sockets are bound before it is created.
     package struct Configuration {
@@ -14,10 +19,13 @@ package final class Supervisor {
         package var executable: String
         /// Arguments after `switchyard worker` (the `serve` flags, passed through).
         package var workerArguments: [String]
-        /// Environment of the workers (`NAME=value`), without the `SWITCHYARD_WORKER_*` entries.
+        /// Environment of the workers (`NAME=value`), without the `SWITCHYARD_WORKER_*` and `SWITCHYARD_*_FD`
+        /// entries, which the supervisor sets per worker.
         package var environment: [String]
-        /// Models configuration file, re-validated on HUP before a new generation starts.
+        /// Models configuration file, re-validated on HUP before a new generation starts; nil in demo mode.
         package var configPath: String?
+        /// The bytes of `configPath` as validated at start, for the first generation (read from the path when nil).
+        package var modelsFile: [UInt8]?
         /// How long a new generation may take to report ready before a reload is abandoned.
         package var readyTimeout: Double = 30
 
@@ -55,6 +63,15 @@ package final class Supervisor {
     private let logger: Logger
     private let configuration: Configuration
     private var sockets: [Int32]
+    /// The models file of each generation that may still start workers (the current one and a pending one),
+    /// as a sealed memfd handed to every worker of that generation as fd 5 (`SWITCHYARD_MODELS_FD`); closed
+    /// once the generation can start no more workers.
+    ///
+    /// A sealed memfd rather than a snapshot file in a directory only the supervisor owns: there is nothing on
+    /// disk to create, protect, clean up after a `kill -9` of the supervisor or lose to a temporary-file cleaner,
+    /// it works on a read-only root file system, and the seals make the bytes immutable for every process holding
+    /// the fd, so what a respawned worker parses is exactly what its generation validated.
+    private var snapshots: [Int: Int32] = [:]
     private var children: [pid_t: Child] = [:]
     private var generation = 1
     private var pendingGeneration: Int?
@@ -83,6 +100,15 @@ package final class Supervisor {
             logger.error("supervisor cannot watch signals", [("error", .string(error.description))])
             return ProcessExitCode.runtimeError
         }
+        if let path = configuration.configPath {
+            do {
+                let bytes = try configuration.modelsFile ?? validatedModelsFile(path: path)
+                snapshots[generation] = try snapshot(of: bytes, generation: generation)
+            } catch {
+                logger.error("cannot hand the models configuration to the workers", [("error", .string("\(error)"))])
+                return ProcessExitCode.runtimeError
+            }
+        }
         for slot in 1...configuration.workers { spawn(slot: slot, generation: generation) }
         if children.isEmpty { return ProcessExitCode.runtimeError }
         loop.addIterationHook { [logger] in logger.flush() }
@@ -108,13 +134,18 @@ package final class Supervisor {
         environment.append("SWITCHYARD_WORKER_GENERATION=\(generation)")
         environment.append("SWITCHYARD_LISTEN_FD=3")
         environment.append("SWITCHYARD_CONTROL_FD=4")
+        var inherit: [(source: Int32, target: Int32)] = [(sockets[slot - 1], 3), (theirs, 4)]
+        if let snapshot = snapshots[generation] {
+            environment.append("SWITCHYARD_MODELS_FD=5")
+            inherit.append((snapshot, 5))
+        }
         let pid: pid_t
         do {
             pid = try ProcessSpawner.spawn(
                 executable: configuration.executable,
                 arguments: [configuration.executable, "worker"] + configuration.workerArguments,
                 environment: environment,
-                inherit: [(sockets[slot - 1], 3), (theirs, 4)])
+                inherit: inherit)
         } catch {
             close(ours)
             logger.error("cannot start a worker", [("worker.id", .int(slot)), ("error", .string(error.description))])
@@ -153,6 +184,26 @@ package final class Supervisor {
 
     private func readyCount(of generation: Int) -> Int {
         children.values.reduce(0) { $0 + ($1.generation == generation && $1.ready && !$1.stopping ? 1 : 0) }
+    }
+
+    // MARK: configuration
+
+    /// The bytes of the models file at `path`, read once and validated.
+    private func validatedModelsFile(path: String) throws(ConfigError) -> [UInt8] {
+        let bytes = try ModelsConfig.read(path: path)
+        _ = try ModelsConfig.parse(bytes, file: path)
+        return bytes
+    }
+
+    /// A sealed memfd holding `bytes` for the workers of `generation`, kept clear of the fds handed to children.
+    private func snapshot(of bytes: [UInt8], generation: Int) throws(IOError) -> Int32 {
+        let fd = try SealedFile.create(name: "switchyard-models-generation-\(generation)", contents: bytes)
+        do {
+            return try ProcessSpawner.raise(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
     }
 
     // MARK: signals
@@ -235,15 +286,22 @@ package final class Supervisor {
             logger.warning("reload ignored: a reload is already in progress", [])
             return
         }
+        let next = generation + 1
         if let path = configuration.configPath {
+            let bytes: [UInt8]
             do {
-                _ = try ModelsConfig.load(path: path)
+                bytes = try validatedModelsFile(path: path)
             } catch {
                 logger.error("reload rejected: the configuration is invalid; still serving the previous one", [("problems", .string(error.description))])
                 return
             }
+            do {
+                snapshots[next] = try snapshot(of: bytes, generation: next)
+            } catch {
+                logger.error("reload rejected: cannot hand the configuration to the workers; still serving the previous one", [("error", .string(error.description))])
+                return
+            }
         }
-        let next = generation + 1
         pendingGeneration = next
         logger.info("reload: starting a new worker generation", [("generation", .int(next))])
         for slot in 1...configuration.workers { spawn(slot: slot, generation: next) }
@@ -264,6 +322,11 @@ package final class Supervisor {
             child.stopping = true
             kill(child.pid, SIGQUIT)
         }
+        // The previous generation starts no more workers; its running ones read their snapshot long ago.
+        for (retired, fd) in snapshots where retired < next {
+            close(fd)
+            snapshots[retired] = nil
+        }
         logger.info("reload complete: previous generation draining", [("generation", .int(next)), ("previous_generation", .int(previous))])
     }
 
@@ -275,6 +338,7 @@ package final class Supervisor {
             child.stopping = true
             kill(child.pid, SIGTERM)
         }
+        if let fd = snapshots.removeValue(forKey: next) { close(fd) }
     }
 
     // MARK: stopping
@@ -294,6 +358,8 @@ package final class Supervisor {
         // New connections must not queue on sockets nobody will accept from again.
         for fd in sockets { close(fd) }
         sockets = []
+        for fd in snapshots.values { close(fd) }
+        snapshots = [:]
         for child in children.values {
             child.stopping = true
             kill(child.pid, fast ? SIGTERM : SIGQUIT)

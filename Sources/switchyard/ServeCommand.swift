@@ -20,7 +20,7 @@ enum ServeCommand {
             return ProcessExitCode.fatalConfiguration
         }
         let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
-        guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
+        guard case .success(let modelsFile) = readModelsFile(settings, logger: logger) else {
             return ProcessExitCode.fatalConfiguration
         }
         let workers = max(1, settings.workers)
@@ -46,17 +46,19 @@ enum ServeCommand {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
             return ProcessExitCode.runtimeError
         }
-        let configuration = Supervisor.Configuration(
+        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD"]
+        var configuration = Supervisor.Configuration(
             workers: workers,
             drainTimeout: settings.drainTimeout,
             executable: ProcessSpawner.currentExecutable(),
             workerArguments: arguments,
-            environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") }.map { "\($0.key)=\($0.value)" },
+            environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") && !handedOver.contains($0.key) }.map { "\($0.key)=\($0.value)" },
             configPath: settings.modelsConfigPath)
+        configuration.modelsFile = modelsFile?.bytes
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         supervisor.onReady = {
-            logger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(config?.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
+            logger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(modelsFile?.config.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
             logger.flush()
             // One machine-readable line on stdout for scripts and tests that bind port 0.
             Console.out("listening on http://\(hostForURL):\(port)\n")

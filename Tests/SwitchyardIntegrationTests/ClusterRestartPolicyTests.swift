@@ -4,16 +4,20 @@ import Testing
 
 /// The supervisor's restart policy with real processes: the fatal-configuration exit code is never respawned,
 /// and a crash loop stops the cluster with a clear message.
+///
+/// Workers run the configuration their generation validated, so an edited models file cannot make a respawn
+/// fail; these tests make respawns fail by swapping the binary the supervisor starts workers from.
 @Suite("The supervisor's restart policy", .timeLimit(.minutes(1)))
 struct ClusterRestartPolicyTests {
     @Test("a worker that exits with the fatal-configuration code 2 is not respawned, and the cluster exits 2")
     func fatalConfigurationIsNotRespawned() throws {
         let mock = try MockUpstream(id: "a")
-        let router = try RouterProcess(config: .single("chat-model", providers: [mock.provider()]), arguments: ["--workers", "1"])
+        let binary = try SwappableBinary()
+        let router = try RouterProcess(config: .single("chat-model", providers: [mock.provider()]), arguments: ["--workers", "1"], executable: binary.path)
         let supervisor = router.process.pid
         let first = try #require(ProcessTable.children(of: supervisor).first)
-        // The next worker to start will read an invalid file and exit 2.
-        _ = try router.directory.write(#"{"group": "#, to: "models.json")
+        // The next worker to start exits 2.
+        try binary.replace(withScript: "exit 2")
         kill(first, SIGKILL)
 
         let exitCode = router.process.waitForExit(timeout: 20)
