@@ -26,6 +26,7 @@ enum ServeCommand {
         let workers = max(1, settings.workers)
         // One SO_REUSEPORT socket per worker slot, all bound here: the kernel spreads connections evenly across
         // them, and a dead worker's queued connections wait in its socket for the replacement (README, Design).
+        // A slot that will get no replacement has its socket closed by the supervisor (and bound again on HUP).
         var sockets: [Int32] = []
         var port = settings.port
         do {
@@ -55,6 +56,7 @@ enum ServeCommand {
             environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") && !handedOver.contains($0.key) }.map { "\($0.key)=\($0.value)" },
             configPath: settings.modelsConfigPath)
         configuration.modelsFile = modelsFile?.bytes
+        configuration.listenAddress = (settings.host, port)
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         supervisor.onReady = {
