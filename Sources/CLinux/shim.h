@@ -1,5 +1,6 @@
 // Linux interfaces that Swift's Glibc module does not export (epoll, eventfd, timerfd, signalfd, accept4,
-// posix_spawn file actions). Header-only: everything here is a declaration or a static inline wrapper.
+// posix_spawn file actions, memfd_create and file seals). Header-only: everything here is a declaration or a
+// static inline wrapper.
 #ifndef SWITCHYARD_CLINUX_SHIM_H
 #define SWITCHYARD_CLINUX_SHIM_H
 #include <sys/epoll.h>
@@ -47,6 +48,16 @@ static inline int sy_fcntl_dupfd_cloexec(int fd, int minimum) { return fcntl(fd,
 
 // Ask the kernel to SIGKILL/SIGTERM us when the parent dies (prctl is variadic).
 static inline int sy_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0); }
+
+// memfd_create(2) is declared only under _GNU_SOURCE too (see accept4); the symbol exists since glibc 2.27.
+// The MFD_* and F_*SEAL* values are the kernel's ABI (<linux/memfd.h>, <linux/fcntl.h>), which cannot be
+// included next to glibc's <fcntl.h>.
+extern int memfd_create(const char *name, unsigned int flags);
+
+// A close-on-exec memfd that accepts seals (MFD_CLOEXEC | MFD_ALLOW_SEALING).
+static inline int sy_memfd_create_sealable(const char *name) { return memfd_create(name, 0x0001U | 0x0002U); }
+// F_ADD_SEALS with F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE: the contents are fixed for good.
+static inline int sy_seal_all(int fd) { return fcntl(fd, 1024 + 9, 0x0001 | 0x0002 | 0x0004 | 0x0008); }
 
 static inline int sy_wifexited(int status) { return WIFEXITED(status); }
 static inline int sy_wexitstatus(int status) { return WEXITSTATUS(status); }

@@ -41,13 +41,17 @@ extension ModelsConfig {
 
     /// Reads and parses the file at `path`; an unreadable file is a ConfigError with one problem at `$`.
     package static func load(path: String) throws(ConfigError) -> ModelsConfig {
-        let bytes: [UInt8]
+        try parse(read(path: path), file: path)
+    }
+
+    /// The bytes of the file at `path`, for ``parse(_:file:)``; an unreadable file is a ConfigError with one
+    /// problem at `$`. The supervisor reads once per generation and hands these exact bytes to its workers.
+    package static func read(path: String) throws(ConfigError) -> [UInt8] {
         switch readFile(path) {
-        case .success(let contents): bytes = contents
+        case .success(let contents): return contents
         case .failure(let reason):
             throw ConfigError(file: path, problems: [ConfigProblem(.root, "cannot read the file: \(reason)")])
         }
-        return try parse(bytes, file: path)
     }
 
     /// The format `top` is written in, or nil when it matches none.

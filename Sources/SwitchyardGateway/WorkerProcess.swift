@@ -7,24 +7,13 @@ import SwitchyardUpstream
 /// Runs one worker: an event loop with the HTTP server, the gateway and signal handling (nginx semantics:
 /// TERM/INT fast stop, QUIT graceful stop, HUP reload, USR1 reopen logs).
 package final class WorkerProcess {
-    /// Process exit codes (a documented contract, see README).
-    package enum ExitCode {
-        package static let ok: Int32 = 0
-        package static let runtimeError: Int32 = 1
-        package static let fatalConfiguration: Int32 = 2
-        package static let bindFailed: Int32 = 3
-    }
-
-    /// Signals the worker handles itself; block them before any thread starts.
-    package static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1]
-
     private let loop: EventLoop
     private let settings: Settings
     private let logger: Logger
     private let gateway: Gateway
     private let server: HTTPServer
     private var signals: SignalWatcher?
-    private var exitCode = ExitCode.ok
+    private var exitCode = ProcessExitCode.ok
     private var stopping = false
     private let controlFD: Int32?
     private var supervisorLink: SupervisorLink?
@@ -55,7 +44,7 @@ package final class WorkerProcess {
     package func run() -> Int32 {
         do {
             try server.start()
-            signals = try SignalWatcher(loop: loop, signals: Self.handledSignals) { [weak self] signal in self?.handle(signal: signal) }
+            signals = try SignalWatcher(loop: loop, signals: ProcessSignals.worker) { [weak self] signal in self?.handle(signal: signal) }
             if let controlFD {
                 let link = SupervisorLink(fd: controlFD) { [weak self] in self?.supervisorGone() }
                 try loop.register(controlFD, interest: IOInterest.readable, handler: link)
@@ -64,7 +53,7 @@ package final class WorkerProcess {
             }
         } catch {
             logger.error("worker failed to start", [("error", .string("\(error)"))])
-            return ExitCode.runtimeError
+            return ProcessExitCode.runtimeError
         }
         loop.run()
         logger.info("worker stopped", [])

@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// How a worker process ended.
 package enum WorkerExit: Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
@@ -25,8 +27,6 @@ package struct RestartPolicy: Sendable {
         case stopCluster(reason: String)
     }
 
-    package static let fatalConfigurationExitCode: Int32 = 2
-
     package var baseDelay: Double
     package var maxDelay: Double
     package var stableAfter: Double
@@ -45,8 +45,8 @@ package struct RestartPolicy: Sendable {
 
     /// Records that the worker in `slot` died after `uptime` seconds, at time `now` (seconds, monotonic).
     package mutating func workerDied(slot: Int, exit: WorkerExit, uptime: Double, now: Double) -> Decision {
-        if exit == .exited(Self.fatalConfigurationExitCode) {
-            return .doNotRespawn(reason: "worker exited with the fatal-configuration code \(Self.fatalConfigurationExitCode)")
+        if exit == .exited(ProcessExitCode.fatalConfiguration) {
+            return .doNotRespawn(reason: "worker exited with the fatal-configuration code \(ProcessExitCode.fatalConfiguration)")
         }
         recentDeaths.append(now)
         recentDeaths.removeAll { now - $0 > crashLoopWindow }

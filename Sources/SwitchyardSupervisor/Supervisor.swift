@@ -6,6 +6,17 @@ import SwitchyardIO
 /// The `switchyard serve` process: owns the listening sockets (one `SO_REUSEPORT` socket per worker slot),
 /// spawns the workers, reaps and respawns them, and turns signals into cluster actions with nginx semantics:
 /// TERM/INT fast stop, QUIT graceful stop, HUP reload (new generation first, then drain the old), USR1 reopen logs.
+///
+/// Two rules keep what a cluster serves predictable:
+/// - **A generation's workers all run the configuration that generation validated.** The models file is read
+///   and validated once per generation (at start and on HUP), and those exact bytes go to every worker of the
+///   generation, respawns included (see `snapshots`). Workers never read the path, so an edit of the file, valid
+///   or not, reaches workers only through HUP, which rejects an invalid file as before.
+/// - **A slot never accepts into the kernel queue with no worker behind it.** While a respawn is due, connections
+///   wait in the slot's socket for the replacement. When none will come (a fatal exit, a worker that cannot be
+///   started), the slot's socket is closed: the kernel stops hashing new connections to it and resets the few
+///   already queued instead of leaving them to hang. The next HUP binds the slot again; with no slot left the
+///   cluster stops (exit code 2 after a fatal exit, 1 otherwise).
 package final class Supervisor {
     /// What the supervisor needs to know; sockets are bound before it is created.
     package struct Configuration {
@@ -14,10 +25,16 @@ package final class Supervisor {
         package var executable: String
         /// Arguments after `switchyard worker` (the `serve` flags, passed through).
         package var workerArguments: [String]
-        /// Environment of the workers (`NAME=value`), without the `SWITCHYARD_WORKER_*` entries.
+        /// Environment of the workers (`NAME=value`), without the `SWITCHYARD_WORKER_*` and `SWITCHYARD_*_FD`
+        /// entries, which the supervisor sets per worker.
         package var environment: [String]
-        /// Models configuration file, re-validated on HUP before a new generation starts.
+        /// Models configuration file, re-validated on HUP before a new generation starts; nil in demo mode.
         package var configPath: String?
+        /// The bytes of `configPath` as validated at start, for the first generation (read from the path when nil).
+        package var modelsFile: [UInt8]?
+        /// The address the sockets are bound to, so that HUP can bind a slot closed for want of a worker again
+        /// (nil: such a slot stays closed).
+        package var listenAddress: (host: String, port: Int)?
         /// How long a new generation may take to report ready before a reload is abandoned.
         package var readyTimeout: Double = 30
 
@@ -54,28 +71,33 @@ package final class Supervisor {
     private let loop: EventLoop
     private let logger: Logger
     private let configuration: Configuration
+    /// `sockets[i]` is slot `i + 1`'s listening socket, or -1 while the slot is closed for want of a worker.
     private var sockets: [Int32]
+    /// The models file of each generation that may still start workers (the current one and a pending one),
+    /// as a sealed memfd handed to every worker of that generation as fd 5 (`SWITCHYARD_MODELS_FD`); closed
+    /// once the generation can start no more workers.
+    ///
+    /// A sealed memfd rather than a snapshot file in a directory only the supervisor owns: there is nothing on
+    /// disk to create, protect, clean up after a `kill -9` of the supervisor or lose to a temporary-file cleaner,
+    /// it works on a read-only root file system, and the seals make the bytes immutable for every process holding
+    /// the fd, so what a respawned worker parses is exactly what its generation validated.
+    private var snapshots: [Int: Int32] = [:]
     private var children: [pid_t: Child] = [:]
+    /// Respawns scheduled per slot (a count: one of each generation may overlap a reload); such a slot's socket
+    /// stays open for the replacement.
+    private var respawnsDue: [Int: Int] = [:]
     private var generation = 1
     private var pendingGeneration: Int?
+    /// How many workers the pending generation started (one per open slot).
+    private var pendingWorkers = 0
     private var pendingTimer: TimerID?
     private var policy = RestartPolicy()
     private var state = State.starting
-    private var exitCode = ExitCodes.ok
+    private var exitCode = ProcessExitCode.ok
     private var signals: SignalWatcher?
     private var stopIsFast = false
     /// Called once, when the first generation is ready (prints the "listening" line).
     package var onReady: (() -> Void)?
-
-    /// The supervisor's own exit codes (same contract as the workers').
-    package enum ExitCodes {
-        package static let ok: Int32 = 0
-        package static let runtimeError: Int32 = 1
-        package static let fatalConfiguration: Int32 = 2
-    }
-
-    /// Signals the supervisor handles; block them before anything else runs.
-    package static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD]
 
     /// `sockets[i]` is handed to the worker of slot `i + 1` as fd 3.
     package init(loop: EventLoop, logger: Logger, configuration: Configuration, sockets: [Int32]) {
@@ -88,13 +110,23 @@ package final class Supervisor {
     /// Starts the first generation and supervises until the cluster stops; returns the exit code.
     package func run() -> Int32 {
         do {
-            signals = try SignalWatcher(loop: loop, signals: Self.handledSignals) { [weak self] signal in self?.handle(signal: signal) }
+            signals = try SignalWatcher(loop: loop, signals: ProcessSignals.supervisor) { [weak self] signal in self?.handle(signal: signal) }
         } catch {
             logger.error("supervisor cannot watch signals", [("error", .string(error.description))])
-            return ExitCodes.runtimeError
+            return ProcessExitCode.runtimeError
+        }
+        if let path = configuration.configPath {
+            do {
+                let bytes = try configuration.modelsFile ?? validatedModelsFile(path: path)
+                snapshots[generation] = try snapshot(of: bytes, generation: generation)
+            } catch {
+                logger.error("cannot hand the models configuration to the workers", [("error", .string("\(error)"))])
+                return ProcessExitCode.runtimeError
+            }
         }
         for slot in 1...configuration.workers { spawn(slot: slot, generation: generation) }
-        if children.isEmpty { return ExitCodes.runtimeError }
+        if children.isEmpty { return ProcessExitCode.runtimeError }
+        closeUnservedSlots(stoppingWith: ProcessExitCode.runtimeError)
         loop.addIterationHook { [logger] in logger.flush() }
         loop.run()
         logger.info("supervisor stopped", [("exit_code", .int(Int(exitCode)))])
@@ -104,13 +136,17 @@ package final class Supervisor {
 
     // MARK: spawning
 
-    private func spawn(slot: Int, generation: Int) {
+    /// Starts the worker of `slot` in `generation`; false (logged) when it cannot be started.
+    @discardableResult
+    private func spawn(slot: Int, generation: Int) -> Bool {
+        let listener = sockets[slot - 1]
+        guard listener >= 0 else { return false }
         var pair: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0,
               let ours = try? ProcessSpawner.raise(pair[0]), let theirs = try? ProcessSpawner.raise(pair[1])
         else {
             logger.error("cannot create a control socket for a worker", [("worker.id", .int(slot))])
-            return
+            return false
         }
         defer { close(theirs) }
         var environment = configuration.environment
@@ -118,17 +154,22 @@ package final class Supervisor {
         environment.append("SWITCHYARD_WORKER_GENERATION=\(generation)")
         environment.append("SWITCHYARD_LISTEN_FD=3")
         environment.append("SWITCHYARD_CONTROL_FD=4")
+        var inherit: [(source: Int32, target: Int32)] = [(listener, 3), (theirs, 4)]
+        if let snapshot = snapshots[generation] {
+            environment.append("SWITCHYARD_MODELS_FD=5")
+            inherit.append((snapshot, 5))
+        }
         let pid: pid_t
         do {
             pid = try ProcessSpawner.spawn(
                 executable: configuration.executable,
                 arguments: [configuration.executable, "worker"] + configuration.workerArguments,
                 environment: environment,
-                inherit: [(sockets[slot - 1], 3), (theirs, 4)])
+                inherit: inherit)
         } catch {
             close(ours)
             logger.error("cannot start a worker", [("worker.id", .int(slot)), ("error", .string(error.description))])
-            return
+            return false
         }
         let child = Child(pid: pid, slot: slot, generation: generation, startedAt: loop.now)
         let channel = ControlChannel(fd: ours, onMessage: { [weak self, weak child] message in
@@ -145,24 +186,95 @@ package final class Supervisor {
         }
         children[pid] = child
         logger.info("worker started", [("worker.id", .int(slot)), ("worker.pid", .int(Int(pid))), ("generation", .int(generation))])
+        return true
     }
 
     private func childReady(_ child: Child) {
         child.ready = true
         logger.debug("worker ready", [("worker.id", .int(child.slot)), ("worker.pid", .int(Int(child.pid))), ("generation", .int(child.generation))])
-        if state == .starting && child.generation == generation && readyCount(of: generation) == configuration.workers {
-            state = .running
-            logger.info("cluster ready", [("workers", .int(configuration.workers)), ("generation", .int(generation))])
-            onReady?()
-            onReady = nil
-        }
-        if let pending = pendingGeneration, child.generation == pending, readyCount(of: pending) == configuration.workers {
+        if child.generation == generation { checkStarted() }
+        if let pending = pendingGeneration, child.generation == pending, readyCount(of: pending) == pendingWorkers {
             commitReload(pending)
         }
     }
 
+    /// Moves a starting cluster to running once every open slot's worker is ready.
+    private func checkStarted() {
+        let open = sockets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        guard state == .starting, open > 0, readyCount(of: generation) == open else { return }
+        state = .running
+        logger.info("cluster ready", [("workers", .int(open)), ("generation", .int(generation))])
+        onReady?()
+        onReady = nil
+    }
+
     private func readyCount(of generation: Int) -> Int {
         children.values.reduce(0) { $0 + ($1.generation == generation && $1.ready && !$1.stopping ? 1 : 0) }
+    }
+
+    // MARK: configuration
+
+    /// The bytes of the models file at `path`, read once and validated.
+    private func validatedModelsFile(path: String) throws(ConfigError) -> [UInt8] {
+        let bytes = try ModelsConfig.read(path: path)
+        _ = try ModelsConfig.parse(bytes, file: path)
+        return bytes
+    }
+
+    /// A sealed memfd holding `bytes` for the workers of `generation`, kept clear of the fds handed to children.
+    private func snapshot(of bytes: [UInt8], generation: Int) throws(IOError) -> Int32 {
+        let fd = try SealedFile.create(name: "switchyard-models-generation-\(generation)", contents: bytes)
+        do {
+            return try ProcessSpawner.raise(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    // MARK: slots
+
+    /// Whether `slot` has a worker (of the current or a pending generation) or a respawn on the way.
+    private func isServed(_ slot: Int) -> Bool {
+        respawnsDue[slot, default: 0] > 0 || children.values.contains { $0.slot == slot && !$0.stopping }
+    }
+
+    /// Closes the socket of every slot that has no worker and none coming, so the kernel stops queueing
+    /// connections where nobody will accept them (closing a listener resets what it had queued, see the type's
+    /// doc). With no open slot left, stops the cluster with `code`.
+    private func closeUnservedSlots(stoppingWith code: Int32) {
+        guard state != .stopping else { return }
+        for slot in 1...configuration.workers where sockets[slot - 1] >= 0 && !isServed(slot) {
+            close(sockets[slot - 1])
+            sockets[slot - 1] = -1
+            logger.error("no worker will serve this slot until a reload: listening socket closed", [("worker.id", .int(slot))])
+        }
+        if sockets.allSatisfy({ $0 < 0 }) {
+            logger.error("no worker left: stopping the cluster", [])
+            exitCode = code
+            stop(fast: true)
+            return
+        }
+        checkStarted()
+    }
+
+    /// Binds a new socket for every closed slot, so that the next generation fills it again.
+    private func reopenClosedSlots() {
+        guard let address = configuration.listenAddress else { return }
+        for slot in 1...configuration.workers where sockets[slot - 1] < 0 {
+            do throws(IOError) {
+                let fd = try Socket.listen(host: address.host, port: address.port, reusePort: true)
+                do {
+                    sockets[slot - 1] = try ProcessSpawner.raise(fd)
+                } catch {
+                    close(fd)
+                    throw error
+                }
+                logger.info("slot listening again", [("worker.id", .int(slot))])
+            } catch {
+                logger.error("cannot listen for a closed slot again; it stays closed", [("worker.id", .int(slot)), ("error", .string(error.description))])
+            }
+        }
     }
 
     // MARK: signals
@@ -215,21 +327,22 @@ package final class Supervisor {
         case .respawn(let delay):
             logger.warning("worker died; respawning", fields + [("respawn_in_ms", .int(Int(delay * 1000)))])
             let slot = child.slot
+            respawnsDue[slot, default: 0] += 1
             loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(delay)) { [weak self] in
-                guard let self, self.state != .stopping else { return }
+                guard let self else { return }
+                self.respawnsDue[slot, default: 1] -= 1
+                guard self.state != .stopping else { return }
                 let occupied = self.children.values.contains { $0.slot == slot && $0.generation == self.generation && !$0.stopping }
-                if !occupied { self.spawn(slot: slot, generation: self.generation) }
+                if !occupied && !self.spawn(slot: slot, generation: self.generation) {
+                    self.closeUnservedSlots(stoppingWith: ProcessExitCode.runtimeError)
+                }
             }
         case .doNotRespawn(let reason):
             logger.error("worker will not be restarted: \(reason)", fields)
-            let alive = children.values.contains { !$0.stopping }
-            if !alive {
-                exitCode = ExitCodes.fatalConfiguration
-                stop(fast: true)
-            }
+            closeUnservedSlots(stoppingWith: ProcessExitCode.fatalConfiguration)
         case .stopCluster(let reason):
             logger.error("stopping the cluster: \(reason)", fields)
-            exitCode = ExitCodes.runtimeError
+            exitCode = ProcessExitCode.runtimeError
             stop(fast: true)
         }
     }
@@ -245,18 +358,34 @@ package final class Supervisor {
             logger.warning("reload ignored: a reload is already in progress", [])
             return
         }
+        let next = generation + 1
         if let path = configuration.configPath {
+            let bytes: [UInt8]
             do {
-                _ = try ModelsConfig.load(path: path)
+                bytes = try validatedModelsFile(path: path)
             } catch {
                 logger.error("reload rejected: the configuration is invalid; still serving the previous one", [("problems", .string(error.description))])
                 return
             }
+            do {
+                snapshots[next] = try snapshot(of: bytes, generation: next)
+            } catch {
+                logger.error("reload rejected: cannot hand the configuration to the workers; still serving the previous one", [("error", .string(error.description))])
+                return
+            }
         }
-        let next = generation + 1
+        reopenClosedSlots()
         pendingGeneration = next
+        pendingWorkers = 0
         logger.info("reload: starting a new worker generation", [("generation", .int(next))])
-        for slot in 1...configuration.workers { spawn(slot: slot, generation: next) }
+        for slot in 1...configuration.workers where sockets[slot - 1] >= 0 {
+            guard spawn(slot: slot, generation: next) else {
+                logger.error("reload abandoned: a worker of the new generation cannot be started; previous generation keeps serving", [("generation", .int(next))])
+                abandonReload(next)
+                return
+            }
+            pendingWorkers += 1
+        }
         pendingTimer = loop.schedule(afterNanoseconds: MonotonicClock.nanoseconds(configuration.readyTimeout)) { [weak self] in
             guard let self, self.pendingGeneration == next else { return }
             self.logger.error("reload abandoned: the new generation was not ready in time", [("generation", .int(next))])
@@ -274,6 +403,11 @@ package final class Supervisor {
             child.stopping = true
             kill(child.pid, SIGQUIT)
         }
+        // The previous generation starts no more workers; its running ones read their snapshot long ago.
+        for (retired, fd) in snapshots where retired < next {
+            close(fd)
+            snapshots[retired] = nil
+        }
         logger.info("reload complete: previous generation draining", [("generation", .int(next)), ("previous_generation", .int(previous))])
     }
 
@@ -285,6 +419,9 @@ package final class Supervisor {
             child.stopping = true
             kill(child.pid, SIGTERM)
         }
+        if let fd = snapshots.removeValue(forKey: next) { close(fd) }
+        // A slot bound again for the abandoned generation has no worker now.
+        closeUnservedSlots(stoppingWith: ProcessExitCode.runtimeError)
     }
 
     // MARK: stopping
@@ -302,8 +439,10 @@ package final class Supervisor {
         stopIsFast = fast
         logger.info(fast ? "fast stop" : "graceful stop: draining workers", [("workers", .int(children.count))])
         // New connections must not queue on sockets nobody will accept from again.
-        for fd in sockets { close(fd) }
-        sockets = []
+        for fd in sockets where fd >= 0 { close(fd) }
+        sockets = sockets.map { _ in -1 }
+        for fd in snapshots.values { close(fd) }
+        snapshots = [:]
         for child in children.values {
             child.stopping = true
             kill(child.pid, fast ? SIGTERM : SIGQUIT)

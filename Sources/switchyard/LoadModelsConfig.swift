@@ -1,11 +1,13 @@
 import SwitchyardCore
 
-/// Reads the models configuration named by the settings (nil in demo mode), logging every problem when it is
-/// invalid. Used by the supervisor before it binds and by each worker when it starts.
-func loadModelsConfig(_ settings: Settings, logger: Logger) -> Result<ModelsConfig?, ConfigError> {
+/// Reads the models configuration file named by the settings once and validates it: the exact bytes, which the
+/// supervisor hands to every worker of the first generation, and what they configure. nil in demo mode. Every
+/// problem is logged when the file is invalid.
+func readModelsFile(_ settings: Settings, logger: Logger) -> Result<(bytes: [UInt8], config: ModelsConfig)?, ConfigError> {
     guard let path = settings.modelsConfigPath else { return .success(nil) }
     do {
-        return .success(try ModelsConfig.load(path: path))
+        let bytes = try ModelsConfig.read(path: path)
+        return .success((bytes, try ModelsConfig.parse(bytes, file: path)))
     } catch {
         logger.error("invalid models configuration", [("file", .string(path)), ("problems", .string(error.description))])
         logger.flush()

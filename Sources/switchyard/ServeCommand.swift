@@ -10,22 +10,23 @@ enum ServeCommand {
     static func run(arguments: [String]) -> Int32 {
         if arguments.contains("--help") || arguments.contains("-h") {
             print("switchyard serve — run the router\n\n\(Settings.helpText)")
-            return WorkerProcess.ExitCode.ok
+            return ProcessExitCode.ok
         }
         let settings: Settings
         do {
             settings = try Settings.load(environment: environment(), arguments: arguments)
         } catch {
             Console.error("switchyard serve: \(error.description)\n")
-            return WorkerProcess.ExitCode.fatalConfiguration
+            return ProcessExitCode.fatalConfiguration
         }
         let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
-        guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
-            return WorkerProcess.ExitCode.fatalConfiguration
+        guard case .success(let modelsFile) = readModelsFile(settings, logger: logger) else {
+            return ProcessExitCode.fatalConfiguration
         }
         let workers = max(1, settings.workers)
         // One SO_REUSEPORT socket per worker slot, all bound here: the kernel spreads connections evenly across
         // them, and a dead worker's queued connections wait in its socket for the replacement (README, Design).
+        // A slot that will get no replacement has its socket closed by the supervisor (and bound again on HUP).
         var sockets: [Int32] = []
         var port = settings.port
         do {
@@ -37,26 +38,29 @@ enum ServeCommand {
         } catch {
             logger.error("cannot listen", [("address", .string("\(settings.host):\(settings.port)")), ("error", .string(error.description))])
             logger.flush()
-            return WorkerProcess.ExitCode.bindFailed
+            return ProcessExitCode.bindFailed
         }
         let loop: EventLoop
         do {
             loop = try EventLoop()
         } catch {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
-            return WorkerProcess.ExitCode.runtimeError
+            return ProcessExitCode.runtimeError
         }
-        let configuration = Supervisor.Configuration(
+        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD"]
+        var configuration = Supervisor.Configuration(
             workers: workers,
             drainTimeout: settings.drainTimeout,
             executable: ProcessSpawner.currentExecutable(),
             workerArguments: arguments,
-            environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") }.map { "\($0.key)=\($0.value)" },
+            environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") && !handedOver.contains($0.key) }.map { "\($0.key)=\($0.value)" },
             configPath: settings.modelsConfigPath)
+        configuration.modelsFile = modelsFile?.bytes
+        configuration.listenAddress = (settings.host, port)
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         supervisor.onReady = {
-            logger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(config?.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
+            logger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(modelsFile?.config.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])
             logger.flush()
             // One machine-readable line on stdout for scripts and tests that bind port 0.
             Console.out("listening on http://\(hostForURL):\(port)\n")

@@ -3,8 +3,9 @@ import SwitchyardCore
 import SwitchyardGateway
 import SwitchyardIO
 
-/// `switchyard worker`: started by the supervisor (never by hand) with the listening socket as fd 3 and its end
-/// of the control socket as fd 4; takes the same flags and environment as `serve`.
+/// `switchyard worker`: started by the supervisor (never by hand) with the listening socket as fd 3, its end of
+/// the control socket as fd 4 and, unless in demo mode, its generation's models file as fd 5 (a sealed memfd);
+/// takes the same flags and environment as `serve`.
 enum WorkerCommand {
     static func run(arguments: [String]) -> Int32 {
         let environment = ServeCommand.environment()
@@ -13,15 +14,37 @@ enum WorkerCommand {
             settings = try Settings.load(environment: environment, arguments: arguments)
         } catch {
             Console.error("switchyard worker: \(error.description)\n")
-            return WorkerProcess.ExitCode.fatalConfiguration
+            return ProcessExitCode.fatalConfiguration
         }
         let id = Int(environment["SWITCHYARD_WORKER_ID"] ?? "") ?? 1
         let generation = Int(environment["SWITCHYARD_WORKER_GENERATION"] ?? "") ?? 1
         let listenFD = Int32(environment["SWITCHYARD_LISTEN_FD"] ?? "") ?? 3
         let controlFD = environment["SWITCHYARD_CONTROL_FD"].flatMap { Int32($0) }
         let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("worker.id", .int(id)), ("generation", .int(generation))])
-        guard case .success(let config) = loadModelsConfig(settings, logger: logger) else {
-            return WorkerProcess.ExitCode.fatalConfiguration
+        var config: ModelsConfig?
+        if let path = settings.modelsConfigPath {
+            // The generation's validated bytes, never the file on disk: it may have been edited since (README).
+            guard let modelsFD = environment["SWITCHYARD_MODELS_FD"].flatMap({ Int32($0) }) else {
+                logger.error("no models configuration from the supervisor (SWITCHYARD_MODELS_FD): workers are started by `switchyard serve`", [])
+                logger.flush()
+                return ProcessExitCode.fatalConfiguration
+            }
+            let bytes: [UInt8]
+            do {
+                bytes = try SealedFile.read(modelsFD)
+                close(modelsFD)
+            } catch {
+                logger.error("cannot read the models configuration from the supervisor", [("error", .string(error.description))])
+                logger.flush()
+                return ProcessExitCode.runtimeError
+            }
+            do {
+                config = try ModelsConfig.parse(bytes, file: path)
+            } catch {
+                logger.error("invalid models configuration", [("file", .string(path)), ("problems", .string(error.description))])
+                logger.flush()
+                return ProcessExitCode.fatalConfiguration
+            }
         }
         do {
             let loop = try EventLoop()
@@ -31,7 +54,7 @@ enum WorkerCommand {
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])
             logger.flush()
-            return WorkerProcess.ExitCode.runtimeError
+            return ProcessExitCode.runtimeError
         }
     }
 }

@@ -8,7 +8,7 @@ import SwitchyardUpstream
 
 // Block the signals we handle through signalfd before anything can start a thread, so every thread inherits
 // the mask and no signal is delivered the default (process-killing) way.
-SignalWatcher.blockSignals(Supervisor.handledSignals)
+SignalWatcher.blockSignals(ProcessSignals.supervisor)
 signal(SIGPIPE, SIG_IGN)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -29,11 +29,11 @@ case "health":
     exit(HealthCommand.run(arguments: rest))
 case "version", "--version":
     print("switchyard \(SwitchyardVersion.current)")
-    exit(0)
+    exit(ProcessExitCode.ok)
 case "help", "--help", "-h":
     print(Usage.text)
-    exit(0)
+    exit(ProcessExitCode.ok)
 default:
     Console.error("switchyard: unknown command '\(command)'\n\n\(Usage.text)\n")
-    exit(2)
+    exit(ProcessExitCode.fatalConfiguration)
 }

@@ -309,6 +309,14 @@ struct ModelsConfigTests {
         #expect(found.map(\.path) == ["$.g.m.providers[0].keep_alive"])
     }
 
+    @Test("parsing the bytes read from a file gives what loading the file gives, so a snapshot of them configures the same")
+    func readThenParse() throws {
+        let path = configsDirectory + "/example-sglang.json"
+        let bytes = try ModelsConfig.read(path: path)
+        #expect(try ModelsConfig.parse(bytes, file: path) == ModelsConfig.load(path: path))
+        #expect(throws: ConfigError.self) { try ModelsConfig.read(path: configsDirectory + "/does-not-exist.json") }
+    }
+
     @Test("an unreadable file is one problem at $ naming the file")
     func unreadableFile() {
         let path = configsDirectory + "/does-not-exist.json"

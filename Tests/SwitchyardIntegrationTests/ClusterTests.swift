@@ -148,6 +148,45 @@ struct ClusterTests {
         #expect(chat.status == 200, "\(chat.text)")
     }
 
+    @Test("a worker respawned after the models file was broken runs generation 1's configuration, and 20 new connections are all served", arguments: BrokenConfig.allCases)
+    func respawnRunsTheGenerationsConfiguration(broken: BrokenConfig) throws {
+        let cluster = try Cluster(workers: 2)
+        let victim = try cluster.probe()
+        try broken.apply(to: cluster.router.directory)
+
+        kill(victim.pid, SIGKILL)
+        // Connections hashed to the victim's slot wait in its socket for the replacement; none may hang.
+        let survey = ConnectionSurvey.run(port: cluster.port)
+
+        #expect(survey.failures.isEmpty, "\(survey)\n\(cluster.logText)")
+        #expect(survey.served.contains { $0.id == victim.id && $0.pid != victim.pid }, "no replacement served: \(survey)")
+        #expect(survey.served.allSatisfy { $0.generation == 1 })
+        #expect(cluster.supervisor.isRunning)
+        #expect(!cluster.logText.contains("worker will not be restarted"), "\(cluster.logText)")
+    }
+
+    @Test("a valid edit of the models file reaches no respawned worker until SIGHUP, which applies it to every worker")
+    func editedModelsFileWaitsForReload() throws {
+        let cluster = try Cluster(workers: 2)
+        let victim = try cluster.probe()
+        try cluster.router.directory.write(RouterConfig.single("renamed-model", providers: [cluster.mock.provider()]).json, to: "models.json")
+
+        kill(victim.pid, SIGKILL)
+        let survey = ConnectionSurvey.run(port: cluster.port, model: "chat-model")
+
+        #expect(survey.failures.isEmpty, "\(survey)\n\(cluster.logText)")
+        #expect(survey.served.contains { $0.id == victim.id && $0.pid != victim.pid }, "no replacement served: \(survey)")
+
+        let previous = cluster.workerPIDs
+        cluster.supervisor.signal(SIGHUP)
+        let drained = Deadline.poll(seconds: 20) { previous.allSatisfy { !ProcessTable.isRunning($0) } }
+        try #require(drained, "generation 1 still running\n\(cluster.logText)")
+        let after = ConnectionSurvey.run(port: cluster.port, connections: 10, model: "renamed-model")
+
+        #expect(after.failures.isEmpty, "\(after)")
+        #expect(after.served.allSatisfy { $0.generation == 2 }, "\(after)")
+    }
+
     @Test("SIGQUIT lets an in-flight stream finish with [DONE], then the supervisor exits 0 and no worker remains")
     func quitDrainsStreamThenExits() throws {
         let cluster = try Cluster(workers: 2)

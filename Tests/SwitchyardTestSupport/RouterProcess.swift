@@ -8,14 +8,16 @@ package final class RouterProcess {
     package let directory: TemporaryDirectory
 
     /// Starts `serve --config <dir>/models.json --host 127.0.0.1 --port 0` plus `arguments`, or demo mode
-    /// (no `--config`) when `config` is nil. `environment` adds variables such as `LLM_ROUTER_LOG_FORMAT`.
-    package init(config: RouterConfig?, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// (no `--config`) when `config` is nil. `environment` adds variables such as `LLM_ROUTER_LOG_FORMAT`;
+    /// `executable` replaces the located binary (e.g. a ``SwappableBinary``).
+    package init(config: RouterConfig?, arguments: [String] = [], environment: [String: String] = [:], executable: String? = nil) throws {
         directory = try TemporaryDirectory(prefix: "switchyard-router")
         var command = ["serve", "--host", "127.0.0.1", "--port", "0"]
         if let config {
             command += ["--config", try directory.write(config.json, to: "models.json")]
         }
-        process = try ManagedProcess(arguments: command + arguments, environment: environment, currentDirectory: directory.path)
+        process = try ManagedProcess(
+            arguments: command + arguments, environment: environment, currentDirectory: directory.path, executable: executable)
         port = try process.waitForListeningLine()
     }
 
