@@ -18,8 +18,11 @@ final class CallContext {
     var runtimes: [String: ProviderRuntime] = [:]
     /// Observes each attempt's end: provider id and outcome label (metrics).
     var onAttemptEnded: ((String, String) -> Void)?
-    /// Calls in progress, reached by ``drain()``.
-    private(set) var inFlight: [ObjectIdentifier: UpstreamCall] = [:]
+    /// Calls in progress, reached by ``drain()``: an intrusive doubly linked list through the calls themselves
+    /// (no hashing or allocation per request).
+    private var firstCall: UpstreamCall?
+    /// Number of calls in progress.
+    private(set) var inFlightCount = 0
     private(set) var draining = false
 
     init(scheduler: CallScheduler, upstream: UpstreamStarter, selector: ProviderSelector, logger: Logger, budget: UInt64, memory: ByteBudget = ByteBudget(limit: 0)) {
@@ -49,14 +52,44 @@ final class CallContext {
         runtimes = table
     }
 
-    func register(_ call: UpstreamCall) { inFlight[ObjectIdentifier(call)] = call }
-    func unregister(_ call: UpstreamCall) { inFlight.removeValue(forKey: ObjectIdentifier(call)) }
+    /// Calls in progress, oldest last.
+    var inFlight: [UpstreamCall] {
+        var result: [UpstreamCall] = []
+        var cursor = firstCall
+        while let call = cursor {
+            result.append(call)
+            cursor = call.nextInFlight
+        }
+        return result
+    }
+
+    func register(_ call: UpstreamCall) {
+        call.nextInFlight = firstCall
+        firstCall?.previousInFlight = call
+        firstCall = call
+        inFlightCount += 1
+    }
+
+    func unregister(_ call: UpstreamCall) {
+        let next = call.nextInFlight
+        if let previous = call.previousInFlight {
+            previous.nextInFlight = next
+        } else if firstCall === call {
+            firstCall = next
+        } else {
+            return  // not registered
+        }
+        next?.previousInFlight = call.previousInFlight
+        call.nextInFlight = nil
+        call.previousInFlight = nil
+        inFlightCount -= 1
+    }
 
     /// The worker is draining: every call still waiting for a provider is refused now, as is every later wait;
     /// calls already talking to a provider finish (or are cut when the drain deadline closes their clients).
     func drain() {
         draining = true
         selector.drain()
-        for call in Array(inFlight.values) { call.drain() }
+        for call in inFlight { call.drain() }
     }
 }

@@ -7,14 +7,14 @@ import SwitchyardHTTP
 final class ClientRelaySink: CallSink {
     private let response: HTTPServerResponse
     private let requestID: String
-    private let onEnd: (HTTPServerResponse, CallSummary) -> Void
+    private let access: ProxiedAccess
     private(set) var call: UpstreamCall?
 
-    /// `onEnd` writes the access-log line and records metrics.
-    init(response: HTTPServerResponse, requestID: String, onEnd: @escaping (HTTPServerResponse, CallSummary) -> Void) {
+    /// `access` writes the access-log line and records metrics when the call ends.
+    init(response: HTTPServerResponse, requestID: String, access: ProxiedAccess) {
         self.response = response
         self.requestID = requestID
-        self.onEnd = onEnd
+        self.access = access
     }
 
     /// Ties `call` to the client connection: a vanished client cancels it; a drained socket resumes it.
@@ -69,6 +69,6 @@ final class ClientRelaySink: CallSink {
         response.onAbort = nil
         response.onWritable = nil
         call = nil
-        onEnd(response, summary)
+        access.record(response, summary: summary, requestID: requestID)
     }
 }

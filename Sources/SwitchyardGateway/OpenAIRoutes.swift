@@ -36,22 +36,27 @@ struct OpenAIRoutes {
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
         }
-        let sink = ClientRelaySink(response: response, requestID: requestID) { [unowned gateway] response, summary in
-            gateway.recordProxied(response, route: route, model: parsed.model, stream: parsed.stream, requestID: requestID, summary: summary)
-        }
+        let access = ProxiedAccess(gateway: gateway, route: route, model: parsed.model, stream: parsed.stream)
+        let sink = ClientRelaySink(response: response, requestID: requestID, access: access)
         let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID), sink: sink)
         sink.attach(call)
         call.start()
     }
 }
 
-extension Gateway {
-    /// The access-log line and metrics of a proxied request. A stream that broke keeps the status the client
-    /// saw (its head was already sent) but is logged and counted as broken.
-    func recordProxied(_ response: HTTPServerResponse, route: String, model: String, stream: Bool, requestID: String, summary: CallSummary) {
-        if summary.streamBroken { metrics.recordBrokenStream(route: route) }
+/// The access-log line and metrics of one proxied request (held by its sink: no closure per request).
+struct ProxiedAccess {
+    unowned let gateway: Gateway
+    let route: String
+    let model: String
+    let stream: Bool
+
+    /// A stream that broke keeps the status the client saw (its head was already sent) but is logged and counted
+    /// as broken.
+    func record(_ response: HTTPServerResponse, summary: CallSummary, requestID: String) {
+        if summary.streamBroken { gateway.metrics.recordBrokenStream(route: route) }
         var fields: [(String, LogValue)] = []
-        if logger.enabled(.info) {
+        if gateway.logger.enabled(.info) {
             fields = [
                 ("model", .string(model)),
                 ("provider.id", .string(summary.providerID)),
@@ -62,6 +67,6 @@ extension Gateway {
             if summary.streamBroken { fields.append(("stream.broken", .bool(true))) }
             if let code = summary.errorCode { fields.append(("error.code", .string(code))) }
         }
-        recordAccess(response, route: route, status: summary.status, level: summary.streamBroken ? .warning : .info, fields: fields)
+        gateway.recordAccess(response, route: route, status: summary.status, level: summary.streamBroken ? .warning : .info, fields: fields)
     }
 }

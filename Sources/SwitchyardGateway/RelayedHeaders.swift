@@ -1,9 +1,21 @@
 import SwitchyardHTTP
+import SwitchyardUpstream
 
 /// The provider response fields a client gets: `Retry-After` and rate-limit information (`x-ratelimit-*`,
 /// `anthropic-ratelimit-*`, `ratelimit-*`), which clients use to pace themselves. Everything else (server,
 /// framing, cookies, the provider's own ids) stays behind the router.
 enum RelayedHeaders {
+    /// The relayed fields of a provider's head; strings are made only for the fields that pass.
+    static func from(_ head: UpstreamResponseHead?) -> HTTPHeaders {
+        var kept = HTTPHeaders()
+        head?.forEachField { name, value in
+            guard let first = name.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return }
+            let text = String(decoding: name, as: UTF8.self)
+            if isRelayed(text) { kept.add(name: text, value: String(decoding: value, as: UTF8.self)) }
+        }
+        return kept
+    }
+
     static func from(_ headers: HTTPHeaders) -> HTTPHeaders {
         var kept = HTTPHeaders()
         for field in headers where isRelayed(field.name) { kept.add(name: field.name, value: field.value) }
@@ -11,10 +23,27 @@ enum RelayedHeaders {
     }
 
     static func isRelayed(_ name: String) -> Bool {
-        // Most fields (content-type, date, server, …) are ruled out by their first letter without lower-casing.
+        // Most fields (content-type, date, server, …) are ruled out by their first letter.
         guard let first = name.utf8.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return false }
-        let lower = String(decoding: name.utf8.map(asciiLower), as: UTF8.self)
-        return lower == "retry-after" || lower.hasPrefix("x-ratelimit-") || lower.hasPrefix("ratelimit")
-            || lower.hasPrefix("anthropic-ratelimit-")
+        return equalsIgnoringCase(name, "retry-after") || hasPrefixIgnoringCase(name, "x-ratelimit-")
+            || hasPrefixIgnoringCase(name, "ratelimit") || hasPrefixIgnoringCase(name, "anthropic-ratelimit-")
+    }
+
+    private static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
+        name.utf8.count == lowercase.utf8CodeUnitCount && hasPrefixIgnoringCase(name, lowercase)
+    }
+
+    /// Whether `name` starts with `lowercase` (ASCII), ignoring the case of `name`; no allocation.
+    private static func hasPrefixIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
+        let count = lowercase.utf8CodeUnitCount
+        guard name.utf8.count >= count else { return false }
+        let prefix = UnsafeBufferPointer(start: lowercase.utf8Start, count: count)
+        var index = 0
+        for byte in name.utf8 {
+            if index == count { return true }
+            if asciiLower(byte) != prefix[index] { return false }
+            index += 1
+        }
+        return index == count
     }
 }

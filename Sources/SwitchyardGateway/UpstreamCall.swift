@@ -34,6 +34,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     static let maxFailureBody = 64 * 1024
 
     private let context: CallContext
+    /// Links of ``CallContext``'s in-flight list (the list owns the next call; the back link does not own).
+    var nextInFlight: UpstreamCall?
+    unowned(unsafe) var previousInFlight: UpstreamCall?
     private let request: CallRequest
     /// Held until the call ends (then let go, breaking the sink ↔ call cycle).
     private var sink: CallSink?
@@ -41,6 +44,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var lease: ProviderLease?
     private var transfer: UpstreamTransfer?
     private var transcoder: ResponseTranscoder?
+    /// Providers tried before the current one (filled only on failover, so a first attempt allocates no set).
     private var attempted: Set<String> = []
     private var attempts = 0
     private var attemptStarted: UInt64 = 0
@@ -53,6 +57,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var reserved = 0
     /// Reused for every transcoded piece of a stream.
     private var streamBuffer: [UInt8] = []
+    /// When the answer's first byte is due (monotonic; 0 = no budget).
+    private var deadline: UInt64 = 0
+    /// The budget timer of a pending acquisition.
     private var budgetTimer: TimerID?
     /// The best answer so far from a provider that failed in a retryable way: relayed if no other provider is left.
     private var heldFailure: (status: Int, headers: HTTPHeaders, body: [UInt8])?
@@ -73,10 +80,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// Starts the call; the sink hears about it later (or at once for synchronous errors).
     func start() {
         context.register(self)
-        let budget = context.budget
-        if budget > 0 {
-            budgetTimer = context.scheduler.schedule(afterNanoseconds: budget) { [weak self] in self?.budgetExpired() }
-        }
+        // The budget is a deadline, not a timer per call: each attempt carries it to the upstream client, whose
+        // periodic sweep ends a transfer still without a first byte at that time; only a wait for a lease (rare)
+        // schedules a timer of its own.
+        if context.budget > 0 { deadline = context.scheduler.now &+ context.budget }
         acquireNext()
     }
 
@@ -105,10 +112,20 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
 
     private func acquireNext() {
         guard attempts < Self.maxAttempts else { return giveUp() }
-        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: context.scheduler.now &+ context.budget, requestID: request.requestID)
+        // Out of time: a provider's own retryable answer, if one was held, says more than a bare 504.
+        if budgetSpent { return heldFailure != nil ? giveUp() : budgetExpired() }
+        if attempts > 0 { attempted.insert(lastProviderID) }
+        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID)
         switch context.selector.acquire(ask, waiter: self) {
         case .granted(let granted): begin(granted)
-        case .pending(let ticket): phase = .acquiring(ticket)
+        case .pending(let ticket):
+            phase = .acquiring(ticket)
+            if deadline != 0 {
+                let wait = deadline > context.scheduler.now ? deadline - context.scheduler.now : 0
+                // Unowned, not weak (a weak reference costs a side-table allocation): the timer is cancelled in
+                // `commit()`, which every ending runs, and the in-flight list keeps the call alive until then.
+                budgetTimer = context.scheduler.schedule(afterNanoseconds: wait) { [unowned self] in self.budgetExpired() }
+            }
         case .exhausted: giveUp()
         case .refused(let error): fail(error)
         }
@@ -120,6 +137,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             context.selector.release(granted, outcome: ProviderOutcome(.cancelled))
             return
         }
+        cancelBudgetTimer()
         begin(granted)
     }
 
@@ -136,7 +154,6 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             ])
         }
         attempts += 1
-        attempted.insert(granted.provider.id)
         lease = granted
         lastProviderID = granted.provider.id
         phase = .attempting
@@ -146,7 +163,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         buffer.removeAll()
         transcoder = runtime.transcoder(clientModel: request.clientModel)
         attemptStarted = context.scheduler.now
-        transfer = context.upstream.start(runtime.upstreamRequest(for: request), handler: self)
+        var upstreamRequest = runtime.upstreamRequest(for: request)
+        upstreamRequest.firstByteDeadline = deadline
+        transfer = context.upstream.start(upstreamRequest, handler: self)
     }
 
     /// No provider is left: relay the held provider failure, or the last router error, or say none was available.
@@ -184,7 +203,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch transcoder!.delivery(status: received.status, contentType: contentType, clientWantsStream: request.stream) {
         case .stream(let contentType):
             phase = .streaming
-            var headers = RelayedHeaders.from(received.headers)
+            var headers = RelayedHeaders.from(received)
             headers.add(name: "Content-Type", value: contentType)
             sink?.callDidStartStream(status: received.status, headers: headers)
         case .buffer:
@@ -238,7 +257,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch phase {
         case .collectingFailure:
             settleAttempt(outcome, label: "status_\(status)")
-            heldFailure = (status, RelayedHeaders.from(head?.headers ?? HTTPHeaders()), buffer)
+            heldFailure = (status, RelayedHeaders.from(head), buffer)
             buffer = []
             context.logger.warning("provider answered with a retryable status; trying another", [
                 ("provider.id", .string(lastProviderID)), ("status", .int(status)), ("request.id", .string(request.requestID)),
@@ -253,7 +272,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             end(status: status, errorCode: nil)
         case .buffering:
             settleAttempt(outcome, label: (200..<300).contains(status) ? "ok" : "status_\(status)")
-            let headers = RelayedHeaders.from(head?.headers ?? HTTPHeaders())
+            let headers = RelayedHeaders.from(head)
             deliverWhole(status: status, headers: headers, body: buffer)
         default:
             break
@@ -283,6 +302,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             return fail(routerError)
         }
         lastError = routerError
+        if budgetSpent { return heldFailure != nil ? giveUp() : budgetExpired() }
         context.logger.warning("provider failed; trying another", [
             ("provider.id", .string(lastProviderID)), ("error", .string(error.message)), ("request.id", .string(request.requestID)),
         ])
@@ -292,14 +312,23 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
 
     // MARK: budget
 
+    /// Whether the request's budget has run out (it is only checked before an answer is committed).
+    private var budgetSpent: Bool { deadline != 0 && context.scheduler.now >= deadline }
+
     /// An answer is about to be delivered: the request budget no longer applies (the chunk timeout does).
     private func commit() {
+        deadline = 0
+        cancelBudgetTimer()
+    }
+
+    private func cancelBudgetTimer() {
         if let timer = budgetTimer {
             context.scheduler.cancel(timer)
             budgetTimer = nil
         }
     }
 
+    /// The budget ran out before an answer was committed: 504 naming the budget and the attempts made.
     private func budgetExpired() {
         budgetTimer = nil
         switch phase {
@@ -326,7 +355,6 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
 
     private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8]) {
         commit()
-        let provider = context.runtimes[lastProviderID]?.provider
         var fields = headers
         let answer: [UInt8]
         if (200..<300).contains(status) {
@@ -334,7 +362,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             fields.add(name: "Content-Type", value: contentType ?? "application/json")
         } else {
             // The provider's own error: keep its status, give it the OpenAI shape, never leak its address.
-            answer = UpstreamErrorBody.sanitize(body, status: status, provider: provider)
+            answer = UpstreamErrorBody.sanitize(body, status: status, provider: context.runtimes[lastProviderID]?.provider)
             fields.add(name: "Content-Type", value: "application/json")
         }
         sink?.callDidAnswer(status: status, headers: fields, body: answer)

@@ -183,9 +183,9 @@ struct HTTP1ResponseParser {
         var connectionClose = http10
         // Interim responses (100 Continue, 103 Early Hints) are skipped, so only a final head keeps its fields.
         let final = status >= 200
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(12)
+        var contentType: String?
         var lineStart = findCRLF(head, from: 0).map { $0 + 2 } ?? head.count
+        let fieldsStart = lineStart
         while lineStart < head.count {
             guard let lineEnd = findCRLF(head, from: lineStart) else { break }
             defer { lineStart = lineEnd + 2 }
@@ -199,7 +199,9 @@ struct HTTP1ResponseParser {
             while valueEnd > valueStart, head[valueEnd - 1] == 0x20 || head[valueEnd - 1] == 0x09 { valueEnd -= 1 }
             let name = UnsafeRawBufferPointer(rebasing: head[lineStart..<colon])
             let value = UnsafeRawBufferPointer(rebasing: head[valueStart..<valueEnd])
-            if final { headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self)) }
+            if final && contentType == nil && name.count == 12 && equalsLower(name, "content-type") {
+                contentType = String(decoding: value, as: UTF8.self)
+            }
             switch name.count {
             case 14 where equalsLower(name, "content-length"):
                 var length = 0
@@ -225,7 +227,8 @@ struct HTTP1ResponseParser {
             return
         }
         keepAlive = !connectionClose
-        events(.head(UpstreamResponseHead(status: status, headers: headers)))
+        let fields = UnsafeRawBufferPointer(rebasing: head[fieldsStart..<max(fieldsStart, min(lineStart, head.count))])
+        events(.head(UpstreamResponseHead(status: status, headerLines: fields, contentType: contentType)))
         // A head that completes the response moves to `.done`; the caller reports the end.
         if !expectsBody || status == 204 || status == 304 {
             state = .done

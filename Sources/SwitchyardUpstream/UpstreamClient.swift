@@ -118,6 +118,7 @@ package final class UpstreamClient {
     private func startCurl(_ request: UpstreamRequest, handler: UpstreamResponseHandler) -> UpstreamTransfer {
         let easy = idleHandles.popLast() ?? curl_easy_init()!
         let transfer = CurlTransfer(client: self, easy: easy, request: request, handler: handler)
+        transfer.progress.firstByteDeadline = request.firstByteDeadline
         transfer.configure(connectTimeout: configuration.connectTimeout, totalTimeout: request.totalTimeout ?? configuration.totalTimeout, caFile: configuration.caFile)
         active[ObjectIdentifier(transfer)] = transfer
         if callbackDepth > 0 {
@@ -254,7 +255,8 @@ package final class UpstreamClient {
         let now = loop.now
         sweepNative(now: now)
         for transfer in Array(active.values) where !transfer.isPaused {
-            guard let message = transfer.progress.stall(now: now, firstByte: firstByteNanos, betweenChunks: idleNanos) else { continue }
+            let budget = transfer.progress.pastFirstByteDeadline(now: now) ? "the request's time budget ran out before the provider's first response byte" : nil
+            guard let message = budget ?? transfer.progress.stall(now: now, firstByte: firstByteNanos, betweenChunks: idleNanos) else { continue }
             detach(transfer)
             transfer.complete(error: UpstreamError(kind: .timeout, message: message))
         }
@@ -313,6 +315,7 @@ extension UpstreamClient {
         bytes.append(contentsOf: request.body)
         let total = request.totalTimeout.map { MonotonicClock.nanoseconds($0) } ?? totalNanos
         let transfer = NativeTransfer(client: self, endpoint: endpoint, method: request.method, requestBytes: bytes, handler: handler, totalTimeout: total)
+        transfer.progress.firstByteDeadline = request.firstByteDeadline
         nativeActive[ObjectIdentifier(transfer)] = transfer
         launch(transfer, fresh: false)
         return transfer
@@ -365,7 +368,9 @@ extension UpstreamClient {
     fileprivate func sweepNative(now: UInt64) {
         for transfer in Array(nativeActive.values) {
             var message: String?
-            if transfer.connection?.isConnecting == true {
+            if transfer.progress.pastFirstByteDeadline(now: now) {
+                message = "the request's time budget ran out before the provider's first response byte"
+            } else if transfer.connection?.isConnecting == true {
                 if connectNanos > 0 && now > transfer.startedAt &+ connectNanos { message = "upstream timed out while connecting" }
             } else if !transfer.isPaused {
                 message = transfer.progress.stall(now: now, firstByte: firstByteNanos, betweenChunks: idleNanos)

@@ -39,6 +39,10 @@ package struct UpstreamRequest {
     package var body: [UInt8]
     /// Total time allowed for the whole exchange; nil = the client's default.
     package var totalTimeout: Double?
+    /// Monotonic time (loop clock, nanoseconds) by which the first response byte must have arrived, whatever the
+    /// client's own first-byte timeout; 0 = none. Enforced by the clients' sweep (every 250 ms), so one timer per
+    /// request is not needed for a budget that spans several attempts.
+    package var firstByteDeadline: UInt64 = 0
 
     package init(url: String, method: String = "POST", headers: UpstreamHeaderList, body: [UInt8] = [], totalTimeout: Double? = nil) {
         self.url = url

@@ -1,5 +1,6 @@
 import Testing
 import SwitchyardCore
+import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardRouting
 import SwitchyardUpstream
@@ -22,7 +23,7 @@ struct UpstreamCallTests {
         #expect(harness.sink.ends == 1)
         #expect(harness.sink.summary?.providerID == "a")
         #expect(harness.context.inFlight.isEmpty)
-        #expect(harness.scheduler.pendingTimers == 0, "the budget timer is cancelled once the answer is committed")
+        #expect(harness.scheduler.pendingTimers == 0, "no timer per call")
     }
 
     @Test("a retryable status fails over to the next provider")
@@ -85,17 +86,44 @@ struct UpstreamCallTests {
         #expect(harness.liveLeases == 0)
     }
 
-    @Test("one budget covers every attempt: two hanging providers cost one timeout, not two")
+    @Test("one budget covers every attempt: each carries the same first-byte deadline, and a timeout at it ends the call")
     func oneBudgetAcrossAttempts() {
-        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b")])], budget: 10_000)
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b"), provider("c")])], budget: 10_000)
+        let started = harness.scheduler.now
         harness.start()
+        #expect(harness.upstream.last.request.firstByteDeadline == started + 10_000)
         harness.scheduler.advance(by: 6_000)
         harness.upstream.last.finish(UpstreamError(kind: .timeout, message: "first byte"))
         #expect(harness.upstream.transfers.count == 2)
+        #expect(harness.upstream.last.request.firstByteDeadline == started + 10_000, "the second attempt gets what is left, not a new budget")
         harness.scheduler.advance(by: 4_000)
+        harness.upstream.last.finish(UpstreamError(kind: .timeout, message: "the request's time budget ran out"))
+        #expect(harness.upstream.transfers.count == 2, "no third attempt once the budget is spent")
         #expect(harness.sink.events == [.fail(504, "upstream_timeout")])
-        #expect(harness.upstream.last.cancelled, "the hanging attempt is aborted")
         #expect(harness.liveLeases == 0)
+    }
+
+    @Test("a wait for a lease is bounded by the budget too")
+    func budgetBoundsAWait() {
+        let waiting = WaitingSelector()
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a")])], selector: waiting, budget: 10_000)
+        harness.start()
+        harness.scheduler.advance(by: 10_000)
+        #expect(harness.sink.events == [.fail(504, "upstream_timeout")])
+        #expect(waiting.cancelled.count == 1)
+        #expect(harness.scheduler.pendingTimers == 0)
+    }
+
+    @Test("out of budget with a provider's retryable answer in hand: that answer, not a bare 504")
+    func budgetKeepsHeldAnswer() {
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b")])], budget: 10_000)
+        harness.start()
+        harness.scheduler.advance(by: 10_000)
+        harness.upstream.last.answer(429, #"{"error":{"message":"slow down"}}"#, fields: [("Content-Type", "application/json"), ("Retry-After", "2")])
+        #expect(harness.upstream.transfers.count == 1)
+        #expect(harness.sink.events.count == 1)
+        if case .answer(let status, _)? = harness.sink.events.first { #expect(status == 429) } else { Issue.record("\(harness.sink.events)") }
+        #expect(harness.sink.headers["Retry-After"] == "2")
     }
 
     @Test("after the first byte the budget no longer applies")
@@ -241,5 +269,18 @@ struct CallFanOutTests {
         #expect(ended == 3)
         #expect(harness.upstream.transfers[1].cancelled && harness.upstream.transfers[2].cancelled)
         #expect(harness.liveLeases == 0)
+    }
+}
+
+@Suite("Relayed provider headers")
+struct RelayedHeadersTests {
+    @Test("Retry-After and rate-limit fields pass, in any case; everything else stays behind the router")
+    func filter() {
+        let kept = RelayedHeaders.from(HTTPHeaders([
+            ("Retry-After", "3"), ("X-RateLimit-Remaining-Requests", "9"), ("RateLimit-Policy", "10;w=60"),
+            ("anthropic-ratelimit-tokens-limit", "1000"), ("Server", "vllm"), ("Set-Cookie", "a=b"),
+            ("X-Request-Id", "upstream"), ("Retry-After-Extra", "x"), ("Content-Type", "application/json"),
+        ]))
+        #expect(kept.fields.map(\.name) == ["Retry-After", "X-RateLimit-Remaining-Requests", "RateLimit-Policy", "anthropic-ratelimit-tokens-limit"])
     }
 }

@@ -79,4 +79,23 @@ struct FailoverTests {
             #expect(try SSE.jsonEvents(response.text).allSatisfy { $0["system_fingerprint"]?.string == "healthy" })
         }
     }
+
+    @Test("LLM_ROUTER_TIMEOUT is one budget for all attempts: after it, no further provider is tried")
+    func oneBudgetForAllAttempts() throws {
+        // Both providers hold every request for 3 s before answering. Each attempt's own first-byte timeout is
+        // 0.6 s, the request's budget 1 s: the first attempt times out, the second starts, and the budget ends the
+        // request before the second attempt's own timeout would (and before a third could start).
+        let slowA = try MockUpstream(id: "slow-a")
+        let slowB = try MockUpstream(id: "slow-b")
+        let router = try RouterProcess(
+            config: .single("chat-model", providers: [slowA.provider(), slowB.provider()]),
+            environment: ["LLM_ROUTER_TIMEOUT": "1", "LLM_ROUTER_UPSTREAM_FIRST_BYTE_TIMEOUT": "0.6"])
+
+        let response = try router.post("/v1/chat/completions", RequestBody.chat(mock: #"{"latency_ms":3000}"#))
+
+        #expect(response.status == 504, "body: \(response.text)")
+        let message = try response.json()["error"]?["message"]?.string ?? ""
+        #expect(message.contains("request timeout of 1 s"), "\(message)")
+        #expect(message.contains("2 attempts"), "\(message)")
+    }
 }

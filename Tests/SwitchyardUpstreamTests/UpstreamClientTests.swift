@@ -143,3 +143,27 @@ struct UpstreamClientTests {
         #expect(second.bodyText == "ok")
     }
 }
+
+@Suite("Upstream client: the caller's first-byte deadline", .timeLimit(.minutes(1)))
+struct UpstreamFirstByteDeadlineTests {
+    @Test("a provider silent past the request's first-byte deadline is ended with a timeout naming the budget", arguments: ClientKind.allCases)
+    func deadlineEndsSilentTransfer(kind: ClientKind) throws {
+        // The server reads the request and never answers (until the client gives up and closes).
+        let server = try ScriptedUpstream { _ in .converse { fd in _ = ScriptedUpstream.waitForPeerClose(fd) } }
+        defer { server.stop() }
+        let loop = try EventLoop()
+        let client = UpstreamClient.make(loop: loop, kind: kind)  // its own first-byte timeout is 10 s
+        let handler = RecordingHandler()
+        var error: UpstreamError?
+        handler.onFinish = { finished in
+            error = finished
+            loop.stop()
+        }
+        var request = UpstreamRequest.make(port: server.port)
+        request.firstByteDeadline = loop.now + 300_000_000
+        client.start(request, handler: handler)
+        #expect(loop.runUntilStopped())
+        #expect(error?.kind == .timeout)
+        #expect(error?.message.contains("budget") == true, "\(String(describing: error))")
+    }
+}
