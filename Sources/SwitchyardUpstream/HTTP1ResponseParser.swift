@@ -1,3 +1,4 @@
+import Glibc
 import SwitchyardHTTP
 
 /// Incremental parser of an upstream's HTTP/1.1 response: status line and headers, then the body framed by
@@ -242,21 +243,26 @@ struct HTTP1ResponseParser {
         }
     }
 
-    /// Index just past the CRLF CRLF ending the head, if present.
+    /// Index just past the CRLF CRLF ending the head, if present. memchr finds each LF (libc's vectorised scan;
+    /// a byte loop with checked index arithmetic measured ~2 instructions per byte more).
     private func findHeadEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         var i = start
-        while i + 3 < bytes.count {
-            if bytes[i + 3] == 0x0A && bytes[i + 2] == 0x0D && bytes[i + 1] == 0x0A && bytes[i] == 0x0D { return i + 4 }
-            i += 1
+        while i < bytes.count, let hit = memchr(base + i, 0x0A, bytes.count - i) {
+            let lf = base.distance(to: UnsafeRawPointer(hit))
+            if lf >= 3 && lf - 3 >= start && bytes[lf - 1] == 0x0D && bytes[lf - 2] == 0x0A && bytes[lf - 3] == 0x0D { return lf + 1 }
+            i = lf + 1
         }
         return nil
     }
 
     private func findCRLF(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
         var i = start
-        while i + 1 < bytes.count {
-            if bytes[i] == 0x0D && bytes[i + 1] == 0x0A { return i }
-            i += 1
+        while i < bytes.count, let hit = memchr(base + i, 0x0D, bytes.count - i) {
+            let cr = base.distance(to: UnsafeRawPointer(hit))
+            if cr + 1 < bytes.count && bytes[cr + 1] == 0x0A { return cr }
+            i = cr + 1
         }
         return nil
     }

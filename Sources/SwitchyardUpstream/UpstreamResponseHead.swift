@@ -1,3 +1,4 @@
+import Glibc
 import SwitchyardHTTP
 
 /// The final head of an upstream response (status ≥ 200), as both clients deliver it to an
@@ -49,21 +50,21 @@ package struct UpstreamResponseHead: Sendable {
     /// Calls `body` with the name and the value (surrounding whitespace trimmed) of every field, without copying.
     package func forEachField(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
         block.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
             var lineStart = 0
-            var i = 0
-            while i + 1 < bytes.count {
-                guard bytes[i] == 0x0D, bytes[i + 1] == 0x0A else { i += 1; continue }
-                var colon = lineStart
-                while colon < i, bytes[colon] != 0x3A { colon += 1 }
-                if colon < i {
+            // memchr for each line end and colon: this runs once per proxied response.
+            while lineStart < bytes.count, let hit = memchr(base + lineStart, 0x0A, bytes.count - lineStart) {
+                let lf = base.distance(to: UnsafeRawPointer(hit))
+                let lineEnd = lf > lineStart && bytes[lf - 1] == 0x0D ? lf - 1 : lf
+                if lineEnd > lineStart, let colonHit = memchr(base + lineStart, 0x3A, lineEnd - lineStart) {
+                    let colon = base.distance(to: UnsafeRawPointer(colonHit))
                     var valueStart = colon + 1
-                    while valueStart < i, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-                    var valueEnd = i
+                    while valueStart < lineEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+                    var valueEnd = lineEnd
                     while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
                     body(UnsafeRawBufferPointer(rebasing: bytes[lineStart..<colon]), UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]))
                 }
-                i += 2
-                lineStart = i
+                lineStart = lf + 1
             }
         }
     }
