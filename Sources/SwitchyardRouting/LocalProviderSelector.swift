@@ -10,6 +10,8 @@ package final class LocalProviderSelector: ProviderSelector {
     /// Passive health per provider id, fed by every release.
     package let circuits: ProviderCircuits
     private var live: Set<UInt64> = []
+    /// One handle per provider id, rebuilt on reload; leases refer to these.
+    private var handles: [String: ProviderHandle] = [:]
     private var nextToken: UInt64 = 1
 
     /// A selector over `config`. Strategy names without an implementation use round robin (see ``fallbacks``).
@@ -17,13 +19,24 @@ package final class LocalProviderSelector: ProviderSelector {
         self.context = context
         self.config = config
         self.circuits = circuits
+        self.handles = Self.makeHandles(config)
+    }
+
+    private static func makeHandles(_ config: ModelsConfig) -> [String: ProviderHandle] {
+        var table: [String: ProviderHandle] = [:]
+        for model in config.models {
+            for provider in model.providers where table[provider.id] == nil {
+                table[provider.id] = ProviderHandle(provider: provider, model: model)
+            }
+        }
+        return table
     }
 
     /// Strategy names in use by `config` (or by default) that this build does not implement; they use round robin.
     package static func unimplementedStrategies(in config: ModelsConfig, defaultStrategy: String) -> [String] {
         var names = Set(config.models.compactMap(\.strategy))
         names.insert(defaultStrategy)
-        return names.filter { StrategyCatalog.make($0) == nil }.sorted()
+        return names.filter { !StrategyCatalog.implemented.contains($0) }.sorted()
     }
 
     /// Number of leases granted and not yet released.
@@ -43,7 +56,7 @@ package final class LocalProviderSelector: ProviderSelector {
 
     private func strategy(named name: String) -> ProviderStrategy {
         if let existing = strategies[name] { return existing }
-        let made = StrategyCatalog.make(name) ?? RoundRobinStrategy()
+        let made = StrategyCatalog.make(name, context: context) ?? RoundRobinStrategy()
         strategies[name] = made
         return made
     }
@@ -56,7 +69,9 @@ package final class LocalProviderSelector: ProviderSelector {
                 let token = nextToken
                 nextToken &+= 1
                 live.insert(token)
-                return .granted(ProviderLease(provider: provider, model: model, token: token, chainPosition: position))
+                // A model from an older configuration (a call that started before a reload) gets a fresh handle.
+                let handle = handles[provider.id].flatMap { $0.model.name == model.name ? $0 : nil } ?? ProviderHandle(provider: provider, model: model)
+                return .granted(ProviderLease(handle: handle, token: token, chainPosition: position))
             }
             // The chain is bounded by the number of models, so a cycle in `fallback_model` cannot loop forever.
             guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else {
@@ -97,6 +112,7 @@ package final class LocalProviderSelector: ProviderSelector {
 
     package func reload(config: ModelsConfig) {
         self.config = config
+        handles = Self.makeHandles(config)
     }
 
     /// Nothing waits here (every answer is synchronous), so there is nothing to refuse.

@@ -1,26 +1,45 @@
 import SwitchyardCore
 
+/// A provider and the model it serves, made once per configuration by a selector, so that a lease refers to them
+/// with one reference instead of copying their ten reference-counted fields each time it is passed on.
+package final class ProviderHandle: Sendable {
+    /// The provider.
+    package let provider: ProviderConfig
+    /// The model whose provider list holds it (provider ids are unique across a configuration).
+    package let model: ModelConfig
+
+    /// A handle.
+    package init(provider: ProviderConfig, model: ModelConfig) {
+        self.provider = provider
+        self.model = model
+    }
+}
+
 /// The right to send one attempt to one provider, granted by a ``ProviderSelector``. Released exactly once with
 /// ``ProviderSelector/release(_:outcome:)``; the token makes release owner-exact (a stale or repeated release
-/// of a token that is not live does nothing).
-///
-/// A class, not a struct: a lease is passed around several times per request, and copying the provider and model
-/// values it holds (ten reference-counted fields) measured more than allocating it once.
-package final class ProviderLease: Sendable {
-    /// The chosen provider.
-    package let provider: ProviderConfig
-    /// The model whose provider list it came from (the requested model or one of its fallbacks).
-    package let model: ModelConfig
+/// of a token that is not live does nothing). A small value: granting one allocates nothing.
+package struct ProviderLease: Sendable {
+    /// The chosen provider and its model.
+    package let handle: ProviderHandle
     /// Unique per selector; identifies this grant.
     package let token: UInt64
     /// Position of ``model`` in the fallback chain (0 = the model asked for).
     package let chainPosition: Int
 
-    /// A lease.
-    package init(provider: ProviderConfig, model: ModelConfig, token: UInt64, chainPosition: Int) {
-        self.provider = provider
-        self.model = model
+    /// A lease on a prepared handle.
+    package init(handle: ProviderHandle, token: UInt64, chainPosition: Int) {
+        self.handle = handle
         self.token = token
         self.chainPosition = chainPosition
     }
+
+    /// A lease for `provider` of `model` (tests and selectors without prepared handles).
+    package init(provider: ProviderConfig, model: ModelConfig, token: UInt64, chainPosition: Int) {
+        self.init(handle: ProviderHandle(provider: provider, model: model), token: token, chainPosition: chainPosition)
+    }
+
+    /// The chosen provider.
+    package var provider: ProviderConfig { handle.provider }
+    /// The model whose provider list it came from (the requested model or one of its fallbacks).
+    package var model: ModelConfig { handle.model }
 }

@@ -1,0 +1,103 @@
+import SwitchyardCore
+import Testing
+@testable import SwitchyardRouting
+
+private final class NoWaiter: LeaseWaiter {
+    func leaseGranted(_ lease: ProviderLease) { Issue.record("the in-memory selector never answers later") }
+    func leaseDenied(_ error: RouterError?) { Issue.record("the in-memory selector never answers later") }
+}
+
+private func provider(_ id: String, type: APIType = .vllm) -> ProviderConfig {
+    ProviderConfig(id: id, apiHost: "http://\(id):8000", apiType: type, modelPath: id)
+}
+
+private final class Clock: @unchecked Sendable { var now: UInt64 = 1_000 }
+
+private func selector(_ models: [ModelConfig], clock: Clock = Clock(), strategy: String = "round_robin") -> LocalProviderSelector {
+    let context = SelectorContext(now: { clock.now }, workerID: 1, pid: 1, defaultStrategy: strategy, isSupported: { $0.apiType != .anthropic })
+    return LocalProviderSelector(context: context, config: ModelsConfig(format: .llmRouter, models: models),
+                                 circuits: ProviderCircuits(baseCooldown: 100, maxCooldown: 1_000))
+}
+
+private func grant(_ selector: LocalProviderSelector, _ model: ModelConfig, excluding: Set<String> = []) -> ProviderLease? {
+    if case .granted(let lease) = selector.acquire(LeaseRequest(model: model, excluded: excluding, deadline: .max), waiter: NoWaiter()) { return lease }
+    return nil
+}
+
+@Suite("In-memory selector")
+struct LocalProviderSelectorTests {
+    let model = ModelConfig(name: "m", providers: [provider("a"), provider("b")], fallbackModel: "backup")
+    let backup = ModelConfig(name: "backup", providers: [provider("z")])
+
+    @Test("grants round robin synchronously; excluded providers are skipped, then the fallback chain is used")
+    func roundRobinExclusionAndFallback() {
+        let selector = selector([model, backup])
+        #expect(grant(selector, model)?.provider.id == "a")
+        #expect(grant(selector, model)?.provider.id == "b")
+        #expect(grant(selector, model, excluding: ["a"])?.provider.id == "b")
+        let fallback = grant(selector, model, excluding: ["a", "b"])
+        #expect(fallback?.provider.id == "z")
+        #expect(fallback?.model.name == "backup")
+        #expect(fallback?.chainPosition == 1)
+        #expect(grant(selector, model, excluding: ["a", "b", "z"]) == nil)
+    }
+
+    @Test("a fallback cycle ends instead of looping")
+    func fallbackCycle() {
+        let first = ModelConfig(name: "x", providers: [provider("p")], fallbackModel: "y")
+        let second = ModelConfig(name: "y", providers: [provider("q")], fallbackModel: "x")
+        let selector = selector([first, second])
+        #expect(grant(selector, first, excluding: ["p", "q"]) == nil)
+    }
+
+    @Test("providers without an adapter are never granted")
+    func unsupportedNeverGranted() {
+        let mixed = ModelConfig(name: "m", providers: [provider("a"), provider("c", type: .anthropic)])
+        let selector = selector([mixed])
+        for _ in 0..<4 { #expect(grant(selector, mixed)?.provider.id == "a") }
+        #expect(grant(selector, mixed, excluding: ["a"]) == nil)
+    }
+
+    @Test("an unhealthy outcome opens the provider's circuit; it is preferred again once it closes")
+    func circuits() {
+        let clock = Clock()
+        let selector = selector([model], clock: clock)
+        let first = grant(selector, model)!
+        selector.release(first, outcome: ProviderOutcome(.failed))
+        for _ in 0..<3 { #expect(grant(selector, model).map { lease in defer { selector.release(lease, outcome: ProviderOutcome(.completed, status: 200)) }; return lease.provider.id } == "b") }
+        // Every remaining candidate open: it is tried anyway rather than refusing.
+        #expect(grant(selector, model, excluding: ["b"])?.provider.id == "a")
+        clock.now += 100
+        var seen: Set<String> = []
+        for _ in 0..<2 { if let lease = grant(selector, model) { seen.insert(lease.provider.id) } }
+        #expect(seen == ["a", "b"])
+    }
+
+    @Test("release is owner-exact and idempotent: only the first release of a live token counts")
+    func releaseOnce() {
+        let selector = selector([model])
+        let lease = grant(selector, model)!
+        #expect(selector.liveLeases == 1)
+        selector.release(lease, outcome: ProviderOutcome(.failed))
+        selector.release(lease, outcome: ProviderOutcome(.failed))
+        #expect(selector.liveLeases == 0)
+        // The repeated release did not count as a second failure: one base cool-down, not a doubled one.
+        #expect(!selector.circuits.isOpen("a", now: 1_000 + 100))
+    }
+
+    @Test("leases share one handle per provider (granting allocates nothing per request)")
+    func sharedHandles() {
+        let selector = selector([model])
+        let first = grant(selector, model)!
+        _ = grant(selector, model)
+        let third = grant(selector, model)!
+        #expect(first.handle === third.handle)
+    }
+
+    @Test("strategy names without an implementation are reported, per model and by default")
+    func unimplementedNames() {
+        let custom = ModelConfig(name: "c", providers: [provider("q")], strategy: "weighted")
+        let names = LocalProviderSelector.unimplementedStrategies(in: ModelsConfig(format: .llmRouter, models: [custom]), defaultStrategy: "balanced")
+        #expect(names == ["balanced", "weighted"])
+    }
+}
