@@ -33,9 +33,6 @@ package final class HTTPServerResponse {
         self.receivedAt = receivedAt
     }
 
-    /// Whether the connection is still there to write to.
-    package var isAlive: Bool { connection != nil && !finished }
-
     /// Sends a complete response with `Content-Length`. HEAD requests get the same head without the body.
     package func send(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]) {
         guard !headSent, let connection else { return }

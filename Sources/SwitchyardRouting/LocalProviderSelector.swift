@@ -42,10 +42,6 @@ package final class LocalProviderSelector: ProviderSelector {
     /// Number of leases granted and not yet released.
     package var liveLeases: Int { live.count }
 
-    package func strategyName(for model: ModelConfig) -> String {
-        strategy(for: model).name
-    }
-
     /// The strategy of models without their own `strategy` (looked up once, not hashed per request).
     private lazy var defaultStrategy: ProviderStrategy = strategy(named: context.defaultStrategy)
 

@@ -26,13 +26,6 @@ package final class ProviderCircuits {
         return now < entry.openUntil
     }
 
-    /// Ids of the open circuits at `now`.
-    package func openProviders(now: UInt64) -> Set<String> {
-        var result: Set<String> = []
-        for (id, entry) in entries where now < entry.openUntil { result.insert(id) }
-        return result
-    }
-
     /// Records a failure: opens the circuit for the next cool-down.
     package func recordFailure(_ provider: String, now: UInt64) {
         var entry = entries[provider] ?? Entry(openUntil: 0, consecutiveFailures: 0)

@@ -50,8 +50,6 @@ package protocol LeaseWaiter: AnyObject {
 /// Chooses providers for calls: a strategy, the fallback chain, provider circuits and (later) cluster-wide
 /// state behind one lease interface. One per worker, used on its loop thread.
 package protocol ProviderSelector: AnyObject {
-    /// The name of the strategy in force for `model`.
-    func strategyName(for model: ModelConfig) -> String
     /// Asks for a lease; `waiter` hears about pending answers only.
     func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition
     /// Gives up a pending acquisition; its waiter hears nothing more. Unknown tickets are ignored.

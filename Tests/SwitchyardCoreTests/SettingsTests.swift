@@ -207,6 +207,7 @@ struct SettingsTests {
             "LLM_ROUTER_KEEPALIVE_TIMEOUT", "LLM_ROUTER_MAX_REQUEST_BODY_SIZE", "LLM_ROUTER_MAX_HEADER_SIZE",
             "LLM_ROUTER_BALANCE_STRATEGY", "LLM_ROUTER_REDIS_HOST", "LLM_ROUTER_REDIS_PORT", "LLM_ROUTER_REDIS_DB",
             "LLM_ROUTER_REDIS_PASSWORD", "LLM_ROUTER_SERVER_WORKERS_COUNT", "LLM_ROUTER_DRAIN_TIMEOUT",
+            "LLM_ROUTER_TIMEOUT", "LLM_ROUTER_MAX_BUFFERED_BYTES",
         ]
         for variable in variables {
             #expect(help.contains(variable), "help does not mention \(variable)")
@@ -215,7 +216,7 @@ struct SettingsTests {
             "--config", "--host", "--port", "--prefix", "--workers", "--strategy", "--drain-timeout",
             "--timeout", "--connect-timeout", "--first-byte-timeout", "--chunk-timeout", "--header-timeout",
             "--keepalive-timeout", "--max-body-size", "--max-header-size", "--log-level", "--log-format",
-            "--log-file", "--redis-host", "--redis-port", "--redis-db",
+            "--log-file", "--redis-host", "--redis-port", "--redis-db", "--request-timeout", "--max-buffered-bytes",
         ]
         for flag in flags {
             #expect(help.contains(flag + " ") || help.contains(flag + "\n"), "help does not mention \(flag)")
@@ -238,5 +239,21 @@ struct SettingsTests {
         #expect(LogLevel(parsing: "loud") == nil)
         #expect(LogLevel.allCases.sorted() == [.debug, .info, .warning, .error])
         #expect(LogLevel.debug < .error)
+    }
+
+    @Test("LLM_ROUTER_TIMEOUT is the request budget; unset or 0 means the external timeout")
+    func requestBudget() throws {
+        #expect(try load(["LLM_ROUTER_EXTERNAL_TIMEOUT": "120"]).requestTimeout == 120)
+        #expect(try load(["LLM_ROUTER_EXTERNAL_TIMEOUT": "120", "LLM_ROUTER_TIMEOUT": "0"]).requestTimeout == 120)
+        #expect(try load(["LLM_ROUTER_TIMEOUT": "45"]).requestTimeout == 45)
+        #expect(try load([:], ["--request-timeout", "7.5"]).requestTimeout == 7.5)
+        #expect(failure(["LLM_ROUTER_TIMEOUT": "-1"])?.contains("LLM_ROUTER_TIMEOUT") == true)
+    }
+
+    @Test("LLM_ROUTER_MAX_BUFFERED_BYTES caps buffered bytes per worker; 0 turns the cap off")
+    func bufferedBytes() throws {
+        #expect(try load([:]).maxBufferedBytes == 268_435_456)
+        #expect(try load(["LLM_ROUTER_MAX_BUFFERED_BYTES": "0"]).maxBufferedBytes == 0)
+        #expect(failure(["LLM_ROUTER_MAX_BUFFERED_BYTES": "lots"])?.contains("LLM_ROUTER_MAX_BUFFERED_BYTES") == true)
     }
 }

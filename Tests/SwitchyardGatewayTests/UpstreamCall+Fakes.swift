@@ -137,7 +137,6 @@ final class WaitingSelector: ProviderSelector {
     var drained = false
     private var next: UInt64 = 1
 
-    func strategyName(for model: ModelConfig) -> String { "test" }
     func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
         if drained { return .refused(.serviceUnavailable("draining")) }
         defer { next += 1 }

@@ -56,17 +56,27 @@ struct ModelNameRewriterTests {
         #expect(String(decoding: out, as: UTF8.self) == #"{"id":"1","model":"team/chat","choices":[]}"#)
     }
 
+    /// Feeds `stream` in two reads split at every offset; returns, per split, the output before `finish()`, the
+    /// bytes still held then, and the whole output.
+    private func rewriteAtEverySplit(_ stream: String) -> [(split: Int, beforeFinish: String, held: Int, all: String)] {
+        let bytes = Array(stream.utf8)
+        return (0...bytes.count).map { split in
+            var rewriter = ModelNameRewriter(clientModel: "mine")
+            var out = bytes[..<split].withUnsafeBytes { rewriter.rewriteSSE($0) }
+            out += bytes[split...].withUnsafeBytes { rewriter.rewriteSSE($0) }
+            let held = rewriter.heldBytes
+            let before = String(decoding: out, as: UTF8.self)
+            out += rewriter.finish()
+            return (split, before, held, String(decoding: out, as: UTF8.self))
+        }
+    }
+
     @Test("SSE events are rewritten whole even when a read splits them anywhere")
     func rewritesSSEAcrossSplits() {
         let stream = "data: {\"model\":\"up\",\"n\":1}\n\n: comment\n\ndata: {\"model\":\"up\",\"n\":2}\r\n\r\ndata: [DONE]\n\n"
         let expected = "data: {\"model\":\"mine\",\"n\":1}\n\n: comment\n\ndata: {\"model\":\"mine\",\"n\":2}\r\n\r\ndata: [DONE]\n\n"
-        let bytes = Array(stream.utf8)
-        for split in 0...bytes.count {
-            var rewriter = ModelNameRewriter(clientModel: "mine")
-            var out = bytes[..<split].withUnsafeBytes { rewriter.rewriteSSE($0) }
-            out += bytes[split...].withUnsafeBytes { rewriter.rewriteSSE($0) }
-            out += rewriter.finish()
-            #expect(String(decoding: out, as: UTF8.self) == expected, "split at \(split)")
+        for result in rewriteAtEverySplit(stream) {
+            #expect(result.all == expected, "split at \(result.split)")
         }
     }
 
@@ -74,13 +84,9 @@ struct ModelNameRewriterTests {
     func rewritesCROnlyEvents() {
         let stream = "data: {\"model\":\"up\",\"n\":1}\r\rdata: {\"model\":\"up\",\"n\":2}\r\r"
         let expected = "data: {\"model\":\"mine\",\"n\":1}\r\rdata: {\"model\":\"mine\",\"n\":2}\r\r"
-        let bytes = Array(stream.utf8)
-        for split in 0...bytes.count {
-            var rewriter = ModelNameRewriter(clientModel: "mine")
-            var out = bytes[..<split].withUnsafeBytes { rewriter.rewriteSSE($0) }
-            out += bytes[split...].withUnsafeBytes { rewriter.rewriteSSE($0) }
-            #expect(rewriter.heldBytes == 0, "split at \(split)")
-            #expect(String(decoding: out, as: UTF8.self) == expected, "split at \(split)")
+        for result in rewriteAtEverySplit(stream) {
+            #expect(result.held == 0, "split at \(result.split)")
+            #expect(result.beforeFinish == expected, "split at \(result.split)")
         }
     }
 

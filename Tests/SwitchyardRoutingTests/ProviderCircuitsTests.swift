@@ -12,7 +12,6 @@ struct ProviderCircuitsTests {
         #expect(circuits.isOpen("a", now: 109))
         #expect(!circuits.isOpen("a", now: 110))
         #expect(!circuits.isOpen("b", now: 50))
-        #expect(circuits.openProviders(now: 50) == ["a"])
     }
 
     @Test("consecutive failures double the cool-down up to the maximum")
