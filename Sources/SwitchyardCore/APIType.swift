@@ -55,7 +55,7 @@ package enum APIType: String, Sendable, CaseIterable {
 
 extension String {
     /// The string without leading and trailing spaces, tabs, CR and LF.
-    func trimmingASCIIWhitespace() -> String {
+    package func trimmingASCIIWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
         guard let start = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[start...last])

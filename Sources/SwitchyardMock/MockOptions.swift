@@ -15,6 +15,8 @@ package struct MockOptions: Sendable, Equatable {
     package var tokenDelayMs = 0.0
     /// `--latency-ms`: pause before the response head.
     package var latencyMs = 0.0
+    /// `--echo`: reply with the words of the last user message instead of the vocabulary.
+    package var echo = false
     /// `--fail-status`: answer every completion and embedding request with this status and an error body.
     package var failStatus: Int? = nil
     /// `--reset-after`: close the connection after this many tokens, without the terminating chunk.
@@ -29,7 +31,7 @@ package struct MockOptions: Sendable, Equatable {
     package static let maxDelayMs = 3_600_000.0
 
     private static let valueFlags: Set<String> = [
-        "--host", "--port", "--id", "--model", "--tokens", "--token-delay-ms", "--latency-ms", "--fail-status", "--reset-after",
+        "--host", "--port", "--id", "--model", "--tokens", "--token-delay-ms", "--latency-ms", "--fail-status", "--reset-after", "--echo",
     ]
 
     /// Parses `--flag value` and `--flag=value` arguments (those after `switchyard mock`).
@@ -78,6 +80,9 @@ package struct MockOptions: Sendable, Equatable {
             tokenDelayMs = try Self.milliseconds(name, value)
         case "--latency-ms":
             latencyMs = try Self.milliseconds(name, value)
+        case "--echo":
+            guard let flag = MockJSON.bool(value) else { throw MockError.usage("--echo expects true or false") }
+            echo = flag
         case "--fail-status":
             failStatus = try Self.integer(name, value, in: 400...599)
         case "--reset-after":
@@ -124,6 +129,7 @@ package struct MockOptions: Sendable, Equatable {
                                  OpenAI-shaped error body (Ollama shape on /api/*)
           --reset-after N        close the connection after N tokens without the terminating chunk (a
                                  non-streamed reply is then never sent)
+          --echo BOOL            reply with the words of the last user message (default false)
           -h, --help             print this help and exit
 
         Per-request overrides, in the JSON body (wins) or as headers:

@@ -23,7 +23,7 @@ struct MockPlan {
         var tokens = options.tokens
         var tokenDelayMs = options.tokenDelayMs
         var resetAfter = options.resetAfterTokens
-        var echo = false
+        var echo = options.echo
 
         if let value = headers["X-Mock-Status"] { status = MockJSON.int(value) }
         if let value = headers["X-Mock-Latency-Ms"], let ms = MockJSON.double(value) { latencyMs = ms }

@@ -20,7 +20,11 @@ package struct MockStats: Sendable, Equatable {
     /// Requests answered with an injected failure status.
     package var faultsInjected = 0
     /// Generation and embedding requests currently being answered (waiting on latency or streaming).
-    package var inFlight = 0
+    package var inFlight = 0 {
+        didSet { maxInFlight = max(maxInFlight, inFlight) }
+    }
+    /// The most generation and embedding requests answered at the same time (the high-water mark of `inFlight`).
+    package var maxInFlight = 0
 
     /// All counters zero.
     package init() {}
@@ -30,6 +34,6 @@ package struct MockStats: Sendable, Equatable {
         "{\"id\":\(MockJSON.quote(id)),\"requests\":\(requests),\"completions\":\(completions),\"embeddings\":\(embeddings),"
             + "\"streamsStarted\":\(streamsStarted),\"streamsCompleted\":\(streamsCompleted),"
             + "\"streamsAbortedByClient\":\(streamsAbortedByClient),\"requestsAbortedByClient\":\(requestsAbortedByClient),"
-            + "\"resetsInjected\":\(resetsInjected),\"faultsInjected\":\(faultsInjected),\"inFlight\":\(inFlight)}"
+            + "\"resetsInjected\":\(resetsInjected),\"faultsInjected\":\(faultsInjected),\"inFlight\":\(inFlight),\"maxInFlight\":\(maxInFlight)}"
     }
 }
