@@ -6,9 +6,10 @@ import SwitchyardCore
 /// - Latency: per provider an exponentially weighted moving average (``smoothing`` α = 0.3: a new sample counts
 ///   30 %, the history 70 %) of the time to first byte (streams) or the total time (whole answers), taken from
 ///   each completed attempt as `timeToFirstByte ?? total`. The first sample is taken as it is.
-/// - Failures: an attempt that failed or answered 502/503 counts as one slow sample, twice the slowest average
-///   among the model's providers (at least twice its own time and 1 ms), so a failing provider sheds share even
-///   when it fails fast. Cancelled attempts say nothing about the provider and count for nothing.
+/// - Only answers with a 2xx status are timed. An attempt that failed, or answered 429 or 5xx, counts as one slow
+///   sample: twice the slowest average among the model's providers (at least twice its own time and 1 ms), so a
+///   failing provider sheds share even when it fails fast. Cancelled attempts and other statuses (a 400 for a bad
+///   request is quick whatever the provider's speed) say nothing about it and count for nothing.
 /// - Score: `1 / max(average, 1 ms)`, divided by the mean of that value over the model's providers that have
 ///   samples; a provider without samples scores the mean (1). A score never drops below ``minimumScore`` (5 % of
 ///   the mean), so a slow provider keeps a trickle of requests that lets it show it has recovered. Scores are
@@ -48,11 +49,11 @@ package final class DynamicWeightedStrategy: ProviderStrategy {
     }
 
     package func release(_ provider: ProviderConfig, of model: ModelConfig, outcome: ProviderOutcome) {
-        guard outcome.kind != .cancelled, let entry = table.entry(provider.id, of: model.name) else { return }
+        guard let penalty = Self.isPenalty(outcome), let entry = table.entry(provider.id, of: model.name) else { return }
         let entries = table.current(of: model.name)
         let observed = Double(outcome.timeToFirstByte ?? outcome.total)
         let sample: Double
-        if outcome.isUnhealthy {
+        if penalty {
             var slowest = max(observed, Self.floor)
             for other in entries where other.sampled { slowest = max(slowest, other.average) }
             sample = 2 * slowest
@@ -67,6 +68,20 @@ package final class DynamicWeightedStrategy: ProviderStrategy {
     /// The score of `provider` of `model` (1 before any sample), for tests and the state listing.
     package func score(_ provider: String, of model: String) -> Double {
         table.entry(provider, of: model)?.score ?? 1
+    }
+
+    /// Whether `outcome` is a slow sample (true), a timed one (false), or no sample at all (nil).
+    private static func isPenalty(_ outcome: ProviderOutcome) -> Bool? {
+        switch outcome.kind {
+        case .cancelled: return nil
+        case .failed: return true
+        case .completed:
+            switch outcome.status {
+            case 200..<300: return false
+            case 0, 429, 500...: return true
+            default: return nil
+            }
+        }
     }
 
     /// Sets every score from the averages: inverse latency over the mean inverse latency of the sampled ones.

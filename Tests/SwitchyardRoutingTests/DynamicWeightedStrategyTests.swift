@@ -61,6 +61,21 @@ struct DynamicWeightedStrategyTests {
         #expect(strategy.score("a", of: "m") < 1)
     }
 
+    @Test("a fast 500 or 429 is a slow sample; a fast 400 says nothing about the provider")
+    func statuses() {
+        let strategy = DynamicWeightedStrategy()
+        _ = strategy.sequence(2, of: model)
+        feed(strategy, "a", .ok(milliseconds: 100))
+        feed(strategy, "b", .ok(milliseconds: 100))
+        feed(strategy, "b", ProviderOutcome(.completed, status: 400, total: 1_000))
+        #expect(strategy.score("b", of: "m") == 1)
+        feed(strategy, "b", ProviderOutcome(.completed, status: 500, total: 1_000))
+        let afterServerError = strategy.score("b", of: "m")
+        #expect(afterServerError < 1)
+        feed(strategy, "b", ProviderOutcome(.completed, status: 429, total: 1_000))
+        #expect(strategy.score("b", of: "m") < afterServerError)
+    }
+
     @Test("a provider without samples scores the mean of those with samples")
     func unsampledScoresTheMean() {
         let strategy = DynamicWeightedStrategy()
