@@ -196,12 +196,14 @@ struct ConfigReader {
     /// of the list instead.
     mutating func weight(_ object: JSON.Object, at path: Path) -> Double {
         guard let weight = number(object, "weight", at: path) else { return 1 }
+        // Whole numbers are shown as written ("0", not "0.0").
+        let shown = weight.rounded() == weight && abs(weight) < 1e15 ? String(Int(weight)) : String(weight)
         guard weight > 0 else {
-            report(path.key("weight"), "must be > 0, got \(weight)")
+            report(path.key("weight"), "must be > 0, got \(shown)")
             return 1
         }
         guard weight <= Self.maxWeight else {
-            report(path.key("weight"), "must be at most \(Int(Self.maxWeight)), got \(weight)")
+            report(path.key("weight"), "must be at most \(Int(Self.maxWeight)), got \(shown)")
             return 1
         }
         return weight
