@@ -117,12 +117,10 @@ extension ModelsConfig {
         }
         let token = reader.string(object, "api_token", at: path) ?? ""
         let modelPath = reader.string(object, "model_path", at: path).map { $0.trimmingASCIIWhitespace() } ?? ""
-        let weight = reader.number(object, "weight", at: path) ?? 1.0
-        if weight < 0 { reader.report(path.key("weight"), "must be >= 0, got \(weight)") }
+        let weight = reader.weight(object, at: path)
         let inputSize = reader.integer(object, "input_size", at: path) ?? 0
         if inputSize < 0 { reader.report(path.key("input_size"), "must be >= 0, got \(inputSize)") }
-        let nworkers = reader.integer(object, "nworkers", at: path) ?? 1
-        if nworkers < 1 { reader.report(path.key("nworkers"), "must be >= 1, got \(nworkers)") }
+        let nworkers = reader.nworkers(object, at: path)
         let toolCalling = reader.bool(object, "tool_calling", at: path) ?? false
         let keepAlive = readKeepAlive(object, at: path, &reader)
         let healthCheckPath = reader.healthCheckPath(object, at: path)

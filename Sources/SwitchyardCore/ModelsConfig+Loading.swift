@@ -184,12 +184,44 @@ struct ConfigReader {
     /// A per-model `strategy` member, checked against the known strategy names.
     mutating func strategy(_ object: JSON.Object, at path: Path) -> String? {
         guard let name = string(object, "strategy", at: path) else { return nil }
-        let trimmed = name.trimmingASCIIWhitespace()
-        guard Settings.strategyNames.contains(trimmed) else {
-            report(path.key("strategy"), "unknown strategy \(ConfigProblem.Path.quoted(name)); valid: \(Settings.strategyNames.joined(separator: ", "))")
+        guard let known = StrategyName(parsing: name) else {
+            report(path.key("strategy"), "unknown strategy \(ConfigProblem.Path.quoted(name)); valid: \(StrategyName.validNames)")
             return nil
         }
-        return trimmed
+        return known.rawValue
+    }
+
+    /// A provider's `weight`: a number > 0 (not clamped to 1, unlike llm-router) and at most ``maxWeight``; 1 when
+    /// missing, null or wrong (reported). Zero is refused rather than meaning "never": leave such a provider out
+    /// of the list instead.
+    mutating func weight(_ object: JSON.Object, at path: Path) -> Double {
+        guard let weight = number(object, "weight", at: path) else { return 1 }
+        // Whole numbers are shown as written ("0", not "0.0").
+        let shown = weight.rounded() == weight && abs(weight) < 1e15 ? String(Int(weight)) : String(weight)
+        guard weight > 0 else {
+            report(path.key("weight"), "must be > 0, got \(shown)")
+            return 1
+        }
+        guard weight <= Self.maxWeight else {
+            report(path.key("weight"), "must be at most \(Int(Self.maxWeight)), got \(shown)")
+            return 1
+        }
+        return weight
+    }
+
+    /// The largest accepted `weight`: weighted round robin adds weights up in floating point, which stays exact
+    /// for whole weights far beyond this, and only ratios matter.
+    static let maxWeight: Double = 1_000_000
+
+    /// A provider's `nworkers` (concurrent slots for `first_available`): a whole number >= 1; 1 when missing, null
+    /// or wrong (reported).
+    mutating func nworkers(_ object: JSON.Object, at path: Path) -> Int {
+        guard let count = integer(object, "nworkers", at: path) else { return 1 }
+        guard count >= 1 else {
+            report(path.key("nworkers"), "must be >= 1, got \(count)")
+            return 1
+        }
+        return count
     }
 
     /// Checks `text` as a provider base URL: `http`/`https` with a host, no query or fragment. Returns it without

@@ -1,5 +1,6 @@
 // The SGLang router example format: {"models": {NAME: {"endpoint": {"host": "h", "port": 30000,
-// "health_check_path": "/health"}}}}, or "endpoints": [{...}, ...] for several workers. Every endpoint is an
+// "health_check_path": "/health"}, "strategy": "weighted"}}}, or "endpoints": [{...}, ...] for several workers;
+// an endpoint may also carry llm-router's "weight" and "nworkers". Every endpoint is an
 // SGLang provider serving NAME under that name.
 
 extension ModelsConfig {
@@ -51,6 +52,10 @@ extension ModelsConfig {
             reader.report(path.key("port"), "must be within 1...65535, got \(port)")
         }
         let healthCheckPath = reader.healthCheckPath(object, at: path)
+        // Not in SGLang's own example, but the same keys as llm-router's providers, so that `weighted` and
+        // `first_available` mean something for SGLang configs too.
+        let weight = reader.weight(object, at: path)
+        let nworkers = reader.nworkers(object, at: path)
         guard reader.problems.count == before, let host, let port else { return nil }
 
         // A host may carry its scheme ("https://h"); otherwise SGLang workers speak plain HTTP.
@@ -59,6 +64,6 @@ extension ModelsConfig {
         guard let url = reader.baseURL("\(base):\(port)", at: path.key("host")) else { return nil }
         return ProviderConfig(
             id: "\(model)@\(hostAndPort(url))", apiHost: url, apiType: .sglang, modelPath: model,
-            healthCheckPath: healthCheckPath)
+            weight: weight, nworkers: nworkers, healthCheckPath: healthCheckPath)
     }
 }

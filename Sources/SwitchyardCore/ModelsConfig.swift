@@ -10,7 +10,7 @@ package struct ProviderConfig: Sendable, Equatable {
     package var apiToken: String
     /// Model name sent upstream in the request's `model` field (the router model name when the config has none).
     package var modelPath: String
-    /// Relative weight for weighted strategies, `>= 0`. Unlike llm-router it is not clamped to 1.
+    /// Relative weight for weighted strategies, `> 0`. Unlike llm-router it is not clamped to 1.
     package var weight: Double
     /// Context size in tokens; informational (`0` = unknown).
     package var inputSize: Int
@@ -18,7 +18,7 @@ package struct ProviderConfig: Sendable, Equatable {
     package var keepAlive: String?
     /// Whether `tools`/`functions` may be forwarded; when false they are stripped from requests.
     package var toolCalling: Bool
-    /// Concurrent request slots for `first_available_optim_nworkers`, `>= 1`.
+    /// Concurrent request slots for `first_available` (llm-router's `first_available_optim_nworkers`), `>= 1`.
     package var nworkers: Int
     /// Path probed for health (SGLang's `health_check_path`), when configured.
     package var healthCheckPath: String?
@@ -51,7 +51,7 @@ package struct ModelConfig: Sendable, Equatable {
     package var providers: [ProviderConfig]
     /// Active model to try when every provider of this one fails.
     package var fallbackModel: String?
-    /// Per-model load-balancing strategy name overriding the process-wide one.
+    /// Per-model load-balancing strategy overriding the process-wide one: a ``StrategyName`` raw value.
     package var strategy: String?
 
     /// Creates a model.

@@ -51,7 +51,7 @@ package struct Settings: Sendable, Equatable {
     package var maxBufferedBytes: Int
     /// Largest accepted request head in bytes (`LLM_ROUTER_MAX_HEADER_SIZE` / `--max-header-size`).
     package var maxHeaderSize: Int
-    /// Default load-balancing strategy (`LLM_ROUTER_BALANCE_STRATEGY` / `--strategy`), one of `strategyNames`.
+    /// Default load-balancing strategy (`LLM_ROUTER_BALANCE_STRATEGY` / `--strategy`), a ``StrategyName`` raw value.
     package var balanceStrategy: String
     /// Redis host (`LLM_ROUTER_REDIS_HOST` / `--redis-host`); nil runs without Redis.
     package var redisHost: String?
@@ -69,18 +69,12 @@ package struct Settings: Sendable, Equatable {
     /// `--drain-timeout`).
     package var drainTimeout: Double
 
-    /// Every load-balancing strategy name accepted by `--strategy` and a model's `strategy` key.
-    package static let strategyNames: [String] = [
-        "balanced", "weighted", "dynamic_weighted", "first_available", "first_available_optim",
-        "first_available_optim_nworkers", "round_robin", "least_connection", "random", "metrics",
-    ]
-
     /// Settings when neither environment nor flags say anything (demo mode, as no config path is given).
     package static let defaultValues = Settings(
         modelsConfigPath: nil, host: "127.0.0.1", port: 8080, endpointPrefix: "/api", logLevel: .info,
         logFormat: .plain, logFilename: nil, externalTimeout: 300, requestTimeout: 300, upstreamConnectTimeout: 10,
         upstreamFirstByteTimeout: 300, upstreamIdleTimeout: 120, headerReadTimeout: 10, keepAliveTimeout: 75,
-        maxRequestBodySize: 10_485_760, maxBufferedBytes: 268_435_456, maxHeaderSize: 65_536, balanceStrategy: "balanced", redisHost: nil,
+        maxRequestBodySize: 10_485_760, maxBufferedBytes: 268_435_456, maxHeaderSize: 65_536, balanceStrategy: StrategyName.defaultName.rawValue, redisHost: nil,
         redisPort: 6379, redisDB: 0, redisPassword: nil, workers: onlineCPUs(), drainTimeout: 30)
 
     /// Reads `environment` (llm-router variable names), then `arguments` (the flags after the subcommand, as
@@ -290,10 +284,9 @@ extension Settings {
         },
         Option(key: "strategy", flag: "--strategy", environment: "LLM_ROUTER_BALANCE_STRATEGY", valueName: "NAME",
                group: .server, defaultText: "balanced",
-               help: "load balancing: \(strategyNames.joined(separator: ", "))") { settings, value in
-            let name = value.trimmingASCIIWhitespace().lowercased()
-            guard strategyNames.contains(name) else { return "unknown strategy; valid: \(strategyNames.joined(separator: ", "))" }
-            settings.balanceStrategy = name
+               help: "load balancing (a model's \"strategy\" wins): \(StrategyName.validNames)") { settings, value in
+            guard let name = StrategyName(parsing: value) else { return "unknown strategy; valid: \(StrategyName.validNames)" }
+            settings.balanceStrategy = name.rawValue
             return nil
         },
         Option(key: "drain-timeout", flag: "--drain-timeout", environment: "LLM_ROUTER_DRAIN_TIMEOUT",

@@ -85,7 +85,7 @@ package final class Gateway: HTTPResponder {
 
     private func warnAboutStrategies(_ config: ModelsConfig) {
         for name in LocalProviderSelector.unimplementedStrategies(in: config, defaultStrategy: settings.balanceStrategy) {
-            logger.warning("strategy not implemented in this build; using round_robin", [("strategy", .string(name))])
+            logger.warning("strategy not implemented in this build; using \(StrategyCatalog.fallback.rawValue)", [("strategy", .string(name))])
         }
     }
 

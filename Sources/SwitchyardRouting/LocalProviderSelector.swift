@@ -14,7 +14,7 @@ package final class LocalProviderSelector: ProviderSelector {
     private var handles: [String: ProviderHandle] = [:]
     private var nextToken: UInt64 = 1
 
-    /// A selector over `config`. Strategy names without an implementation use round robin (see ``fallbacks``).
+    /// A selector over `config`. Strategy names without an implementation use ``StrategyCatalog/fallback``.
     package init(context: SelectorContext, config: ModelsConfig, circuits: ProviderCircuits = ProviderCircuits()) {
         self.context = context
         self.config = config
@@ -32,7 +32,8 @@ package final class LocalProviderSelector: ProviderSelector {
         return table
     }
 
-    /// Strategy names in use by `config` (or by default) that this build does not implement; they use round robin.
+    /// Strategy names in use by `config` (or by default) that this build does not implement; they use
+    /// ``StrategyCatalog/fallback``.
     package static func unimplementedStrategies(in config: ModelsConfig, defaultStrategy: String) -> [String] {
         var names = Set(config.models.compactMap(\.strategy))
         names.insert(defaultStrategy)
@@ -52,7 +53,7 @@ package final class LocalProviderSelector: ProviderSelector {
 
     private func strategy(named name: String) -> ProviderStrategy {
         if let existing = strategies[name] { return existing }
-        let made = StrategyCatalog.make(name, context: context) ?? RoundRobinStrategy()
+        let made = StrategyCatalog.make(name, context: context)
         strategies[name] = made
         return made
     }

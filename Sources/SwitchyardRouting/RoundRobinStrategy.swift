@@ -2,9 +2,10 @@ import SwitchyardCore
 
 /// Cycles through a model's providers in configuration order, skipping ineligible ones. In-process state.
 package final class RoundRobinStrategy: ProviderStrategy {
-    package let name = "round_robin"
+    package let name = StrategyName.roundRobin.rawValue
     private var cursors: [String: Int] = [:]
 
+    /// The strategy.
     package init() {}
 
     package func select(for model: ModelConfig, where eligible: (ProviderConfig) -> Bool) -> ProviderConfig? {

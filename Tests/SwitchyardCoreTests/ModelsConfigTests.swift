@@ -167,7 +167,7 @@ struct ModelsConfigTests {
             "$.chat_models.other.providers[0].api_host",
         ])
         #expect(found[0].message.contains("http://"))
-        #expect(found[1].message.contains(">= 0"))
+        #expect(found[1].message.contains("> 0"))
         #expect(found[2].message.contains("missing"))
     }
 

@@ -145,6 +145,23 @@ struct SettingsTests {
         #expect(lines.contains { $0.contains("\"stray\"") })
     }
 
+    @Test("the strategy defaults to balanced and is stored in its canonical spelling")
+    func strategyNames() throws {
+        #expect(try load([:]).balanceStrategy == "balanced")
+        #expect(try load(["LLM_ROUTER_BALANCE_STRATEGY": "Least_Connection"]).balanceStrategy == "least_connection")
+        #expect(try load([:], ["--strategy", "real_time_metrics"]).balanceStrategy == "real_time_metrics")
+    }
+
+    @Test("an unknown strategy is a settings error listing every valid name", arguments: [
+        (["LLM_ROUTER_BALANCE_STRATEGY": "metrics"], [String](), "LLM_ROUTER_BALANCE_STRATEGY=metrics"),
+        ([:], ["--strategy", "fastest"], "--strategy fastest"),
+    ])
+    func unknownStrategy(environment: [String: String], arguments: [String], named: String) {
+        let message = failure(environment, arguments)
+        #expect(message?.hasPrefix(named) == true, "\(message ?? "loaded")")
+        #expect(message?.contains(StrategyName.validNames) == true)
+    }
+
     @Test("LLM_ROUTER_IN_DEBUG forces debug over LLM_ROUTER_LOG_LEVEL, but not over --log-level")
     func inDebugForcesDebug() throws {
         #expect(try load(["LLM_ROUTER_LOG_LEVEL": "error", "LLM_ROUTER_IN_DEBUG": "True"]).logLevel == .debug)

@@ -11,7 +11,7 @@ struct FailoverTests {
             .init(id: "dead", apiHost: dead.url), live.provider(),
         ]))
 
-        // Several requests, so that round robin starts at least one of them on the dead provider.
+        // Several requests, so that the strategy starts at least one of them on the dead provider.
         for _ in 0..<4 {
             let response = try router.post("/v1/chat/completions", RequestBody.chat())
             #expect(response.status == 200, "body: \(response.text)")

@@ -7,8 +7,8 @@ private final class NoWaiter: LeaseWaiter {
     func leaseDenied(_ error: RouterError?) { Issue.record("the in-memory selector never answers later") }
 }
 
-private func provider(_ id: String, type: APIType = .vllm) -> ProviderConfig {
-    ProviderConfig(id: id, apiHost: "http://\(id):8000", apiType: type, modelPath: id)
+private func provider(_ id: String, type: APIType = .vllm, weight: Double = 1) -> ProviderConfig {
+    ProviderConfig(id: id, apiHost: "http://\(id):8000", apiType: type, modelPath: id, weight: weight)
 }
 
 private final class Clock: @unchecked Sendable { var now: UInt64 = 1_000 }
@@ -96,8 +96,77 @@ struct LocalProviderSelectorTests {
 
     @Test("strategy names without an implementation are reported, per model and by default")
     func unimplementedNames() {
-        let custom = ModelConfig(name: "c", providers: [provider("q")], strategy: "weighted")
-        let names = LocalProviderSelector.unimplementedStrategies(in: ModelsConfig(format: .llmRouter, models: [custom]), defaultStrategy: "balanced")
-        #expect(names == ["balanced", "weighted"])
+        let custom = ModelConfig(name: "c", providers: [provider("q")], strategy: "real_time_metrics")
+        let weighted = ModelConfig(name: "w", providers: [provider("r")], strategy: "weighted")
+        let config = ModelsConfig(format: .llmRouter, models: [custom, weighted])
+        #expect(LocalProviderSelector.unimplementedStrategies(in: config, defaultStrategy: "balanced") == ["real_time_metrics"])
+        #expect(LocalProviderSelector.unimplementedStrategies(in: ModelsConfig(format: .llmRouter, models: [weighted]), defaultStrategy: "real_time_metrics") == ["real_time_metrics"])
+        #expect(LocalProviderSelector.unimplementedStrategies(in: ModelsConfig(format: .llmRouter, models: [weighted]), defaultStrategy: "first_available").isEmpty)
+    }
+
+    // MARK: strategies end to end
+
+    @Test("every strategy name grants through the selector; a release frees its state, a repeated one counts once",
+          arguments: StrategyName.allCases)
+    func everyStrategy(name: StrategyName) {
+        let single = ModelConfig(name: "s", providers: [provider("a")])
+        let selector = selector([single], strategy: name.rawValue)
+        let first = grant(selector, single)
+        #expect(first?.provider.id == "a")
+        selector.release(first!, outcome: ProviderOutcome(.completed, status: 200, total: 1_000_000))
+        selector.release(first!, outcome: ProviderOutcome(.completed, status: 200, total: 1_000_000))
+        #expect(selector.liveLeases == 0)
+        let second = grant(selector, single)
+        #expect(second?.provider.id == "a")
+        // first_available holds the only slot now: the double release did not leave a spare one.
+        let holdsSlots = [.firstAvailable, .firstAvailableOptim, .firstAvailableOptimNworkers].contains(name)
+        #expect((grant(selector, single) == nil) == holdsSlots)
+        #expect(grant(selector, single, excluding: ["a"]) == nil)
+    }
+
+    @Test("balanced through the selector: a repeated release lowers the in-flight count once")
+    func balancedDoubleRelease() {
+        let selector = selector([model], strategy: "balanced")
+        let first = grant(selector, model)!
+        let second = grant(selector, model)!
+        let third = grant(selector, model)!
+        #expect([first, second, third].map(\.provider.id) == ["a", "b", "a"])
+        selector.release(first, outcome: ProviderOutcome(.completed, status: 200))
+        selector.release(first, outcome: ProviderOutcome(.completed, status: 200))
+        // In flight a 1, b 1; selections a 2, b 1: b. Counted twice, a would have had none in flight and won.
+        #expect(grant(selector, model)?.provider.id == "b")
+    }
+
+    @Test("first_available through the selector: full providers send the request down the fallback chain, then none is left")
+    func firstAvailableFallback() {
+        let selector = selector([model, backup], strategy: "first_available")
+        let leases = (0..<3).compactMap { _ in grant(selector, model) }
+        #expect(leases.map(\.provider.id) == ["a", "b", "z"])
+        #expect(grant(selector, model) == nil)
+        selector.release(leases[1], outcome: ProviderOutcome(.completed, status: 200))
+        #expect(grant(selector, model)?.provider.id == "b")
+    }
+
+    @Test("a model's own strategy wins over the default one")
+    func perModelStrategy() {
+        let weighted = ModelConfig(name: "w", providers: [provider("a", weight: 3), provider("b")], strategy: "weighted")
+        let plain = ModelConfig(name: "p", providers: [provider("c", weight: 3), provider("d")])
+        let selector = selector([weighted, plain], strategy: "round_robin")
+        #expect((0..<4).compactMap { _ in grant(selector, weighted)?.provider.id }.joined() == "aaba")
+        #expect((0..<4).compactMap { _ in grant(selector, plain)?.provider.id }.joined() == "cdcd")
+    }
+
+    @Test("a lease granted before a reload frees its slot afterwards, even when the providers were reordered")
+    func releaseAcrossReload() {
+        let before = ModelConfig(name: "m", providers: [provider("a"), provider("b")], strategy: "first_available")
+        let selector = selector([before])
+        let held = grant(selector, before)!
+        #expect(held.provider.id == "a")
+        let after = ModelConfig(name: "m", providers: [provider("b"), provider("a")], strategy: "first_available")
+        selector.reload(config: ModelsConfig(format: .llmRouter, models: [after]))
+        #expect(grant(selector, after)?.provider.id == "b")
+        #expect(grant(selector, after) == nil)
+        selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        #expect(grant(selector, after)?.provider.id == "a")
     }
 }

@@ -29,9 +29,10 @@ package final class MockUpstream {
 
     /// A provider entry pointing at this mock (provider id = mock id unless given).
     package func provider(
-        id providerID: String? = nil, modelPath: String = "mock-model", apiToken: String? = nil
+        id providerID: String? = nil, modelPath: String = "mock-model", apiToken: String? = nil,
+        weight: Double? = nil, nworkers: Int? = nil
     ) -> RouterConfig.Provider {
-        RouterConfig.Provider(id: providerID ?? id, apiHost: url, modelPath: modelPath, apiToken: apiToken)
+        RouterConfig.Provider(id: providerID ?? id, apiHost: url, modelPath: modelPath, apiToken: apiToken, weight: weight, nworkers: nworkers)
     }
 
     /// Stops the mock (SIGTERM, then SIGKILL).

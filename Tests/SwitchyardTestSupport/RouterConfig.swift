@@ -14,14 +14,23 @@ package struct RouterConfig: Sendable {
         package var modelPath: String = "mock-model"
         /// Bearer token sent upstream, if any.
         package var apiToken: String?
+        /// `weight` for the weighted strategies; left out when nil (1).
+        package var weight: Double?
+        /// `nworkers` slots for `first_available`; left out when nil (1).
+        package var nworkers: Int?
 
         /// Creates a provider entry.
-        package init(id: String, apiHost: String, apiType: String = "vllm", modelPath: String = "mock-model", apiToken: String? = nil) {
+        package init(
+            id: String, apiHost: String, apiType: String = "vllm", modelPath: String = "mock-model", apiToken: String? = nil,
+            weight: Double? = nil, nworkers: Int? = nil
+        ) {
             self.id = id
             self.apiHost = apiHost
             self.apiType = apiType
             self.modelPath = modelPath
             self.apiToken = apiToken
+            self.weight = weight
+            self.nworkers = nworkers
         }
     }
 
@@ -33,12 +42,15 @@ package struct RouterConfig: Sendable {
         package var providers: [Provider]
         /// Model tried when every provider fails.
         package var fallbackModel: String?
+        /// The model's own load-balancing strategy; left out when nil (the global one applies).
+        package var strategy: String?
 
         /// Creates a model entry.
-        package init(_ name: String, providers: [Provider], fallbackModel: String? = nil) {
+        package init(_ name: String, providers: [Provider], fallbackModel: String? = nil, strategy: String? = nil) {
             self.name = name
             self.providers = providers
             self.fallbackModel = fallbackModel
+            self.strategy = strategy
         }
     }
 
@@ -53,8 +65,8 @@ package struct RouterConfig: Sendable {
     }
 
     /// A configuration with one model.
-    package static func single(_ name: String, providers: [Provider], fallbackModel: String? = nil) -> RouterConfig {
-        RouterConfig([Model(name, providers: providers, fallbackModel: fallbackModel)])
+    package static func single(_ name: String, providers: [Provider], fallbackModel: String? = nil, strategy: String? = nil) -> RouterConfig {
+        RouterConfig([Model(name, providers: providers, fallbackModel: fallbackModel, strategy: strategy)])
     }
 
     /// The llm-router JSON: `{"GROUP": {"MODEL": {"providers": [...]}}, "active_models": {"GROUP": [...]}}`.
@@ -68,10 +80,13 @@ package struct RouterConfig: Sendable {
                         "api_type": provider.apiType, "model_path": provider.modelPath,
                     ]
                     if let token = provider.apiToken { object["api_token"] = token }
+                    if let weight = provider.weight { object["weight"] = weight }
+                    if let nworkers = provider.nworkers { object["nworkers"] = nworkers }
                     return object
                 },
             ]
             if let fallback = model.fallbackModel { entry["fallback_model"] = fallback }
+            if let strategy = model.strategy { entry["strategy"] = strategy }
             modelsObject[model.name] = entry
         }
         let document: [String: Any] = [group: modelsObject, "active_models": [group: models.map(\.name)]]
