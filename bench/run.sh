@@ -15,6 +15,7 @@
 #   SCRATCH [.build-bench]  SwiftPM scratch path of the release build
 #   VLLM_ROUTER []     path of a vllm-router executable; default bench/.venv/bin/vllm-router (pip-installed once)
 #   BENCH_VENV [bench/.venv]  where vllm-router is pip-installed when VLLM_ROUTER is not set
+#   FANOUT_LATENCY_MS [200]  mock latency per call in scenario C (one 16-text builtin translate request)
 #   BASELINE_BIN []    path of an earlier switchyard binary: adds a "baseline (1 worker)" row measured in the same
 #                      run, so a change's cost shows side by side (build one from a commit with git worktree)
 # Prints the environment and one table per scenario; writes the same to bench/results/latest.md and the raw
@@ -514,6 +515,40 @@ UP_B=$PID
 run_rows B "$PORT" "$UP_B"
 stop_tree "$UP_B"
 
+say "scenario C: builtin translate fan-out (16 texts, mock with ${FANOUT_LATENCY_MS:-200} ms latency per call)"
+FANOUT_MD=$TMP/fanout.md
+PORT=$(free_port)
+"${LOAD_CPU[@]}" "$BIN" mock --host 127.0.0.1 --port "$PORT" --id fan --tokens 16 --latency-ms "${FANOUT_LATENCY_MS:-200}" >>"$RAW" 2>&1 &
+FAN_UP=$!
+STARTED+=("$FAN_UP")
+if wait_http "$PORT" /health "$FAN_UP" 10; then
+    start_switchyard "$PORT" 1
+    if [ "$PID" != 0 ]; then
+        # Five sequential requests of 16 texts each; one call takes the mock's latency, so ~1× that is the ideal.
+        python3 - "$PORT" "${FANOUT_LATENCY_MS:-200}" >"$FANOUT_MD" 2>>"$RAW" <<PY || echo "- fan-out run failed (see raw log)" >"$FANOUT_MD"
+import http.client, json, statistics, sys, time
+port, latency = $PORT, float(sys.argv[2])
+body = json.dumps({"model_name": "bench", "texts": ["text %d to translate" % i for i in range(16)], "target_language": "English"})
+times = []
+for _ in range(5):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start = time.perf_counter()
+    connection.request("POST", "/api/translate", body, {"Content-Type": "application/json"})
+    reply = connection.getresponse()
+    data = reply.read()
+    times.append((time.perf_counter() - start) * 1000)
+    assert reply.status == 200 and len(json.loads(data)["response"]) == 16, data[:300]
+print("| 16-text translate | one call | min ms | p50 ms | max ms | vs one call (p50) | sequential (llm-router) |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+print("| switchyard (1 worker, concurrency 8) | %.0f ms | %.0f | %.0f | %.0f | %.2f× | ~%.0f ms |" % (latency, min(times), statistics.median(times), max(times), statistics.median(times) / latency, 16 * latency))
+PY
+        stop_tree "$PID"
+    fi
+    stop_tree "$FAN_UP"
+else
+    echo "- fan-out mock did not start" >"$FANOUT_MD"
+fi
+
 # ---------------------------------------------------------------- table
 
 ROWS=(direct "switchyard (1 worker)")
@@ -585,6 +620,10 @@ OUT=$TMP/table.md
     echo "## B — streaming chat completion, mock upstream ($STREAM_TOKENS SSE events per reply, no token delay)"
     echo
     table B stream
+    echo
+    echo "## C — builtin fan-out: one /api/translate request with 16 texts, mock latency ${FANOUT_LATENCY_MS:-200} ms per call"
+    echo
+    cat "$FANOUT_MD" 2>/dev/null || echo "- not run"
 } >"$OUT"
 echo
 cat "$OUT"
