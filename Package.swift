@@ -29,13 +29,14 @@ let package = Package(
         .target(name: "SwitchyardUpstream", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "CCurl"], swiftSettings: strict),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardProviders", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        .target(name: "SwitchyardPrompts", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardMock", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardGateway", dependencies: [
             "SwitchyardIO", "SwitchyardHTTP", "SwitchyardCore", "SwitchyardUpstream",
-            "SwitchyardRouting", "SwitchyardProviders",
+            "SwitchyardRouting", "SwitchyardProviders", "SwitchyardPrompts",
         ], swiftSettings: strict),
         .target(name: "SwitchyardSupervisor", dependencies: ["SwitchyardIO", "SwitchyardCore", "CLinux"], swiftSettings: strict),
-        .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardSupervisor", "SwitchyardMock", "SwitchyardCore"], swiftSettings: strict),
+        .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardSupervisor", "SwitchyardMock", "SwitchyardCore", "SwitchyardPrompts"], swiftSettings: strict),
 
         .target(name: "SwitchyardTestSupport", dependencies: ["SwitchyardCore"], path: "Tests/SwitchyardTestSupport"),
         // Test targets mirror the modules; SwitchyardIntegrationTests runs the real binary.
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "SwitchyardCoreTests", dependencies: ["SwitchyardCore"]),
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardHTTP", "SwitchyardIO"]),
         .testTarget(name: "SwitchyardRoutingTests", dependencies: ["SwitchyardRouting", "SwitchyardCore"]),
+        .testTarget(name: "SwitchyardPromptsTests", dependencies: ["SwitchyardPrompts", "SwitchyardCore", "SwitchyardTestSupport"]),
         .testTarget(name: "SwitchyardProvidersTests", dependencies: ["SwitchyardProviders", "SwitchyardCore"]),
         .testTarget(name: "SwitchyardGatewayTests", dependencies: ["SwitchyardGateway", "SwitchyardCore", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardUpstream", "SwitchyardRouting", "SwitchyardProviders"]),
         .testTarget(name: "SwitchyardSupervisorTests", dependencies: ["SwitchyardSupervisor"]),

@@ -47,7 +47,7 @@ extension ModelsConfig {
     /// The bytes of the file at `path`, for ``parse(_:file:)``; an unreadable file is a ConfigError with one
     /// problem at `$`. The supervisor reads once per generation and hands these exact bytes to its workers.
     package static func read(path: String) throws(ConfigError) -> [UInt8] {
-        switch readFile(path) {
+        switch FileContents.read(path) {
         case .success(let contents): return contents
         case .failure(let reason):
             throw ConfigError(file: path, problems: [ConfigProblem(.root, "cannot read the file: \(reason)")])
@@ -65,28 +65,6 @@ extension ModelsConfig {
         if entries.contains(where: { $0.has("servers") }) { return .llmStream }
         if entries.contains(where: { $0.has("endpoint") || $0.has("endpoints") }) { return .sglang }
         return nil
-    }
-
-    /// The whole file at `path`, or the reason it could not be read (strerror text).
-    private static func readFile(_ path: String) -> Result<[UInt8], ReadFailure> {
-        guard let file = fopen(path, "rb") else { return .failure(ReadFailure(errno: errno)) }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<count])
-            if count < chunk.count {
-                // fread(3): a short count means end of file or an error; ferror tells which (EISDIR for directories).
-                if ferror(file) != 0 { return .failure(ReadFailure(errno: errno)) }
-                return .success(bytes)
-            }
-        }
-    }
-
-    private struct ReadFailure: Error, CustomStringConvertible {
-        var errno: Int32
-        var description: String { String(cString: strerror(errno)) }
     }
 }
 

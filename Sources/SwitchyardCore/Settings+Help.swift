@@ -1,6 +1,6 @@
 extension Settings {
     /// Help for `switchyard serve --help`: every flag with its environment variable, default and meaning, one
-    /// line each, grouped (server, upstream, limits, logging, cluster/redis).
+    /// line each, grouped (server, upstream, limits, builtin endpoints, logging, cluster/redis).
     package static var helpText: String {
         let rows = options.map { option -> (left: String, option: Option) in
             let flag = option.flag.map { option.isSwitch ? $0 : "\($0) \(option.valueName)" } ?? "(environment only)"

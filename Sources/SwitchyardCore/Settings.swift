@@ -68,6 +68,19 @@ package struct Settings: Sendable, Equatable {
     /// Time in-flight requests get to finish on shutdown or reload, seconds (`LLM_ROUTER_DRAIN_TIMEOUT` /
     /// `--drain-timeout`).
     package var drainTimeout: Double
+    /// Prompt library directory (`LLM_ROUTER_PROMPTS_DIR` / `--prompts-dir`); nil: the install layout's
+    /// `<prefix>/share/switchyard/prompts` next to the executable if it exists, else `resources/prompts` in the
+    /// current directory (resolved by `PromptLibrary.directory(configured:executable:)`).
+    package var promptsDirectory: String? = nil
+    /// Prompt language of a builtin-endpoint request that names none (`LLM_ROUTER_DEFAULT_EP_LANGUAGE` /
+    /// `--default-language`); must exist in the prompt library.
+    package var defaultLanguage: String = "pl"
+    /// Texts of one builtin-endpoint request sent upstream at once (`LLM_ROUTER_BUILTIN_CONCURRENCY` /
+    /// `--builtin-concurrency`), `>= 1`.
+    package var builtinConcurrency: Int = 8
+    /// Most texts one builtin-endpoint request may carry (`LLM_ROUTER_BUILTIN_MAX_TEXTS` / `--builtin-max-texts`),
+    /// `>= 1`.
+    package var builtinMaxTexts: Int = 64
 
     /// Settings when neither environment nor flags say anything (demo mode, as no config path is given).
     package static let defaultValues = Settings(
@@ -212,7 +225,8 @@ extension Settings: CustomStringConvertible {
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
             "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "workers=\(workers)", "demo=\(demo)",
-            "drainTimeout=\(drainTimeout)",
+            "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
+            "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
         ].joined(separator: "\n")
     }
 }
@@ -227,6 +241,7 @@ extension Settings {
             case server = "Server"
             case upstream = "Upstream"
             case limits = "Limits"
+            case builtin = "Builtin endpoints"
             case logging = "Logging"
             case cluster = "Cluster (Redis)"
         }
@@ -380,6 +395,39 @@ extension Settings {
                help: "largest request head accepted (431 beyond)") { settings, value in
             guard let bytes = integer(value, in: 1024...Int.max) else { return "expected a whole number of bytes >= 1024" }
             settings.maxHeaderSize = bytes
+            return nil
+        },
+        // Builtin endpoints
+        Option(key: "prompts-dir", flag: "--prompts-dir", environment: "LLM_ROUTER_PROMPTS_DIR", valueName: "PATH",
+               group: .builtin, defaultText: "auto",
+               help: "prompt library (<lang>/<name>.prompt); default: ../share/switchyard/prompts next to the executable if it exists, else ./resources/prompts") { settings, value in
+            let path = value.trimmingASCIIWhitespace()
+            guard !path.isEmpty else { return "expected a directory path" }
+            settings.promptsDirectory = path
+            return nil
+        },
+        Option(key: "default-language", flag: "--default-language", environment: "LLM_ROUTER_DEFAULT_EP_LANGUAGE",
+               valueName: "LANG", group: .builtin, defaultText: "pl",
+               help: "prompt language of builtin requests that name none; must exist in the prompt library") { settings, value in
+            let language = value.trimmingASCIIWhitespace()
+            guard !language.isEmpty, language.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                return "expected a language directory name such as pl or en (letters, digits, - and _)"
+            }
+            settings.defaultLanguage = language
+            return nil
+        },
+        Option(key: "builtin-concurrency", flag: "--builtin-concurrency", environment: "LLM_ROUTER_BUILTIN_CONCURRENCY",
+               valueName: "N", group: .builtin, defaultText: "8",
+               help: "texts of one builtin request sent upstream at once") { settings, value in
+            guard let count = integer(value, in: 1...Int.max) else { return "expected a whole number >= 1" }
+            settings.builtinConcurrency = count
+            return nil
+        },
+        Option(key: "builtin-max-texts", flag: "--builtin-max-texts", environment: "LLM_ROUTER_BUILTIN_MAX_TEXTS",
+               valueName: "N", group: .builtin, defaultText: "64",
+               help: "most texts one builtin request may carry (400 beyond)") { settings, value in
+            guard let count = integer(value, in: 1...Int.max) else { return "expected a whole number >= 1" }
+            settings.builtinMaxTexts = count
             return nil
         },
         // Logging

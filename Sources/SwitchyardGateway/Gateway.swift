@@ -1,6 +1,7 @@
 import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardPrompts
 import SwitchyardProviders
 import SwitchyardRouting
 import SwitchyardUpstream
@@ -17,6 +18,8 @@ package final class Gateway: HTTPResponder {
     let metrics = GatewayMetrics()
     let selector: LocalProviderSelector
     let calls: CallContext
+    /// The prompt library of this worker's generation, for the builtin endpoints.
+    let prompts: PromptLibrary
     let routes = RouteTable()
     /// Bytes held for clients by this worker (buffered answers and connection input), capped by settings.
     package let memory: ByteBudget
@@ -26,8 +29,9 @@ package final class Gateway: HTTPResponder {
     /// `w<worker>-<pid>-`, the fixed part of generated request ids.
     private let requestIDPrefix: [UInt8]
 
-    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, logger: Logger, identity: WorkerIdentity) {
+    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, logger: Logger, identity: WorkerIdentity) {
         self.loop = loop
+        self.prompts = prompts
         self.settings = settings
         self.logger = logger
         self.identity = identity

@@ -2,6 +2,7 @@ import Glibc
 import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardIO
+import SwitchyardPrompts
 import SwitchyardUpstream
 
 /// Runs one worker: an event loop with the HTTP server, the gateway and signal handling (nginx semantics:
@@ -11,6 +12,8 @@ package final class WorkerProcess {
     private let settings: Settings
     private let logger: Logger
     private let gateway: Gateway
+    /// The prompt library this worker's generation validated.
+    private let prompts: PromptLibrary
     private let server: HTTPServer
     private var signals: SignalWatcher?
     private var exitCode = ProcessExitCode.ok
@@ -18,15 +21,16 @@ package final class WorkerProcess {
     private let controlFD: Int32?
     private var supervisorLink: SupervisorLink?
 
-    /// Sets up the worker on `loop` serving `config` on `listeningSocket`.
+    /// Sets up the worker on `loop` serving `config` and `prompts` on `listeningSocket`.
     /// `controlFD` is the worker's end of the supervisor's control socket (nil when run standalone).
-    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger, controlFD: Int32? = nil) throws {
+    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger, controlFD: Int32? = nil) throws {
         self.loop = loop
+        self.prompts = prompts
         self.controlFD = controlFD
         self.settings = settings
         self.logger = logger
         let models = config
-        let gateway = Gateway(loop: loop, settings: settings, config: models, logger: logger, identity: identity)
+        let gateway = Gateway(loop: loop, settings: settings, config: models, prompts: prompts, logger: logger, identity: identity)
         self.gateway = gateway
         var configuration = HTTPServer.Configuration(
             limits: .init(maxHeaderBytes: settings.maxHeaderSize, maxHeaderCount: 128, maxBodyBytes: settings.maxRequestBodySize),

@@ -8,10 +8,11 @@ import SwitchyardIO
 /// TERM/INT fast stop, QUIT graceful stop, HUP reload (new generation first, then drain the old), USR1 reopen logs.
 ///
 /// Two rules keep what a cluster serves predictable:
-/// - **A generation's workers all run the configuration that generation validated.** The models file is read
-///   and validated once per generation (at start and on HUP), and those exact bytes go to every worker of the
-///   generation, respawns included (see `snapshots`). Workers never read the path, so an edit of the file, valid
-///   or not, reaches workers only through HUP, which rejects an invalid file as before.
+/// - **A generation's workers all run the configuration that generation validated.** The models file and every
+///   other ``GenerationFile`` (the prompt library) are read and validated once per generation (at start and on
+///   HUP), and those exact bytes go to every worker of the generation, respawns included (see `snapshots`).
+///   Workers never read the paths, so an edit, valid or not, reaches workers only through HUP, which rejects the
+///   whole reload when any file is invalid.
 /// - **A slot never accepts into the kernel queue with no worker behind it.** While a respawn is due, connections
 ///   wait in the slot's socket for the replacement. When none will come (a fatal exit, a worker that cannot be
 ///   started), the slot's socket is closed: the kernel stops hashing new connections to it and resets the few
@@ -32,6 +33,9 @@ package final class Supervisor {
         package var configPath: String?
         /// The bytes of `configPath` as validated at start, for the first generation (read from the path when nil).
         package var modelsFile: [UInt8]?
+        /// Files besides the models configuration that each generation validates and hands to its workers (the
+        /// prompt library), in the order they are loaded on HUP.
+        package var generationFiles: [GenerationFile] = []
         /// The address the sockets are bound to, so that HUP can bind a slot closed for want of a worker again
         /// (nil: such a slot stays closed).
         package var listenAddress: (host: String, port: Int)?
@@ -68,20 +72,31 @@ package final class Supervisor {
 
     private enum State { case starting, running, stopping }
 
+    /// One generation's sealed copy of a ``GenerationFile``: the supervisor's descriptor and what the worker gets.
+    private struct Snapshot {
+        /// The supervisor's descriptor (close-on-exec, ≥ 10); the worker inherits it as `file.fd`.
+        var fd: Int32
+        var file: GenerationFile
+    }
+
     private let loop: EventLoop
     private let logger: Logger
     private let configuration: Configuration
     /// `sockets[i]` is slot `i + 1`'s listening socket, or -1 while the slot is closed for want of a worker.
     private var sockets: [Int32]
-    /// The models file of each generation that may still start workers (the current one and a pending one),
-    /// as a sealed memfd handed to every worker of that generation as fd 5 (`SWITCHYARD_MODELS_FD`); closed
-    /// once the generation can start no more workers.
+    /// The files of each generation that may still start workers (the current one and a pending one), as
+    /// sealed memfds handed to every worker of that generation: the models file as fd 5 (`SWITCHYARD_MODELS_FD`),
+    /// then each of `configuration.generationFiles` as its own fd; closed once the generation can start no more
+    /// workers.
     ///
     /// A sealed memfd rather than a snapshot file in a directory only the supervisor owns: there is nothing on
     /// disk to create, protect, clean up after a `kill -9` of the supervisor or lose to a temporary-file cleaner,
     /// it works on a read-only root file system, and the seals make the bytes immutable for every process holding
     /// the fd, so what a respawned worker parses is exactly what its generation validated.
-    private var snapshots: [Int: Int32] = [:]
+    private var snapshots: [Int: [Snapshot]] = [:]
+    /// Every file a generation hands to its workers: the models file (unless in demo mode), then
+    /// `configuration.generationFiles`.
+    private let files: [GenerationFile]
     private var children: [pid_t: Child] = [:]
     /// Respawns scheduled per slot (a count: one of each generation may overlap a reload); such a slot's socket
     /// stays open for the replacement.
@@ -105,6 +120,20 @@ package final class Supervisor {
         self.logger = logger
         self.configuration = configuration
         self.sockets = sockets
+        var files: [GenerationFile] = []
+        if let path = configuration.configPath {
+            files.append(GenerationFile(
+                name: "models", what: "models configuration", fd: 5, environmentVariable: "SWITCHYARD_MODELS_FD",
+                initial: configuration.modelsFile
+            ) {
+                do throws(ConfigError) {
+                    return .success(try Self.validatedModelsFile(path: path))
+                } catch {
+                    return .failure(GenerationFile.Invalid(problems: error.description))
+                }
+            })
+        }
+        self.files = files + configuration.generationFiles
     }
 
     /// Starts the first generation and supervises until the cluster stops; returns the exit code.
@@ -115,15 +144,29 @@ package final class Supervisor {
             logger.error("supervisor cannot watch signals", [("error", .string(error.description))])
             return ProcessExitCode.runtimeError
         }
-        if let path = configuration.configPath {
+        var first: [Snapshot] = []
+        for file in files {
+            let bytes: [UInt8]
+            if let initial = file.initial {
+                bytes = initial
+            } else {
+                switch file.load() {
+                case .success(let loaded): bytes = loaded
+                case .failure(let invalid):
+                    logger.error("invalid \(file.what)", [("problems", .string(invalid.problems))])
+                    first.forEach { close($0.fd) }
+                    return ProcessExitCode.fatalConfiguration
+                }
+            }
             do {
-                let bytes = try configuration.modelsFile ?? validatedModelsFile(path: path)
-                snapshots[generation] = try snapshot(of: bytes, generation: generation)
+                first.append(Snapshot(fd: try snapshot(of: bytes, name: file.name, generation: generation), file: file))
             } catch {
-                logger.error("cannot hand the models configuration to the workers", [("error", .string("\(error)"))])
+                logger.error("cannot hand the \(file.what) to the workers", [("error", .string("\(error)"))])
+                first.forEach { close($0.fd) }
                 return ProcessExitCode.runtimeError
             }
         }
+        snapshots[generation] = first
         for slot in 1...configuration.workers { spawn(slot: slot, generation: generation) }
         if children.isEmpty { return ProcessExitCode.runtimeError }
         closeUnservedSlots(stoppingWith: ProcessExitCode.runtimeError)
@@ -155,9 +198,9 @@ package final class Supervisor {
         environment.append("SWITCHYARD_LISTEN_FD=3")
         environment.append("SWITCHYARD_CONTROL_FD=4")
         var inherit: [(source: Int32, target: Int32)] = [(listener, 3), (theirs, 4)]
-        if let snapshot = snapshots[generation] {
-            environment.append("SWITCHYARD_MODELS_FD=5")
-            inherit.append((snapshot, 5))
+        for snapshot in snapshots[generation] ?? [] {
+            environment.append("\(snapshot.file.environmentVariable)=\(snapshot.file.fd)")
+            inherit.append((snapshot.fd, snapshot.file.fd))
         }
         let pid: pid_t
         do {
@@ -215,15 +258,15 @@ package final class Supervisor {
     // MARK: configuration
 
     /// The bytes of the models file at `path`, read once and validated.
-    private func validatedModelsFile(path: String) throws(ConfigError) -> [UInt8] {
+    private static func validatedModelsFile(path: String) throws(ConfigError) -> [UInt8] {
         let bytes = try ModelsConfig.read(path: path)
         _ = try ModelsConfig.parse(bytes, file: path)
         return bytes
     }
 
     /// A sealed memfd holding `bytes` for the workers of `generation`, kept clear of the fds handed to children.
-    private func snapshot(of bytes: [UInt8], generation: Int) throws(IOError) -> Int32 {
-        let fd = try SealedFile.create(name: "switchyard-models-generation-\(generation)", contents: bytes)
+    private func snapshot(of bytes: [UInt8], name: String, generation: Int) throws(IOError) -> Int32 {
+        let fd = try SealedFile.create(name: "switchyard-\(name)-generation-\(generation)", contents: bytes)
         do {
             return try ProcessSpawner.raise(fd)
         } catch {
@@ -359,21 +402,27 @@ package final class Supervisor {
             return
         }
         let next = generation + 1
-        if let path = configuration.configPath {
-            let bytes: [UInt8]
-            do {
-                bytes = try validatedModelsFile(path: path)
-            } catch {
-                logger.error("reload rejected: the configuration is invalid; still serving the previous one", [("problems", .string(error.description))])
-                return
-            }
-            do {
-                snapshots[next] = try snapshot(of: bytes, generation: next)
-            } catch {
-                logger.error("reload rejected: cannot hand the configuration to the workers; still serving the previous one", [("error", .string(error.description))])
+        // Every file is validated before any snapshot is made: one invalid file rejects the whole reload.
+        var loaded: [(file: GenerationFile, bytes: [UInt8])] = []
+        for file in files {
+            switch file.load() {
+            case .success(let bytes): loaded.append((file, bytes))
+            case .failure(let invalid):
+                logger.error("reload rejected: the \(file.what) is invalid; still serving the previous one", [("problems", .string(invalid.problems))])
                 return
             }
         }
+        var made: [Snapshot] = []
+        for (file, bytes) in loaded {
+            do {
+                made.append(Snapshot(fd: try snapshot(of: bytes, name: file.name, generation: next), file: file))
+            } catch {
+                made.forEach { close($0.fd) }
+                logger.error("reload rejected: cannot hand the \(file.what) to the workers; still serving the previous one", [("error", .string(error.description))])
+                return
+            }
+        }
+        snapshots[next] = made
         reopenClosedSlots()
         pendingGeneration = next
         pendingWorkers = 0
@@ -404,8 +453,8 @@ package final class Supervisor {
             kill(child.pid, SIGQUIT)
         }
         // The previous generation starts no more workers; its running ones read their snapshot long ago.
-        for (retired, fd) in snapshots where retired < next {
-            close(fd)
+        for (retired, made) in snapshots where retired < next {
+            made.forEach { close($0.fd) }
             snapshots[retired] = nil
         }
         logger.info("reload complete: previous generation draining", [("generation", .int(next)), ("previous_generation", .int(previous))])
@@ -419,7 +468,7 @@ package final class Supervisor {
             child.stopping = true
             kill(child.pid, SIGTERM)
         }
-        if let fd = snapshots.removeValue(forKey: next) { close(fd) }
+        snapshots.removeValue(forKey: next)?.forEach { close($0.fd) }
         // A slot bound again for the abandoned generation has no worker now.
         closeUnservedSlots(stoppingWith: ProcessExitCode.runtimeError)
     }
@@ -441,7 +490,7 @@ package final class Supervisor {
         // New connections must not queue on sockets nobody will accept from again.
         for fd in sockets where fd >= 0 { close(fd) }
         sockets = sockets.map { _ in -1 }
-        for fd in snapshots.values { close(fd) }
+        for made in snapshots.values { made.forEach { close($0.fd) } }
         snapshots = [:]
         for child in children.values {
             child.stopping = true

@@ -20,9 +20,18 @@ enum ServeCommand {
             return ProcessExitCode.fatalConfiguration
         }
         let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
-        guard case .success(let modelsFile) = readModelsFile(settings, logger: logger) else {
+        // Both are checked before giving up, so one start lists every problem. The prompt library is separate
+        // from the models file: demo mode loads it too.
+        let models = readModelsFile(settings, logger: logger)
+        let promptsDirectory = promptsDirectory(settings)
+        let library = loadPrompts(settings, directory: promptsDirectory, logger: logger)
+        guard case .success(let modelsFile) = models, case .success(let prompts) = library else {
             return ProcessExitCode.fatalConfiguration
         }
+        logger.info("prompt library loaded", [
+            ("directory", .string(promptsDirectory)), ("languages", .string(prompts.languages.joined(separator: ","))),
+            ("prompts", .int(prompts.names.count)), ("default_language", .string(settings.defaultLanguage)),
+        ])
         let workers = max(1, settings.workers)
         // One SO_REUSEPORT socket per worker slot, all bound here: the kernel spreads connections evenly across
         // them, and a dead worker's queued connections wait in its socket for the replacement (README, Design).
@@ -47,7 +56,7 @@ enum ServeCommand {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
             return ProcessExitCode.runtimeError
         }
-        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD"]
+        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD", "SWITCHYARD_PROMPTS_FD"]
         var configuration = Supervisor.Configuration(
             workers: workers,
             drainTimeout: settings.drainTimeout,
@@ -56,6 +65,7 @@ enum ServeCommand {
             environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") && !handedOver.contains($0.key) }.map { "\($0.key)=\($0.value)" },
             configPath: settings.modelsConfigPath)
         configuration.modelsFile = modelsFile?.bytes
+        configuration.generationFiles = [promptsGenerationFile(settings, directory: promptsDirectory, initial: prompts)]
         configuration.listenAddress = (settings.host, port)
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host

@@ -6,7 +6,7 @@ enum Usage {
     USAGE:
       switchyard serve [flags]            run the router (no models config: demo with embedded mock upstreams)
       switchyard mock [flags]             run the mock LLM server (OpenAI, Ollama, vLLM metrics)
-      switchyard check-config FILE        validate a models config; lists every problem with its JSON path
+      switchyard check-config [FILE]      validate the models config and the prompt library; lists every problem
       switchyard health --url URL         exit 0 if URL answers 200 (for container health checks)
       switchyard version                  print the version
 

@@ -2,10 +2,11 @@ import Glibc
 import SwitchyardCore
 import SwitchyardGateway
 import SwitchyardIO
+import SwitchyardPrompts
 
 /// `switchyard worker`: started by the supervisor (never by hand) with the listening socket as fd 3, its end of
-/// the control socket as fd 4 and, unless in demo mode, its generation's models file as fd 5 (a sealed memfd);
-/// takes the same flags and environment as `serve`.
+/// the control socket as fd 4, unless in demo mode its generation's models file as fd 5, and its generation's
+/// prompt library as fd 6 (sealed memfds); takes the same flags and environment as `serve`.
 enum WorkerCommand {
     static func run(arguments: [String]) -> Int32 {
         let environment = ServeCommand.environment()
@@ -46,10 +47,33 @@ enum WorkerCommand {
                 return ProcessExitCode.fatalConfiguration
             }
         }
+        // The generation's validated prompt library (a snapshot, not the directory, for the same reason).
+        guard let promptsFD = environment["SWITCHYARD_PROMPTS_FD"].flatMap({ Int32($0) }) else {
+            logger.error("no prompt library from the supervisor (SWITCHYARD_PROMPTS_FD): workers are started by `switchyard serve`", [])
+            logger.flush()
+            return ProcessExitCode.fatalConfiguration
+        }
+        let promptBytes: [UInt8]
+        do {
+            promptBytes = try SealedFile.read(promptsFD)
+            close(promptsFD)
+        } catch {
+            logger.error("cannot read the prompt library from the supervisor", [("error", .string(error.description))])
+            logger.flush()
+            return ProcessExitCode.runtimeError
+        }
+        let prompts: PromptLibrary
+        switch PromptLibrary.parse(serialized: promptBytes) {
+        case .success(let library): prompts = library
+        case .failure(let error):
+            logger.error("invalid prompt library", [("problems", .string(error.description))])
+            logger.flush()
+            return ProcessExitCode.fatalConfiguration
+        }
         do {
             let loop = try EventLoop()
             let models = try config ?? DemoUpstreams.start(on: loop, logger: logger)
-            let worker = try WorkerProcess(loop: loop, settings: settings, config: models, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation), logger: logger, controlFD: controlFD)
+            let worker = try WorkerProcess(loop: loop, settings: settings, config: models, prompts: prompts, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation), logger: logger, controlFD: controlFD)
             return worker.run()
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])

@@ -52,6 +52,10 @@ struct SettingsTests {
         #expect(settings.workers == Settings.onlineCPUs())
         #expect(settings.workers >= 1)
         #expect(settings.drainTimeout == 30)
+        #expect(settings.promptsDirectory == nil)
+        #expect(settings.defaultLanguage == "pl")
+        #expect(settings.builtinConcurrency == 8)
+        #expect(settings.builtinMaxTexts == 64)
         #expect(settings == Settings.defaultValues)
     }
 
@@ -92,6 +96,39 @@ struct SettingsTests {
         #expect(settings.redisPassword == "hunter2")
         #expect(settings.workers == 7)
         #expect(settings.drainTimeout == 12)
+    }
+
+    @Test("the prompt library and builtin endpoint settings come from llm-router's variables or their flags")
+    func builtinEndpointSettings() throws {
+        let fromEnvironment = try load([
+            "LLM_ROUTER_PROMPTS_DIR": "/etc/switchyard/prompts", "LLM_ROUTER_DEFAULT_EP_LANGUAGE": "en",
+            "LLM_ROUTER_BUILTIN_CONCURRENCY": "3", "LLM_ROUTER_BUILTIN_MAX_TEXTS": "10",
+        ])
+        #expect(fromEnvironment.promptsDirectory == "/etc/switchyard/prompts")
+        #expect(fromEnvironment.defaultLanguage == "en")
+        #expect(fromEnvironment.builtinConcurrency == 3)
+        #expect(fromEnvironment.builtinMaxTexts == 10)
+
+        let fromFlags = try load(["LLM_ROUTER_DEFAULT_EP_LANGUAGE": "en"], [
+            "--prompts-dir", "prompts", "--default-language=pt-BR", "--builtin-concurrency", "1", "--builtin-max-texts=1",
+        ])
+        #expect(fromFlags.promptsDirectory == "prompts")
+        #expect(fromFlags.defaultLanguage == "pt-BR")
+        #expect(fromFlags.builtinConcurrency == 1)
+        #expect(fromFlags.builtinMaxTexts == 1)
+        #expect(fromFlags.description.contains("defaultLanguage=pt-BR"))
+    }
+
+    @Test("a builtin setting out of range, or a language that cannot be a directory name, is an error naming it", arguments: [
+        (["LLM_ROUTER_BUILTIN_CONCURRENCY": "0"], [String](), "LLM_ROUTER_BUILTIN_CONCURRENCY"),
+        (["LLM_ROUTER_BUILTIN_MAX_TEXTS": "many"], [], "LLM_ROUTER_BUILTIN_MAX_TEXTS"),
+        ([:], ["--builtin-max-texts=-1"], "--builtin-max-texts"),
+        (["LLM_ROUTER_DEFAULT_EP_LANGUAGE": "../etc"], [], "LLM_ROUTER_DEFAULT_EP_LANGUAGE"),
+        ([:], ["--default-language", "p l"], "--default-language"),
+        ([:], ["--prompts-dir="], "--prompts-dir"),
+    ])
+    func badBuiltinSettings(environment: [String: String], arguments: [String], named: String) {
+        #expect(failure(environment, arguments)?.contains(named) == true)
     }
 
     @Test("a flag beats the environment variable for the same setting")
@@ -224,7 +261,8 @@ struct SettingsTests {
             "LLM_ROUTER_KEEPALIVE_TIMEOUT", "LLM_ROUTER_MAX_REQUEST_BODY_SIZE", "LLM_ROUTER_MAX_HEADER_SIZE",
             "LLM_ROUTER_BALANCE_STRATEGY", "LLM_ROUTER_REDIS_HOST", "LLM_ROUTER_REDIS_PORT", "LLM_ROUTER_REDIS_DB",
             "LLM_ROUTER_REDIS_PASSWORD", "LLM_ROUTER_SERVER_WORKERS_COUNT", "LLM_ROUTER_DRAIN_TIMEOUT",
-            "LLM_ROUTER_TIMEOUT", "LLM_ROUTER_MAX_BUFFERED_BYTES",
+            "LLM_ROUTER_TIMEOUT", "LLM_ROUTER_MAX_BUFFERED_BYTES", "LLM_ROUTER_PROMPTS_DIR",
+            "LLM_ROUTER_DEFAULT_EP_LANGUAGE", "LLM_ROUTER_BUILTIN_CONCURRENCY", "LLM_ROUTER_BUILTIN_MAX_TEXTS",
         ]
         for variable in variables {
             #expect(help.contains(variable), "help does not mention \(variable)")
@@ -234,13 +272,14 @@ struct SettingsTests {
             "--timeout", "--connect-timeout", "--first-byte-timeout", "--chunk-timeout", "--header-timeout",
             "--keepalive-timeout", "--max-body-size", "--max-header-size", "--log-level", "--log-format",
             "--log-file", "--redis-host", "--redis-port", "--redis-db", "--request-timeout", "--max-buffered-bytes",
+            "--prompts-dir", "--default-language", "--builtin-concurrency", "--builtin-max-texts",
         ]
         for flag in flags {
             #expect(help.contains(flag + " ") || help.contains(flag + "\n"), "help does not mention \(flag)")
             // Every flag the help shows is one the parser accepts.
             #expect(!(failure([:], [flag + "=1"])?.contains("unknown flag") ?? false), "\(flag) is not accepted")
         }
-        for heading in ["Server:", "Upstream:", "Limits:", "Logging:", "Cluster (Redis):"] {
+        for heading in ["Server:", "Upstream:", "Limits:", "Builtin endpoints:", "Logging:", "Cluster (Redis):"] {
             #expect(help.contains("\n\(heading)\n"))
         }
         let settings = try load(["LLM_ROUTER_REDIS_PASSWORD": "hunter2"])

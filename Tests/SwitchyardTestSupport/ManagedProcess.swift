@@ -16,7 +16,9 @@ package final class ManagedProcess {
     /// Starts `executable` (default: the located `switchyard` binary) with `arguments`.
     ///
     /// The child inherits this process's environment minus every `LLM_ROUTER_*` variable (so a developer's
-    /// shell cannot change test outcomes), plus `environment`.
+    /// shell cannot change test outcomes), plus `LLM_ROUTER_PROMPTS_DIR` naming the checkout's
+    /// `resources/prompts` (children run from temporary directories, where the default would find none), plus
+    /// `environment`.
     package init(
         arguments: [String], environment: [String: String] = [:],
         currentDirectory: String? = nil, executable: String? = nil
@@ -35,6 +37,7 @@ package final class ManagedProcess {
             try? stderr.close()
         }
         var childEnvironment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LLM_ROUTER_") }
+        childEnvironment["LLM_ROUTER_PROMPTS_DIR"] = Self.shippedPrompts
         childEnvironment.merge(environment) { _, new in new }
         process.executableURL = URL(fileURLWithPath: try executable ?? SwitchyardBinary.path())
         process.arguments = arguments
@@ -45,6 +48,9 @@ package final class ManagedProcess {
         process.standardError = stderr
         try process.run()
     }
+
+    /// The prompt library in the checkout, `<package root>/resources/prompts`.
+    package static var shippedPrompts: String { "\(SwitchyardBinary.packageRoot)/resources/prompts" }
 
     /// The child's process id.
     package var pid: Int32 { process.processIdentifier }
