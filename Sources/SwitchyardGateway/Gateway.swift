@@ -54,6 +54,7 @@ package final class Gateway: HTTPResponder {
         calls.onAttemptEnded = { [metrics] provider, outcome in metrics.recordUpstream(provider: provider, outcome: outcome) }
         warnAboutStrategies(config)
         OpenAIRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
+        BuiltinRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
         operatorRoutes = OperatorRoutes(gateway: self)
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         apply(config)
