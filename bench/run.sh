@@ -521,13 +521,23 @@ PORT=$(free_port)
 "${LOAD_CPU[@]}" "$BIN" mock --host 127.0.0.1 --port "$PORT" --id fan --tokens 16 --latency-ms "${FANOUT_LATENCY_MS:-200}" >>"$RAW" 2>&1 &
 FAN_UP=$!
 STARTED+=("$FAN_UP")
-if wait_http "$PORT" /health "$FAN_UP" 10; then
-    start_switchyard "$PORT" 1
-    if [ "$PID" != 0 ]; then
-        # Five sequential requests of 16 texts each; one call takes the mock's latency, so ~1× that is the ideal.
-        python3 - "$PORT" "${FANOUT_LATENCY_MS:-200}" >"$FANOUT_MD" 2>>"$RAW" <<PY || echo "- fan-out run failed (see raw log)" >"$FANOUT_MD"
+FAN_PORT=$PORT
+if wait_http "$FAN_PORT" /health "$FAN_UP" 10; then
+    echo "| 16-text translate | one call | min ms | p50 ms | max ms | vs one call (p50) | sequential (llm-router) |" >"$FANOUT_MD"
+    echo "|---|---:|---:|---:|---:|---:|---:|" >>"$FANOUT_MD"
+    for conc in 8 16; do
+        # The default concurrency (8) runs the 16 texts in two waves; 16 runs them in one.
+        export LLM_ROUTER_BUILTIN_CONCURRENCY=$conc
+        start_switchyard "$FAN_PORT" 1
+        unset LLM_ROUTER_BUILTIN_CONCURRENCY
+        if [ "$PID" = 0 ]; then
+            echo "| switchyard (1 worker, concurrency $conc) | did not start | | | | | |" >>"$FANOUT_MD"
+            continue
+        fi
+        # Five sequential requests of 16 texts each; one call takes the mock's latency.
+        python3 - "$PORT" "${FANOUT_LATENCY_MS:-200}" "$conc" >>"$FANOUT_MD" 2>>"$RAW" <<'PY' || echo "| switchyard (concurrency $conc) | run failed (see raw log) | | | | | |" >>"$FANOUT_MD"
 import http.client, json, statistics, sys, time
-port, latency = $PORT, float(sys.argv[2])
+port, latency, concurrency = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 body = json.dumps({"model_name": "bench", "texts": ["text %d to translate" % i for i in range(16)], "target_language": "English"})
 times = []
 for _ in range(5):
@@ -538,12 +548,10 @@ for _ in range(5):
     data = reply.read()
     times.append((time.perf_counter() - start) * 1000)
     assert reply.status == 200 and len(json.loads(data)["response"]) == 16, data[:300]
-print("| 16-text translate | one call | min ms | p50 ms | max ms | vs one call (p50) | sequential (llm-router) |")
-print("|---|---:|---:|---:|---:|---:|---:|")
-print("| switchyard (1 worker, concurrency 8) | %.0f ms | %.0f | %.0f | %.0f | %.2f× | ~%.0f ms |" % (latency, min(times), statistics.median(times), max(times), statistics.median(times) / latency, 16 * latency))
+print("| switchyard (1 worker, concurrency %d) | %.0f ms | %.0f | %.0f | %.0f | %.2f× | ~%.0f ms |" % (concurrency, latency, min(times), statistics.median(times), max(times), statistics.median(times) / latency, 16 * latency))
 PY
         stop_tree "$PID"
-    fi
+    done
     stop_tree "$FAN_UP"
 else
     echo "- fan-out mock did not start" >"$FANOUT_MD"
