@@ -66,7 +66,8 @@ final class BuiltinJob {
         case .answered(let status, let body):
             guard (200..<300).contains(status) else {
                 let detail = JSONValue.parse(body)?["error"]?["message"]?.string ?? "HTTP \(status)"
-                return fail(RouterError(status: 502, message: "The model provider answered HTTP \(status): \(detail)", code: "upstream_error"), index: index)
+                let mapped = status == 429 || status == 503 ? 503 : (status == 504 ? 504 : 502)
+                return fail(RouterError(status: mapped, message: "The model provider answered HTTP \(status): \(detail)", code: "upstream_error"), index: index)
             }
             guard let content = Self.content(of: body) else {
                 return fail(RouterError(status: 502, message: "The model provider's answer has no message content.", code: "upstream_error"), index: index)
@@ -96,8 +97,13 @@ final class BuiltinJob {
             named.message = "Text \(index): \(error.message)"
             named.param = "texts[\(index)]"
         }
-        // A client-side status of a model call (e.g. a 400 from the provider) is a failed call to our client.
-        if named.status < 500 && named.status != 429 && named.code != "unparseable_output" { named.status = 502 }
+        // The request fails as 502, 503 or 504: a provider's client-side status (e.g. a 400 for an option it does
+        // not take) is a failed call to our client, and a rate limit means no capacity now.
+        if named.status == 429 {
+            named.status = 503
+        } else if named.status < 500 {
+            named.status = 502
+        }
         done(.failure(named))
     }
 
