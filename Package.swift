@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardIO"], swiftSettings: strict),
         .target(name: "SwitchyardCore", swiftSettings: strict),
         .target(name: "SwitchyardUpstream", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "CCurl"], swiftSettings: strict),
+        .target(name: "SwitchyardRedis", dependencies: ["SwitchyardIO", "SwitchyardCore", "CHiredis"], swiftSettings: strict),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardProviders", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardPrompts", dependencies: ["SwitchyardCore"], swiftSettings: strict),
@@ -49,7 +50,7 @@ let package = Package(
         .testTarget(name: "SwitchyardProvidersTests", dependencies: ["SwitchyardProviders", "SwitchyardCore"]),
         .testTarget(name: "SwitchyardGatewayTests", dependencies: ["SwitchyardGateway", "SwitchyardCore", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardUpstream", "SwitchyardRouting", "SwitchyardProviders"]),
         .testTarget(name: "SwitchyardSupervisorTests", dependencies: ["SwitchyardSupervisor"]),
-        .testTarget(name: "SwitchyardRedisSmokeTests", dependencies: ["CHiredis"]),
+        .testTarget(name: "SwitchyardRedisTests", dependencies: ["SwitchyardRedis", "SwitchyardIO", "SwitchyardCore", "SwitchyardTestSupport", "CHiredis"]),
         .testTarget(name: "SwitchyardIntegrationTests", dependencies: ["SwitchyardTestSupport", "SwitchyardCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -61,10 +61,26 @@ package struct Settings: Sendable, Equatable {
     package var redisDB: Int
     /// Redis password (`LLM_ROUTER_REDIS_PASSWORD` only, so it never shows in `ps`); never printed.
     package var redisPassword: String?
+    /// Redis URL (`LLM_ROUTER_REDIS_URL` / `--redis-url`), parsed; wins over host, port and database (see
+    /// ``redisEndpoint``).
+    package var redisURL: RedisEndpoint?
+    /// Prefix of every Redis key (`LLM_ROUTER_REDIS_PREFIX` / `--redis-prefix`), so several routers can share one
+    /// Redis; no spaces or braces (braces would change the keys' hash tags).
+    package var redisPrefix: String = "switchyard:"
     /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
     package var workers: Int
     /// Whether no models config is given: the executable then serves the embedded demo upstreams.
     package var demo: Bool { modelsConfigPath == nil }
+    /// The Redis to use, or nil for none: the URL when one is given (its password, or else
+    /// `LLM_ROUTER_REDIS_PASSWORD`), otherwise `redisHost` with `redisPort`, `redisDB` and `redisPassword`.
+    package var redisEndpoint: RedisEndpoint? {
+        if var endpoint = redisURL {
+            if endpoint.password == nil { endpoint.password = redisPassword }
+            return endpoint
+        }
+        guard let redisHost else { return nil }
+        return RedisEndpoint(address: .tcp(host: redisHost, port: redisPort), password: redisPassword, database: redisDB)
+    }
     /// Time in-flight requests get to finish on shutdown or reload, seconds (`LLM_ROUTER_DRAIN_TIMEOUT` /
     /// `--drain-timeout`).
     package var drainTimeout: Double
@@ -101,7 +117,7 @@ package struct Settings: Sendable, Equatable {
         for option in options {
             guard let name = option.environment, let raw = environment[name], !raw.isEmpty else { continue }
             if let problem = option.apply(&settings, raw) {
-                errors.append("\(name)=\(raw): \(problem)")
+                errors.append("\(name)=\(option.shown(raw)): \(problem)")
             } else {
                 explicitlySet.insert(option.key)
             }
@@ -139,7 +155,7 @@ package struct Settings: Sendable, Equatable {
                 }
             }
             if let problem = option.apply(&settings, value ?? "") {
-                errors.append("\(name) \(value ?? ""): \(problem)")
+                errors.append("\(name) \(option.shown(value ?? "")): \(problem)")
             } else {
                 explicitlySet.insert(option.key)
             }
@@ -224,7 +240,8 @@ extension Settings: CustomStringConvertible {
             "keepAliveTimeout=\(keepAliveTimeout)", "maxRequestBodySize=\(maxRequestBodySize)", "maxBufferedBytes=\(maxBufferedBytes)",
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
-            "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "workers=\(workers)", "demo=\(demo)",
+            "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "redisURL=\(redisURL?.description ?? "(none)")",
+            "redisPrefix=\(redisPrefix)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
         ].joined(separator: "\n")
@@ -255,11 +272,16 @@ extension Settings {
         var group: Group
         var defaultText: String
         var help: String
+        /// How a raw value is quoted in an error; values that may hold a secret are redacted.
+        var redact: (@Sendable (String) -> String)? = nil
         /// Applies a raw value; returns what is wrong with it, or nil when it applied.
         var apply: @Sendable (inout Settings, String) -> String?
 
         /// Whether the flag takes no value (`--flag` means true; `--flag=false` is accepted too).
         var isSwitch: Bool { valueName.isEmpty }
+
+        /// `raw` as an error may show it.
+        func shown(_ raw: String) -> String { redact?(raw) ?? raw }
     }
 
     /// Every setting, in help order. Environment variables are applied in this order too, which is why
@@ -486,6 +508,26 @@ extension Settings {
                group: .cluster, defaultText: "none",
                help: "Redis password (environment only, so it never shows in ps)") { settings, value in
             settings.redisPassword = value
+            return nil
+        },
+        Option(key: "redis-url", flag: "--redis-url", environment: "LLM_ROUTER_REDIS_URL", valueName: "URL",
+               group: .cluster, defaultText: "none",
+               help: "redis://[:password@]host[:port][/db] or unix:///path[?db=N]; wins over --redis-host/-port/-db (keep a password in the variable: flags show in ps)",
+               redact: { RedisEndpoint.redacted($0) }) { settings, value in
+            do throws(SettingsError) {
+                settings.redisURL = try RedisEndpoint(url: value)
+                return nil
+            } catch {
+                return error.message
+            }
+        },
+        Option(key: "redis-prefix", flag: "--redis-prefix", environment: "LLM_ROUTER_REDIS_PREFIX", valueName: "TEXT",
+               group: .cluster, defaultText: "switchyard:",
+               help: "prefix of every Redis key, so several routers can share one Redis") { settings, value in
+            guard !value.isEmpty, !value.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }) else {
+                return "expected a key prefix without spaces, control characters or braces, such as switchyard:"
+            }
+            settings.redisPrefix = value
             return nil
         },
     ]

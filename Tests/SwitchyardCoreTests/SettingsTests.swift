@@ -243,6 +243,67 @@ struct SettingsTests {
         #expect(try load([:], ["--redis-host="]).redisHost == nil)
     }
 
+    @Test("without Redis settings there is no Redis endpoint and the key prefix is switchyard:")
+    func noRedis() throws {
+        let settings = try load()
+        #expect(settings.redisURL == nil)
+        #expect(settings.redisEndpoint == nil)
+        #expect(settings.redisPrefix == "switchyard:")
+    }
+
+    @Test("host, port, database and password make the endpoint when no URL is given")
+    func redisEndpointFromParts() throws {
+        let settings = try load([
+            "LLM_ROUTER_REDIS_HOST": "redis", "LLM_ROUTER_REDIS_PORT": "6380", "LLM_ROUTER_REDIS_DB": "3",
+            "LLM_ROUTER_REDIS_PASSWORD": "hunter2",
+        ])
+        #expect(settings.redisEndpoint == RedisEndpoint(address: .tcp(host: "redis", port: 6380), password: "hunter2", database: 3))
+    }
+
+    @Test("LLM_ROUTER_REDIS_URL wins over host, port and database; LLM_ROUTER_REDIS_PASSWORD fills a URL without one")
+    func redisURLWins() throws {
+        let parts = ["LLM_ROUTER_REDIS_HOST": "other", "LLM_ROUTER_REDIS_PORT": "1", "LLM_ROUTER_REDIS_DB": "9"]
+        let plain = try load(parts.merging(["LLM_ROUTER_REDIS_URL": "redis://r:6390/2", "LLM_ROUTER_REDIS_PASSWORD": "env"]) { $1 })
+        #expect(plain.redisEndpoint == RedisEndpoint(address: .tcp(host: "r", port: 6390), password: "env", database: 2))
+        let own = try load(["LLM_ROUTER_REDIS_URL": "redis://:url@r", "LLM_ROUTER_REDIS_PASSWORD": "env"])
+        #expect(own.redisEndpoint?.password == "url")
+        let flag = try load(["LLM_ROUTER_REDIS_URL": "redis://a"], ["--redis-url", "unix:///tmp/r.sock?db=1"])
+        #expect(flag.redisEndpoint == RedisEndpoint(address: .unix(path: "/tmp/r.sock"), database: 1))
+    }
+
+    @Test("a bad Redis URL is a settings error that names the variable or flag and hides the password", arguments: [
+        (["LLM_ROUTER_REDIS_URL": "http://:hunter2@r"], [String](), "LLM_ROUTER_REDIS_URL"),
+        ([:], ["--redis-url", "redis://:hunter2@r:0"], "--redis-url"),
+        ([:], ["--redis-url=rediss://:hunter2@r"], "--redis-url"),
+    ])
+    func badRedisURL(environment: [String: String], arguments: [String], named: String) {
+        let message = failure(environment, arguments)
+        #expect(message?.contains(named) == true, "\(message ?? "loaded")")
+        #expect(message?.contains("hunter2") == false)
+        #expect(message?.contains("***") == true)
+    }
+
+    @Test("the Redis key prefix is taken as given, and refused with spaces or braces", arguments: [
+        ("team-a:", true), ("sy/", true), ("a b", false), ("{x}", false), ("x}", false),
+    ])
+    func redisPrefix(prefix: String, valid: Bool) {
+        if valid {
+            #expect((try? Settings.load(environment: ["LLM_ROUTER_REDIS_PREFIX": prefix], arguments: []))?.redisPrefix == prefix)
+            #expect((try? Settings.load(environment: [:], arguments: ["--redis-prefix", prefix]))?.redisPrefix == prefix)
+        } else {
+            #expect(failure(["LLM_ROUTER_REDIS_PREFIX": prefix])?.contains("LLM_ROUTER_REDIS_PREFIX") == true)
+        }
+        #expect(failure([:], ["--redis-prefix="])?.contains("--redis-prefix") == true)
+    }
+
+    @Test("the settings description shows the Redis URL with its password masked")
+    func redisDescription() throws {
+        let settings = try load(["LLM_ROUTER_REDIS_URL": "redis://:hunter2@r:6390/2"])
+        #expect(!settings.description.contains("hunter2"))
+        #expect(settings.description.contains("redisURL=redis://:***@r:6390/2"))
+        #expect(settings.description.contains("redisPrefix=switchyard:"))
+    }
+
     @Test("demo mode is exactly the absence of a models config; there is no --demo flag")
     func demoMode() throws {
         #expect(try load([:], ["--config", "m.json"]).demo == false)
@@ -263,6 +324,7 @@ struct SettingsTests {
             "LLM_ROUTER_REDIS_PASSWORD", "LLM_ROUTER_SERVER_WORKERS_COUNT", "LLM_ROUTER_DRAIN_TIMEOUT",
             "LLM_ROUTER_TIMEOUT", "LLM_ROUTER_MAX_BUFFERED_BYTES", "LLM_ROUTER_PROMPTS_DIR",
             "LLM_ROUTER_DEFAULT_EP_LANGUAGE", "LLM_ROUTER_BUILTIN_CONCURRENCY", "LLM_ROUTER_BUILTIN_MAX_TEXTS",
+            "LLM_ROUTER_REDIS_URL", "LLM_ROUTER_REDIS_PREFIX",
         ]
         for variable in variables {
             #expect(help.contains(variable), "help does not mention \(variable)")
@@ -273,6 +335,7 @@ struct SettingsTests {
             "--keepalive-timeout", "--max-body-size", "--max-header-size", "--log-level", "--log-format",
             "--log-file", "--redis-host", "--redis-port", "--redis-db", "--request-timeout", "--max-buffered-bytes",
             "--prompts-dir", "--default-language", "--builtin-concurrency", "--builtin-max-texts",
+            "--redis-url", "--redis-prefix",
         ]
         for flag in flags {
             #expect(help.contains(flag + " ") || help.contains(flag + "\n"), "help does not mention \(flag)")

@@ -1,13 +1,14 @@
 import CHiredis
 import Glibc
+import SwitchyardTestSupport
 import Testing
 
-/// The hiredis module links and speaks to the real `redis-server` that the test command starts on a loopback
-/// port (`SWITCHYARD_TEST_REDIS_PORT`), the groundwork for the shared-state coordinator. Without that variable
-/// (plain `swift test`), the test is skipped, never faked.
+/// The hiredis module links and speaks (synchronously) to the real `redis-server` that the test command starts on
+/// a loopback port (`SWITCHYARD_TEST_REDIS_PORT`), or, without that variable (plain `swift test`), to a private
+/// one; skipped, never faked, when neither is available.
 @Suite("hiredis against the test redis-server")
 struct HiredisLinkTests {
-    static var port: Int32? {
+    static var sharedPort: Int32? {
         guard let text = getenv("SWITCHYARD_TEST_REDIS_PORT") else { return nil }
         return Int32(String(cString: text))
     }
@@ -26,9 +27,12 @@ struct HiredisLinkTests {
         return raw?.assumingMemoryBound(to: redisReply.self)
     }
 
-    @Test("PING answers PONG and a key round-trips with its expiry", .enabled(if: port != nil, "SWITCHYARD_TEST_REDIS_PORT is not set (run scripts/test.sh)"))
+    @Test("PING answers PONG and a key round-trips with its expiry", .timeLimit(.minutes(1)),
+          .enabled(if: sharedPort != nil || RedisServer.isInstalled, "no SWITCHYARD_TEST_REDIS_PORT and no redis-server"))
     func pingAndRoundTrip() throws {
-        let port = try #require(Self.port)
+        let privateServer = Self.sharedPort == nil ? try RedisServer() : nil
+        defer { privateServer?.stop() }
+        let port = try #require(Self.sharedPort ?? privateServer.map { Int32($0.port) })
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         let context = try #require(redisConnectWithTimeout("127.0.0.1", port, timeout))
         defer { redisFree(context) }
