@@ -1,3 +1,4 @@
+import Glibc
 import SwitchyardCore
 
 /// Makes replies name the model the client asked for (not the provider's `model_path`): rewrites the top-level
@@ -46,6 +47,30 @@ package struct ModelNameRewriter: Sendable {
 
     /// Like ``rewriteSSE(_:)`` but appends to `out`, so a caller can reuse one buffer for a whole stream.
     package mutating func rewriteSSE(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        var eventStart = 0
+        if !afterCR && memchr(base, 0x0D, bytes.count) == nil {
+            // The common case (LF-only streams, as vLLM, SGLang and OpenAI send): hop from LF to LF with memchr
+            // instead of looking at every byte (measured ~2,500 instructions per event less).
+            var lineStart = 0
+            while lineStart < bytes.count, let hit = memchr(base + lineStart, 0x0A, bytes.count - lineStart) {
+                let lf = base.distance(to: UnsafeRawPointer(hit))
+                if lf == lineStart && (lineStart > 0 || atLineStart) {
+                    emitEvent(UnsafeRawBufferPointer(rebasing: bytes[eventStart...lf]), to: &out)
+                    eventStart = lf + 1
+                }
+                lineStart = lf + 1
+            }
+            atLineStart = lineStart == bytes.count
+        } else {
+            eventStart = scanEachByte(bytes, into: &out)
+        }
+        holdOrPass(bytes, from: eventStart, into: &out)
+    }
+
+    /// The general scan (CR or CRLF line endings): every byte, tracking a CR whose LF may come in the next piece.
+    /// Returns where the unfinished event starts.
+    private mutating func scanEachByte(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Int {
         var eventStart = 0
         for i in 0..<bytes.count {
             let byte = bytes[i]
@@ -65,6 +90,11 @@ package struct ModelNameRewriter: Sendable {
             }
             atLineStart = true
         }
+        return eventStart
+    }
+
+    /// Keeps the unfinished event from `eventStart` (or passes it through once it outgrows the limit).
+    private mutating func holdOrPass(_ bytes: UnsafeRawBufferPointer, from eventStart: Int, into out: inout [UInt8]) {
         guard eventStart < bytes.count else { return }
         let rest = UnsafeRawBufferPointer(rebasing: bytes[eventStart...])
         if passingThrough {
