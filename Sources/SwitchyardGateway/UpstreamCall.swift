@@ -289,7 +289,11 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         }
         let wasStreaming: Bool
         if case .streaming = phase { wasStreaming = true } else { wasStreaming = false }
-        settleAttempt(ProviderOutcome(.failed, status: head?.status ?? 0, timeToFirstByte: timeToFirstByte, total: elapsed), label: error.kind.rawValue)
+        // A timeout at the request's own deadline says the budget ran out, not that this provider is unhealthy
+        // (an earlier attempt may have used most of it): no circuit failure for it.
+        let outOfBudget = error.kind == .timeout && budgetSpent
+        settleAttempt(ProviderOutcome(outOfBudget ? .cancelled : .failed, status: head?.status ?? 0, timeToFirstByte: timeToFirstByte, total: elapsed),
+                      label: outOfBudget ? "budget" : error.kind.rawValue)
         if wasStreaming {
             // Headers are out: the sink reports it in-band and ends the stream as broken.
             streamBroken = true
@@ -336,7 +340,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             if case .acquiring(let ticket) = phase { context.selector.cancel(ticket) }
             let waited = attempts
             abortTransfer()
-            settleAttempt(ProviderOutcome(.failed, status: 0, timeToFirstByte: nil, total: elapsed), label: "budget")
+            settleAttempt(ProviderOutcome(.cancelled, status: 0, timeToFirstByte: nil, total: elapsed), label: "budget")
             let seconds = Double(context.budget) / 1e9
             fail(RouterError(status: 504, message: "No provider answered within the request timeout of \(Self.format(seconds)) s (\(waited) attempt\(waited == 1 ? "" : "s")).", code: "upstream_timeout"))
         default:

@@ -101,6 +101,9 @@ struct UpstreamCallTests {
         #expect(harness.upstream.transfers.count == 2, "no third attempt once the budget is spent")
         #expect(harness.sink.events == [.fail(504, "upstream_timeout")])
         #expect(harness.liveLeases == 0)
+        let circuits = (harness.selector as? LocalProviderSelector)?.circuits
+        #expect(circuits?.isOpen("a", now: harness.scheduler.now) == true, "the provider that timed out on its own is marked")
+        #expect(circuits?.isOpen("b", now: harness.scheduler.now) == false, "the one cut by the spent budget is not")
     }
 
     @Test("a wait for a lease is bounded by the budget too")
