@@ -99,6 +99,11 @@ final class SelectorHarness {
         return condition()
     }
 
+    /// Runs the loop for a few milliseconds (reconnects and replies progress meanwhile); for polling loops in tests.
+    func pause() {
+        runUntil(seconds: 0.005) { false }
+    }
+
     /// The answer of one acquisition, waiting for it when pending; nil when nothing was granted.
     func grant(_ selector: ProviderSelector, _ model: ModelConfig, excluding: Set<String> = []) -> ProviderLease? {
         let waiter = RecordingWaiter(loop: loop)
