@@ -29,12 +29,15 @@ let package = Package(
         .target(name: "SwitchyardUpstream", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "CCurl"], swiftSettings: strict),
         .target(name: "SwitchyardRedis", dependencies: ["SwitchyardIO", "SwitchyardCore", "CHiredis"], swiftSettings: strict),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardCore"], swiftSettings: strict),
+        .target(name: "SwitchyardCoordination", dependencies: [
+            "SwitchyardRouting", "SwitchyardRedis", "SwitchyardIO", "SwitchyardCore",
+        ], swiftSettings: strict),
         .target(name: "SwitchyardProviders", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardPrompts", dependencies: ["SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardMock", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "SwitchyardCore"], swiftSettings: strict),
         .target(name: "SwitchyardGateway", dependencies: [
             "SwitchyardIO", "SwitchyardHTTP", "SwitchyardCore", "SwitchyardUpstream",
-            "SwitchyardRouting", "SwitchyardProviders", "SwitchyardPrompts",
+            "SwitchyardRouting", "SwitchyardProviders", "SwitchyardPrompts", "SwitchyardRedis", "SwitchyardCoordination",
         ], swiftSettings: strict),
         .target(name: "SwitchyardSupervisor", dependencies: ["SwitchyardIO", "SwitchyardCore", "CLinux"], swiftSettings: strict),
         .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardSupervisor", "SwitchyardMock", "SwitchyardCore", "SwitchyardPrompts"], swiftSettings: strict),
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "SwitchyardGatewayTests", dependencies: ["SwitchyardGateway", "SwitchyardCore", "SwitchyardHTTP", "SwitchyardIO", "SwitchyardUpstream", "SwitchyardRouting", "SwitchyardProviders"]),
         .testTarget(name: "SwitchyardSupervisorTests", dependencies: ["SwitchyardSupervisor"]),
         .testTarget(name: "SwitchyardRedisTests", dependencies: ["SwitchyardRedis", "SwitchyardIO", "SwitchyardCore", "SwitchyardTestSupport", "CHiredis"]),
+        .testTarget(name: "SwitchyardCoordinationTests", dependencies: ["SwitchyardCoordination", "SwitchyardRouting", "SwitchyardRedis", "SwitchyardIO", "SwitchyardCore", "SwitchyardTestSupport"]),
         .testTarget(name: "SwitchyardIntegrationTests", dependencies: ["SwitchyardTestSupport", "SwitchyardCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -67,6 +67,10 @@ package struct Settings: Sendable, Equatable {
     /// Prefix of every Redis key (`LLM_ROUTER_REDIS_PREFIX` / `--redis-prefix`), so several routers can share one
     /// Redis; no spaces or braces (braces would change the keys' hash tags).
     package var redisPrefix: String = "switchyard:"
+    /// Lifetime of a hold in Redis (an in-flight lease, a first-available slot) without renewal, seconds
+    /// (`LLM_ROUTER_LEASE_SECONDS` / `--lease-seconds`): a worker renews its holds every third of it, so the holds
+    /// of a machine that vanished free themselves within this time.
+    package var leaseSeconds: Double = 30
     /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
     package var workers: Int
     /// Whether no models config is given: the executable then serves the embedded demo upstreams.
@@ -241,7 +245,7 @@ extension Settings: CustomStringConvertible {
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
             "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "redisURL=\(redisURL?.description ?? "(none)")",
-            "redisPrefix=\(redisPrefix)", "workers=\(workers)", "demo=\(demo)",
+            "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
         ].joined(separator: "\n")
@@ -528,6 +532,13 @@ extension Settings {
                 return "expected a key prefix without spaces, control characters or braces, such as switchyard:"
             }
             settings.redisPrefix = value
+            return nil
+        },
+        Option(key: "lease-seconds", flag: "--lease-seconds", environment: "LLM_ROUTER_LEASE_SECONDS", valueName: "SECONDS",
+               group: .cluster, defaultText: "30",
+               help: "lifetime of an unrenewed hold in Redis: a vanished router's in-flight leases and slots free themselves within it") { settings, value in
+            guard let seconds = seconds(value), seconds >= 1 else { return "expected a number of seconds >= 1" }
+            settings.leaseSeconds = seconds
             return nil
         },
     ]

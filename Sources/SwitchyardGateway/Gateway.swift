@@ -16,7 +16,7 @@ package final class Gateway: HTTPResponder {
     let identity: WorkerIdentity
     let upstream: UpstreamClient
     let metrics = GatewayMetrics()
-    let selector: LocalProviderSelector
+    let selector: ProviderSelector
     let calls: CallContext
     /// The prompt library of this worker's generation, for the builtin endpoints.
     let prompts: PromptLibrary
@@ -47,7 +47,7 @@ package final class Gateway: HTTPResponder {
         let context = SelectorContext(
             now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
             defaultStrategy: settings.balanceStrategy, isSupported: OpenAICompatibleAdapter.supports)
-        self.selector = LocalProviderSelector(context: context, config: config)
+        self.selector = SelectorFactory.make(loop: loop, settings: settings, config: config, context: context, logger: logger, identity: identity)
         self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)

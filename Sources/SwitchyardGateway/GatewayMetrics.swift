@@ -1,3 +1,4 @@
+import SwitchyardCoordination
 import SwitchyardCore
 
 /// Per-worker Prometheus counters, rendered in the text exposition format (version 0.0.4).
@@ -41,7 +42,8 @@ final class GatewayMetrics {
         rejected[status, default: 0] += 1
     }
 
-    func render(identity: WorkerIdentity, inFlight: Int) -> [UInt8] {
+    /// The exposition text; `coordination` adds the shared selector's counters when Redis is configured.
+    func render(identity: WorkerIdentity, inFlight: Int, coordination: (RedisProviderSelectorStatistics, onLocalState: Bool)? = nil) -> [UInt8] {
         var out = ""
         let worker = "worker=\"\(identity.id)\""
         out += "# HELP switchyard_http_requests_total Requests answered, by route and status.\n# TYPE switchyard_http_requests_total counter\n"
@@ -71,6 +73,16 @@ final class GatewayMetrics {
         out += "switchyard_request_duration_seconds_bucket{\(worker),le=\"+Inf\"} \(durationCount)\n"
         out += "switchyard_request_duration_seconds_sum{\(worker)} \(durationSum)\n"
         out += "switchyard_request_duration_seconds_count{\(worker)} \(durationCount)\n"
+        if let (statistics, onLocalState) = coordination {
+            out += "# HELP switchyard_selector_shared_grants_total Leases granted from the state shared through Redis.\n# TYPE switchyard_selector_shared_grants_total counter\n"
+            out += "switchyard_selector_shared_grants_total{\(worker)} \(statistics.sharedGrants)\n"
+            out += "# HELP switchyard_selector_local_fallbacks_total Selections made on this worker's local state because Redis could not be reached.\n# TYPE switchyard_selector_local_fallbacks_total counter\n"
+            out += "switchyard_selector_local_fallbacks_total{\(worker)} \(statistics.localFallbacks)\n"
+            out += "# HELP switchyard_selector_redis_failures_total Selector script calls that failed (not connected, timed out, lost, error reply).\n# TYPE switchyard_selector_redis_failures_total counter\n"
+            out += "switchyard_selector_redis_failures_total{\(worker)} \(statistics.scriptFailures)\n"
+            out += "# HELP switchyard_selector_local_state Whether the worker selects on local state (1) or shared state (0).\n# TYPE switchyard_selector_local_state gauge\n"
+            out += "switchyard_selector_local_state{\(worker)} \(onLocalState ? 1 : 0)\n"
+        }
         return Array(out.utf8)
     }
 }

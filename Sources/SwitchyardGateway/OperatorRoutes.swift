@@ -1,3 +1,4 @@
+import SwitchyardCoordination
 import SwitchyardCore
 import SwitchyardHTTP
 
@@ -43,7 +44,8 @@ final class OperatorRoutes {
             gateway.sendLocal(response, route: "version", body: out.bytes)
         }
         table.add("/metrics", name: "metrics", method: "GET") { [unowned self] _, response in
-            gateway.sendLocal(response, route: "metrics", body: gateway.metrics.render(identity: gateway.identity, inFlight: gateway.inFlight),
+            gateway.sendLocal(response, route: "metrics", body: gateway.metrics.render(identity: gateway.identity, inFlight: gateway.inFlight,
+                                                                                                coordination: (gateway.selector as? RedisProviderSelector).map { ($0.statistics, $0.isOnLocalState) }),
                               contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

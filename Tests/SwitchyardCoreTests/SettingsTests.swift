@@ -296,6 +296,15 @@ struct SettingsTests {
         #expect(failure([:], ["--redis-prefix="])?.contains("--redis-prefix") == true)
     }
 
+    @Test("the lease lifetime defaults to 30 seconds, is read from LLM_ROUTER_LEASE_SECONDS or --lease-seconds, and must be at least 1")
+    func leaseSeconds() throws {
+        #expect(try load([:]).leaseSeconds == 30)
+        #expect(try load(["LLM_ROUTER_LEASE_SECONDS": "12"]).leaseSeconds == 12)
+        #expect((try? Settings.load(environment: [:], arguments: ["--lease-seconds", "5"]))?.leaseSeconds == 5)
+        #expect(failure(["LLM_ROUTER_LEASE_SECONDS": "0.5"])?.contains("LLM_ROUTER_LEASE_SECONDS") == true)
+        #expect(failure([:], ["--lease-seconds=abc"])?.contains("--lease-seconds") == true)
+    }
+
     @Test("the settings description shows the Redis URL with its password masked")
     func redisDescription() throws {
         let settings = try load(["LLM_ROUTER_REDIS_URL": "redis://:hunter2@r:6390/2"])
@@ -324,7 +333,7 @@ struct SettingsTests {
             "LLM_ROUTER_REDIS_PASSWORD", "LLM_ROUTER_SERVER_WORKERS_COUNT", "LLM_ROUTER_DRAIN_TIMEOUT",
             "LLM_ROUTER_TIMEOUT", "LLM_ROUTER_MAX_BUFFERED_BYTES", "LLM_ROUTER_PROMPTS_DIR",
             "LLM_ROUTER_DEFAULT_EP_LANGUAGE", "LLM_ROUTER_BUILTIN_CONCURRENCY", "LLM_ROUTER_BUILTIN_MAX_TEXTS",
-            "LLM_ROUTER_REDIS_URL", "LLM_ROUTER_REDIS_PREFIX",
+            "LLM_ROUTER_REDIS_URL", "LLM_ROUTER_REDIS_PREFIX", "LLM_ROUTER_LEASE_SECONDS",
         ]
         for variable in variables {
             #expect(help.contains(variable), "help does not mention \(variable)")
@@ -335,7 +344,7 @@ struct SettingsTests {
             "--keepalive-timeout", "--max-body-size", "--max-header-size", "--log-level", "--log-format",
             "--log-file", "--redis-host", "--redis-port", "--redis-db", "--request-timeout", "--max-buffered-bytes",
             "--prompts-dir", "--default-language", "--builtin-concurrency", "--builtin-max-texts",
-            "--redis-url", "--redis-prefix",
+            "--redis-url", "--redis-prefix", "--lease-seconds",
         ]
         for flag in flags {
             #expect(help.contains(flag + " ") || help.contains(flag + "\n"), "help does not mention \(flag)")

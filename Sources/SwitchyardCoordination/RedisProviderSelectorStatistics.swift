@@ -1,0 +1,16 @@
+/// Counters of a ``RedisProviderSelector``, for metrics and tests.
+package struct RedisProviderSelectorStatistics: Sendable, Equatable {
+    /// Leases granted by the acquire script (shared state).
+    package var sharedGrants = 0
+    /// Acquisitions served by the local selector because Redis was not connected or a script call failed.
+    package var localFallbacks = 0
+    /// Script calls that failed (not connected, timed out, connection lost, error reply).
+    package var scriptFailures = 0
+    /// Renewal script calls sent (one per model with live holds per interval).
+    package var renewals = 0
+    /// Holds released at once because their grant arrived after the acquisition was cancelled.
+    package var lateGrantsReleased = 0
+
+    /// All zero.
+    package init() {}
+}

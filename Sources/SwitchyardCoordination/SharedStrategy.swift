@@ -1,0 +1,23 @@
+import SwitchyardCore
+
+/// How a strategy is shared through Redis: the strategies whose state lives in Redis (chosen inside the acquire
+/// script), and the others, which choose from this worker's state and only record their holds in Redis.
+enum SharedStrategy: Equatable {
+    /// Chosen by the acquire script under this name (`balanced`, `round_robin`, `first_available`, `weighted`).
+    case script(String)
+    /// Chosen by the local selector's strategy (`random`, `dynamic_weighted`, `real_time_metrics`); the hold is
+    /// recorded in Redis (in-flight counts, owner, deadline), the choice itself is not shared.
+    case localChoice
+
+    /// The sharing of strategy `name` (``StrategyName`` raw values; unknown names are served as `balanced`, as the
+    /// in-memory selector does).
+    init(name: String) {
+        switch StrategyName(rawValue: name) {
+        case .balanced, .leastConnection, .none: self = .script("balanced")
+        case .roundRobin: self = .script("round_robin")
+        case .firstAvailable, .firstAvailableOptim, .firstAvailableOptimNworkers: self = .script("first_available")
+        case .weighted: self = .script("weighted")
+        case .random, .dynamicWeighted, .realTimeMetrics: self = .localChoice
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import SwitchyardCoordination
+import SwitchyardCore
+import SwitchyardIO
+import SwitchyardRedis
+import SwitchyardRouting
+
+/// Builds a worker's provider selector: the in-memory ``LocalProviderSelector`` when no Redis is configured, else
+/// a ``RedisProviderSelector`` on a ``RedisClient`` of its own on the worker's loop (wrapping a local selector for
+/// fallback and circuits). An unreachable Redis at start-up is not fatal: the client keeps trying, and requests
+/// are served on local state meanwhile.
+enum SelectorFactory {
+    /// The selector for `settings` and `config`.
+    static func make(loop: EventLoop, settings: Settings, config: ModelsConfig, context: SelectorContext, logger: Logger, identity: WorkerIdentity) -> ProviderSelector {
+        guard var redis = RedisConfiguration(settings: settings) else {
+            return LocalProviderSelector(context: context, config: config)
+        }
+        redis.clientName = "switchyard-w\(identity.id)-\(identity.pid)"
+        let client = RedisClient(configuration: redis, loop: loop, logger: logger)
+        let selector = RedisProviderSelector(context: context, config: config, client: client, loop: loop, logger: logger, leaseSeconds: settings.leaseSeconds)
+        client.start()
+        return selector
+    }
+}

@@ -1,0 +1,193 @@
+import SwitchyardCore
+import SwitchyardRedis
+import SwitchyardTestSupport
+import Testing
+@testable import SwitchyardCoordination
+@testable import SwitchyardRouting
+
+@Suite("Redis selector: several workers as one, holds, outages", .enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+struct RedisProviderSelectorTests {
+    @Test("two workers sharing one Redis act as one: first_available with one slot grants it to only one of them, even to a worker started later",
+          .timeLimit(.minutes(1)))
+    func firstAvailableAcrossWorkers() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a")])
+        let first = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one")
+        let held = try #require(harness.grant(first, model))
+        let second = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "two")
+        #expect(harness.grant(second, model) == nil, "start-up did not reset the slot another worker holds")
+        #expect(harness.grant(first, model) == nil)
+        first.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        let taken = try #require(harness.grant(second, model))
+        #expect(taken.provider.id == "a")
+        #expect(harness.grant(first, model) == nil)
+        #expect(try harness.inFlight(server, "m", "a") == 1)
+    }
+
+    @Test("balanced over two providers from two workers keeps their in-flight counts within one of each other", .timeLimit(.minutes(1)))
+    func balancedAcrossWorkers() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a"), .make("b")])
+        let workers = [
+            try harness.selector(.redis, server: server, models: [model], strategy: "balanced", instance: "one"),
+            try harness.selector(.redis, server: server, models: [model], strategy: "balanced", instance: "two"),
+        ]
+        var leases: [(ProviderSelector, ProviderLease)] = []
+        for round in 0..<9 {
+            let worker = workers[round % 2]
+            leases.append((worker, try #require(harness.grant(worker, model))))
+            let a = try harness.inFlight(server, "m", "a")
+            let b = try harness.inFlight(server, "m", "b")
+            #expect(abs(a - b) <= 1, "round \(round): a \(a), b \(b)")
+        }
+        #expect(leases.map(\.1.provider.id).joined() == "ababababa")
+        for (worker, lease) in leases { worker.release(lease, outcome: ProviderOutcome(.completed, status: 200)) }
+        harness.settle()
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+        #expect(try harness.inFlight(server, "m", "b") == 0)
+    }
+
+    @Test("release is owner-checked and idempotent: a foreign or repeated release changes nothing and counts never go negative",
+          .timeLimit(.minutes(1)))
+    func ownerExactRelease() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a", nworkers: 2)])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one")
+        let lease = try #require(harness.grant(selector, model))
+        let keys = ["holds", "holders", "inflight"].map { harness.key("m", $0) }
+        let owners = try harness.command(server, ["ZRANGE", keys[0], 0, -1])
+        guard case .array(let tokens)? = owners, let owner = tokens.first?.text else {
+            Issue.record("no hold recorded: \(String(describing: owners))")
+            return
+        }
+        #expect(owner.hasPrefix("one:1:"), "owner tokens are <instance>:<pid>:<counter>")
+
+        func release(_ token: String) throws -> Int64? {
+            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, 3] + keys + [token])?.integerValue
+        }
+        #expect(try release("someone-else:9:1") == 0)
+        #expect(try harness.inFlight(server, "m", "a") == 1)
+        #expect(try release(owner) == 1)
+        #expect(try release(owner) == 0)
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+        // The selector's own release of the lease is now a no-op in Redis too: the count stays at zero.
+        selector.release(lease, outcome: ProviderOutcome(.completed, status: 200))
+        selector.release(lease, outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+    }
+
+    @Test("an expired hold of a router that vanished is purged before the next choice, freeing its slot", .timeLimit(.minutes(1)))
+    func expiredHoldIsPurged() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a")])
+        // A hold whose deadline (1 ms after the epoch) has long passed, as a crashed machine leaves it.
+        _ = try harness.command(server, ["ZADD", harness.key("m", "holds"), 1, "gone:42:7"])
+        _ = try harness.command(server, ["HSET", harness.key("m", "holders"), "gone:42:7", "a"])
+        _ = try harness.command(server, ["HSET", harness.key("m", "inflight"), "a", 1])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "first_available")
+        let lease = try #require(harness.grant(selector, model))
+        #expect(lease.provider.id == "a")
+        #expect(try harness.inFlight(server, "m", "a") == 1)
+        #expect(try harness.command(server, ["HEXISTS", harness.key("m", "holders"), "gone:42:7"])?.integerValue == 0)
+    }
+
+    @Test("renewal pushes the deadline of live holds forward, one script call per model", .timeLimit(.minutes(1)))
+    func renewal() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a", nworkers: 3)])
+        let selector = try #require(try harness.selector(.redis, server: server, models: [model], strategy: "first_available") as? RedisProviderSelector)
+        for _ in 0..<3 { _ = try #require(harness.grant(selector, model)) }
+        guard case .array(let tokens)? = try harness.command(server, ["ZRANGE", harness.key("m", "holds"), 0, -1]) else {
+            Issue.record("no holds")
+            return
+        }
+        // Pull every deadline close, then renew: they move back to lease_seconds ahead.
+        let time = try harness.command(server, ["TIME"])
+        guard case .array(let parts)? = time, let seconds = parts.first?.integerValue else { Issue.record("no TIME"); return }
+        let soon = Int(seconds) * 1000 + 1000
+        for token in tokens { _ = try harness.command(server, ["ZADD", harness.key("m", "holds"), "XX", soon, token.text ?? ""]) }
+        let renewalsBefore = selector.statistics.renewals
+        selector.renew()
+        harness.settle()
+        #expect(selector.statistics.renewals == renewalsBefore + 1)
+        for token in tokens {
+            let score = try harness.command(server, ["ZSCORE", harness.key("m", "holds"), token.text ?? ""])?.integerValue ?? 0
+            #expect(score > Int64(soon + 20_000))
+        }
+    }
+
+    @Test("a grant that arrives after its acquisition was cancelled is released at once and never reaches the waiter", .timeLimit(.minutes(1)))
+    func cancelledGrantIsReleased() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a")])
+        let selector = try #require(try harness.selector(.redis, server: server, models: [model], strategy: "first_available") as? RedisProviderSelector)
+        let waiter = RecordingWaiter(loop: harness.loop)
+        guard case .pending(let ticket) = selector.acquire(LeaseRequest(model: model, deadline: .max), waiter: waiter) else {
+            Issue.record("the Redis selector answers later")
+            return
+        }
+        selector.cancel(ticket)
+        #expect(harness.runUntil { selector.statistics.lateGrantsReleased == 1 })
+        harness.settle()
+        #expect(!waiter.answered)
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+        #expect(harness.grant(selector, model)?.provider.id == "a", "the slot is free again")
+    }
+
+    @Test("with Redis stopped the selector grants from local state (one warning), and uses shared state again once Redis is back",
+          .timeLimit(.minutes(1)))
+    func outageFallsBackAndRecovers() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a")])
+        let selector = try #require(try harness.selector(.redis, server: server, models: [model], strategy: "first_available") as? RedisProviderSelector)
+        let shared = try #require(harness.grant(selector, model))
+        #expect(selector.statistics.sharedGrants == 1)
+        selector.release(shared, outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
+
+        server.stop()
+        // Requests keep being granted, from local state (the first one may still have been sent to Redis and failed).
+        var local: [ProviderLease] = []
+        for _ in 0..<2_000 where !(selector.isOnLocalState && !local.isEmpty) {
+            if let lease = harness.grant(selector, model) { local.append(lease) }
+            harness.pause()
+        }
+        #expect(selector.isOnLocalState && !local.isEmpty)
+        let warnings = harness.logLines(.warning).filter { $0.contains("selecting providers on this worker's local state") }
+        #expect(warnings.count == 1, "\(warnings)")
+        for lease in local { selector.release(lease, outcome: ProviderOutcome(.completed, status: 200)) }
+        #expect(selector.local.liveLeases == 0, "leases granted locally are released locally")
+        #expect(selector.statistics.localFallbacks >= 1)
+
+        try server.start()
+        var lease: ProviderLease?
+        for _ in 0..<2_000 where lease == nil {
+            if let granted = harness.grant(selector, model) {
+                if granted.token & (1 << 63) == 0 {
+                    selector.release(granted, outcome: ProviderOutcome(.completed, status: 200))
+                } else {
+                    lease = granted
+                }
+            }
+            harness.pause()
+        }
+        #expect(lease?.provider.id == "a")
+        #expect(!selector.isOnLocalState)
+        #expect(try harness.inFlight(server, "m", "a") == 1, "the grant is recorded in the restarted Redis")
+    }
+}
