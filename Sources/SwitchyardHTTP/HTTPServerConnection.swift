@@ -303,6 +303,13 @@ final class HTTPServerConnection: IOHandler {
     private func rejectAndClose(_ error: HTTPParseError) {
         rejected = true
         keepAlive = false
+        // Nothing more is parsed from this connection: its buffered input (and the budget it holds) goes now, not
+        // when the lingering close ends.
+        input = InputBuffer()
+        if budgeted > 0 {
+            server.configuration.inputBudget?.release(budgeted)
+            budgeted = 0
+        }
         closeWhenFlushed = true
         phase = .responding
         var headers = HTTPHeaders()
