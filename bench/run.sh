@@ -16,6 +16,7 @@
 #   VLLM_ROUTER []     path of a vllm-router executable; default bench/.venv/bin/vllm-router (pip-installed once)
 #   BENCH_VENV [bench/.venv]  where vllm-router is pip-installed when VLLM_ROUTER is not set
 #   FANOUT_LATENCY_MS [200]  mock latency per call in scenario C (one 16-text builtin translate request)
+#   REDIS [1]          1: add a "switchyard + Redis (1 worker)" row (balanced, shared state in a loopback redis-server)
 #   BASELINE_BIN []    path of an earlier switchyard binary: adds a "baseline (1 worker)" row measured in the same
 #                      run, so a change's cost shows side by side (build one from a commit with git worktree)
 # Prints the environment and one table per scenario; writes the same to bench/results/latest.md and the raw
@@ -317,8 +318,8 @@ start_mock() {
     wait_http "$PORT" /health "$PID" 10 || PID=0
 }
 
-start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN)
-    local bin=${3:-$BIN}
+start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN), $4 strategy (default round_robin)
+    local bin=${3:-$BIN} strategy=${4:-round_robin}
     local cfg=$TMP/switchyard-$1.json
     cat >"$cfg" <<EOF
 {"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "vllm", "model_path": "mock-model"}]}}, "active_models": {"m": ["bench"]}}
@@ -329,7 +330,7 @@ EOF
     local cpu=("${ROUTER_CPU[@]}")
     [ "$2" -gt 1 ] && [ "$PIN" = 1 ] && cpu=(taskset -c 0,1)
     "${cpu[@]}" env LLM_ROUTER_LOG_LEVEL=warning "$bin" serve --config "$cfg" --host 127.0.0.1 --port "$PORT" \
-        --workers "$2" --strategy round_robin >>"$RAW" 2>&1 &
+        --workers "$2" --strategy "$strategy" >>"$RAW" 2>&1 &
     PID=$!
     STARTED+=("$PID")
     wait_http "$PORT" /health "$PID" 20 || PID=0
@@ -349,7 +350,7 @@ start_vllm_router() {  # $1 upstream port
 
 # ---------------------------------------------------------------- measurement
 
-declare -A RPS P50 P99 ERR CPU C1 TTFB IDLE IDLE_MAX IDLE_PSS PEAK NOTE BASE_C1 BASE_TTFB
+declare -A RPS P50 P99 ERR CPU C1 TTFB IDLE IDLE_MAX IDLE_PSS PEAK NOTE BASE_C1 BASE_TTFB RCPU
 UP_PORT=0   # the current scenario's upstream, for the paired direct probes
 UP_PID=0
 
@@ -397,9 +398,12 @@ measure() {
     [ "$pid" = 0 ] || IDLE_MAX[$key]=$(max_kb "$pid" VmRSS)
     [ "$pid" = 0 ] || IDLE_PSS[$key]=$(pss_kb "$pid")
     wrk_run "$stream" "$CONNECTIONS" "$WARMUP" "$port" "$out.warmup"
+    local r0=0 r1=0
     [ "$pid" = 0 ] || t0=$(cpu_ticks "$pid")
+    [ -z "${MEASURE_REDIS_PID:-}" ] || r0=$(cpu_ticks "$MEASURE_REDIS_PID")
     wrk_run "$stream" "$CONNECTIONS" "$DURATION" "$port" "$out.load"
     [ "$pid" = 0 ] || t1=$(cpu_ticks "$pid")
+    [ -z "${MEASURE_REDIS_PID:-}" ] || r1=$(cpu_ticks "$MEASURE_REDIS_PID")
     req=$(field "$out.load" requests)
     if [ -z "$req" ]; then
         NOTE[$key]="wrk produced no summary"
@@ -415,6 +419,9 @@ measure() {
     ERR[$key]=$errs
     if [ "$pid" != 0 ] && [ "$good" -gt 0 ]; then
         CPU[$key]=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$good" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    fi
+    if [ -n "${MEASURE_REDIS_PID:-}" ] && [ "$good" -gt 0 ]; then
+        RCPU[$key]=$(awk -v t=$((r1 - r0)) -v hz="$CLK_TCK" -v n="$good" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
     fi
     # Latency probes are paired: a direct probe right before each router's, so that a noisy moment (others
     # share this machine) shifts both sides of the difference instead of poisoning one baseline for all rows.
@@ -460,6 +467,20 @@ run_rows() {
         NOTE["$scen|switchyard (1 worker)"]="did not start"
     fi
 
+    if [ -n "$REDIS_BENCH_PORT" ]; then
+        # The same router sharing its selection state through one Redis on loopback (balanced: one script per
+        # acquire, one per release). Redis's own CPU is reported below the table, not in the router column.
+        export LLM_ROUTER_REDIS_URL="redis://127.0.0.1:$REDIS_BENCH_PORT"
+        start_switchyard "$up" 1 "" balanced
+        unset LLM_ROUTER_REDIS_URL
+        if [ "$PID" != 0 ]; then
+            MEASURE_REDIS_PID=$REDIS_BENCH_PID measure "$scen" "switchyard + Redis (1 worker)" "$PORT" "$PID"
+            stop_tree "$PID"
+        else
+            NOTE["$scen|switchyard + Redis (1 worker)"]="did not start"
+        fi
+    fi
+
     if [ -n "$BASELINE_BIN" ]; then
         start_switchyard "$up" 1 "$BASELINE_BIN"
         if [ "$PID" != 0 ]; then
@@ -500,6 +521,17 @@ run_rows() {
         NOTE["$scen|nginx proxy"]="did not start"
     fi
 }
+
+REDIS_BENCH_PORT=""
+REDIS_BENCH_PID=""
+if [ "${REDIS:-1}" = 1 ] && command -v redis-server >/dev/null; then
+    REDIS_BENCH_PORT=$(free_port)
+    "${LOAD_CPU[@]}" redis-server --bind 127.0.0.1 --port "$REDIS_BENCH_PORT" --save '' --appendonly no --dir "$TMP" >>"$RAW" 2>&1 &
+    REDIS_BENCH_PID=$!
+    STARTED+=("$REDIS_BENCH_PID")
+    for _ in $(seq 50); do redis-cli -p "$REDIS_BENCH_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    redis-cli -p "$REDIS_BENCH_PORT" ping >/dev/null 2>&1 || { REDIS_BENCH_PORT=""; say "bench: redis-server did not start; no Redis row"; }
+fi
 
 say "scenario A: non-streaming, nginx upstream"
 start_nginx upstream-A static "${LOAD_CPU[@]}"
@@ -560,6 +592,7 @@ fi
 # ---------------------------------------------------------------- table
 
 ROWS=(direct "switchyard (1 worker)")
+[ -n "$REDIS_BENCH_PORT" ] && ROWS+=("switchyard + Redis (1 worker)")
 [ -n "$BASELINE_BIN" ] && ROWS+=("baseline (1 worker)")
 ROWS+=("switchyard (2 workers)" vllm-router "nginx proxy")
 
@@ -611,6 +644,10 @@ table() {
         fi
         printf ' %s |\n' "$rss"
     done
+    if [ -n "${RCPU[$scen|switchyard + Redis (1 worker)]:-}" ]; then
+        echo
+        echo "- switchyard + Redis: redis-server spent ${RCPU[$scen|switchyard + Redis (1 worker)]} CPU-µs per $unit (not in the router column)"
+    fi
     if [ ${#notes[@]} -gt 0 ]; then
         echo
         for label in "${notes[@]}"; do echo "- n/a — $label"; done

@@ -9,9 +9,9 @@ enum RelayedHeaders {
     static func from(_ head: UpstreamResponseHead?) -> HTTPHeaders {
         var kept = HTTPHeaders()
         head?.forEachField { name, value in
-            guard let first = name.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return }
-            let text = String(decoding: name, as: UTF8.self)
-            if isRelayed(text) { kept.add(name: text, value: String(decoding: value, as: UTF8.self)) }
+            // Decide on the bytes: strings are made only for the fields that pass.
+            guard isRelayed(name) else { return }
+            kept.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
         }
         return kept
     }
@@ -27,6 +27,21 @@ enum RelayedHeaders {
         guard let first = name.utf8.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return false }
         return equalsIgnoringCase(name, "retry-after") || hasPrefixIgnoringCase(name, "x-ratelimit-")
             || hasPrefixIgnoringCase(name, "ratelimit") || hasPrefixIgnoringCase(name, "anthropic-ratelimit-")
+    }
+
+    /// ``isRelayed(_:)`` on a field name's bytes.
+    static func isRelayed(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard let first = name.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return false }
+        return (name.count == 11 && hasPrefix(name, "retry-after")) || hasPrefix(name, "x-ratelimit-")
+            || hasPrefix(name, "ratelimit") || hasPrefix(name, "anthropic-ratelimit-")
+    }
+
+    private static func hasPrefix(_ name: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        let count = lowercase.utf8CodeUnitCount
+        guard name.count >= count else { return false }
+        let prefix = lowercase.utf8Start
+        for index in 0..<count where asciiLower(name[index]) != prefix[index] { return false }
+        return true
     }
 
     private static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
