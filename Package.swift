@@ -40,7 +40,7 @@ let package = Package(
             "SwitchyardRouting", "SwitchyardProviders", "SwitchyardPrompts", "SwitchyardRedis", "SwitchyardCoordination",
         ], swiftSettings: strict),
         .target(name: "SwitchyardSupervisor", dependencies: ["SwitchyardIO", "SwitchyardCore", "CLinux"], swiftSettings: strict),
-        .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardSupervisor", "SwitchyardMock", "SwitchyardCore", "SwitchyardPrompts"], swiftSettings: strict),
+        .executableTarget(name: "switchyard", dependencies: ["SwitchyardGateway", "SwitchyardSupervisor", "SwitchyardCoordination", "SwitchyardRedis", "SwitchyardMock", "SwitchyardCore", "SwitchyardPrompts"], swiftSettings: strict),
 
         .target(name: "SwitchyardTestSupport", dependencies: ["SwitchyardCore"], path: "Tests/SwitchyardTestSupport"),
         // Test targets mirror the modules; SwitchyardIntegrationTests runs the real binary.

@@ -127,6 +127,32 @@ enum CoordinationScripts {
         return 1
         """)
 
+    /// Ends every hold of one worker in one model, as ``release`` would end each: for a worker that died without
+    /// releasing (`kill -9`, a crash), run by its supervisor. `KEYS[1...3]`, `ARGV[1]` the worker's owner-token
+    /// prefix `<instance id>:<worker pid>:` (the trailing colon keeps pid 12 from matching pid 123). Only holds
+    /// with a holder entry give back a count, so a repeat (or a race with the worker's own release) changes
+    /// nothing and counts never go negative. Walks the model's holds (`ZRANGE`, no `KEYS`); returns how many
+    /// were ended.
+    static let releaseWorker = RedisScript(prelude + """
+        local prefix = ARGV[1]
+        local length = #prefix
+        local ended = 0
+        for _, token in ipairs(redis.call('ZRANGE', holds, 0, -1)) do
+          if string.sub(token, 1, length) == prefix then
+            local provider = redis.call('HGET', holders, token)
+            redis.call('ZREM', holds, token)
+            if provider then
+              redis.call('HDEL', holders, token)
+              if tonumber(redis.call('HGET', inflight, provider) or '0') > 0 then
+                redis.call('HINCRBY', inflight, provider, -1)
+              end
+              ended = ended + 1
+            end
+          end
+        end
+        return ended
+        """)
+
     /// Pushes back the deadline of a worker's live holds of one model. `KEYS[1...3]`, `ARGV[1]` lease
     /// milliseconds, then owner tokens. Holds that are gone (expired and purged, released) stay gone
     /// (`ZADD XX`). Returns how many were renewed.

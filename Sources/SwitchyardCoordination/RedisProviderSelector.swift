@@ -109,7 +109,7 @@ package final class RedisProviderSelector: ProviderSelector {
         let seconds = max(leaseSeconds, 0.003)
         leaseMilliseconds = Int(seconds * 1000)
         renewalInterval = MonotonicClock.nanoseconds(seconds / 3)
-        ownerPrefix = "\(instanceID):\(context.pid):"
+        ownerPrefix = Self.ownerPrefix(instanceID: instanceID, pid: context.pid)
         handles = Self.makeHandles(config)
         for script in [CoordinationScripts.acquire, CoordinationScripts.release, CoordinationScripts.renew] {
             client.register(script)
@@ -125,12 +125,25 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     /// `<host name>-<parent pid>`: one `switchyard serve` (its supervisor) on one machine; colons are replaced, as
-    /// they separate the parts of an owner token.
+    /// they separate the parts of an owner token. A worker started by a supervisor uses the id the supervisor
+    /// hands it instead (`SWITCHYARD_WORKER_INSTANCE_ID`, the same value), so that ``HoldReaper`` finds its holds.
     package static func defaultInstanceID() -> String {
+        instanceID(supervisorPID: getppid())
+    }
+
+    /// `<host name>-<supervisorPID>`, the instance id of the `switchyard serve` whose supervisor is `supervisorPID`
+    /// (computed once by the supervisor and handed to its workers as `SWITCHYARD_WORKER_INSTANCE_ID`).
+    package static func instanceID(supervisorPID: Int32) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         let named = buffer.withUnsafeMutableBufferPointer { gethostname(UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count - 1) == 0 }
         let host = named ? String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self) : "host"
-        return "\(host)-\(getppid())".replacingColons()
+        return "\(host)-\(supervisorPID)".replacingColons()
+    }
+
+    /// `<instance id>:<pid>:`, the fixed part of the owner tokens of worker `pid` of router `instanceID`, which
+    /// ``HoldReaper`` matches to end a dead worker's holds.
+    package static func ownerPrefix(instanceID: String, pid: Int32) -> String {
+        "\(instanceID):\(pid):"
     }
 
     /// Stops renewing (holds then expire by their deadline); pending acquisitions get no answer.

@@ -16,7 +16,8 @@ enum SelectorFactory {
         }
         redis.clientName = "switchyard-w\(identity.id)-\(identity.pid)"
         let client = RedisClient(configuration: redis, loop: loop, logger: logger)
-        let selector = RedisProviderSelector(context: context, config: config, client: client, loop: loop, logger: logger, leaseSeconds: settings.leaseSeconds)
+        let selector = RedisProviderSelector(context: context, config: config, client: client, loop: loop, logger: logger, leaseSeconds: settings.leaseSeconds,
+            instanceID: identity.instanceID ?? RedisProviderSelector.defaultInstanceID())
         client.start()
         return selector
     }

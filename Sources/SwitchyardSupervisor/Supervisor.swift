@@ -41,6 +41,9 @@ package final class Supervisor {
         package var listenAddress: (host: String, port: Int)?
         /// How long a new generation may take to report ready before a reload is abandoned.
         package var readyTimeout: Double = 30
+        /// The model names of every generation when there is no models file (demo mode), for
+        /// ``Supervisor/onAbnormalExit``.
+        package var modelsWithoutFile: [String] = []
 
         package init(workers: Int, drainTimeout: Double, executable: String, workerArguments: [String], environment: [String], configPath: String?) {
             self.workers = workers
@@ -113,6 +116,11 @@ package final class Supervisor {
     private var stopIsFast = false
     /// Called once, when the first generation is ready (prints the "listening" line).
     package var onReady: (() -> Void)?
+    /// Called when a worker dies by a signal or with a non-zero exit code (it may not have released what it held),
+    /// with its pid and the names of its generation's models: frees its shared holds at once (``HoldReaper``).
+    package var onAbnormalExit: ((_ pid: pid_t, _ models: [String]) -> Void)?
+    /// The model names of each generation that may still have workers, from the models file it validated.
+    private var generationModels: [Int: [String]] = [:]
 
     /// `sockets[i]` is handed to the worker of slot `i + 1` as fd 3.
     package init(loop: EventLoop, logger: Logger, configuration: Configuration, sockets: [Int32]) {
@@ -167,6 +175,7 @@ package final class Supervisor {
             }
         }
         snapshots[generation] = first
+        generationModels[generation] = modelNames(first.map(\.fd))
         for slot in 1...configuration.workers { spawn(slot: slot, generation: generation) }
         if children.isEmpty { return ProcessExitCode.runtimeError }
         closeUnservedSlots(stoppingWith: ProcessExitCode.runtimeError)
@@ -275,6 +284,23 @@ package final class Supervisor {
         }
     }
 
+    /// The model names in the models file of a generation's snapshots (`fds`, in the order of `files`), or
+    /// ``Configuration/modelsWithoutFile`` when there is none. Read back from the sealed memfd, so the names are
+    /// exactly those of the bytes the generation's workers parse.
+    private func modelNames(_ fds: [Int32]) -> [String] {
+        guard let path = configuration.configPath, let fd = fds.first, let bytes = try? SealedFile.read(fd),
+              let config = try? ModelsConfig.parse(bytes, file: path)
+        else { return configuration.modelsWithoutFile }
+        return config.models.map(\.name)
+    }
+
+    /// Drops the model names of generations that can start no more workers and have none left.
+    private func forgetRetiredGenerations() {
+        for retired in generationModels.keys where retired != generation && retired != pendingGeneration {
+            if !children.values.contains(where: { $0.generation == retired }) { generationModels[retired] = nil }
+        }
+    }
+
     // MARK: slots
 
     /// Whether `slot` has a worker (of the current or a pending generation) or a respawn on the way.
@@ -348,7 +374,11 @@ package final class Supervisor {
                 child.control = nil
             }
             let exit: WorkerExit = sy_wifexited(status) != 0 ? .exited(sy_wexitstatus(status)) : .signaled(sy_wtermsig(status))
+            if exit != .exited(0), let onAbnormalExit {
+                onAbnormalExit(pid, generationModels[child.generation] ?? configuration.modelsWithoutFile)
+            }
             childExited(child, exit: exit)
+            forgetRetiredGenerations()
         }
         if state == .stopping && children.isEmpty { loop.stop() }
     }
@@ -423,6 +453,7 @@ package final class Supervisor {
             }
         }
         snapshots[next] = made
+        generationModels[next] = modelNames(made.map(\.fd))
         reopenClosedSlots()
         pendingGeneration = next
         pendingWorkers = 0

@@ -6,6 +6,9 @@ import SwitchyardMock
 /// the model `demo` from them, so `switchyard serve` answers with no LLM and no Redis. Wired here, by the
 /// executable, so that the product modules never depend on the mock.
 enum DemoUpstreams {
+    /// The one model demo mode serves.
+    static let modelName = "demo"
+
     /// Starts the mocks on `loop` and returns the configuration that routes `demo` to them.
     static func start(on loop: EventLoop, logger: Logger) throws -> ModelsConfig {
         var providers: [ProviderConfig] = []
@@ -21,6 +24,6 @@ enum DemoUpstreams {
                                             weight: 1, inputSize: 4096, keepAlive: nil, toolCalling: true, nworkers: 1, healthCheckPath: nil))
         }
         logger.info("demo mode: no models config given; serving model 'demo' from two embedded mock upstreams", [])
-        return ModelsConfig(format: .llmRouter, models: [ModelConfig(name: "demo", providers: providers, fallbackModel: nil, strategy: nil)])
+        return ModelsConfig(format: .llmRouter, models: [ModelConfig(name: modelName, providers: providers, fallbackModel: nil, strategy: nil)])
     }
 }

@@ -1,7 +1,9 @@
 import Glibc
+import SwitchyardCoordination
 import SwitchyardCore
 import SwitchyardGateway
 import SwitchyardIO
+import SwitchyardRedis
 import SwitchyardSupervisor
 import SwitchyardUpstream
 
@@ -64,10 +66,20 @@ enum ServeCommand {
             workerArguments: arguments,
             environment: environment().filter { !$0.key.hasPrefix("SWITCHYARD_WORKER_") && !handedOver.contains($0.key) }.map { "\($0.key)=\($0.value)" },
             configPath: settings.modelsConfigPath)
+        // One id names this router in the owner tokens of its workers' shared holds, so that the supervisor can
+        // free the holds of a worker that died without releasing them.
+        let instanceID = RedisProviderSelector.instanceID(supervisorPID: getpid())
+        configuration.environment.append("SWITCHYARD_WORKER_INSTANCE_ID=\(instanceID)")
         configuration.modelsFile = modelsFile?.bytes
+        if settings.modelsConfigPath == nil { configuration.modelsWithoutFile = [DemoUpstreams.modelName] }
         configuration.generationFiles = [promptsGenerationFile(settings, directory: promptsDirectory, initial: prompts)]
         configuration.listenAddress = (settings.host, port)
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
+        let reaper = RedisConfiguration(settings: settings).map { HoldReaper(configuration: $0, instanceID: instanceID, loop: loop, logger: logger) }
+        if let reaper {
+            supervisor.onAbnormalExit = { pid, models in reaper.reap(workerPID: pid, models: models) }
+        }
+        defer { reaper?.close() }
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         supervisor.onReady = {
             logger.info("listening", [("url", .string("http://\(hostForURL):\(port)")), ("workers", .int(workers)), ("models", .int(modelsFile?.config.models.count ?? 1)), ("strategy", .string(settings.balanceStrategy))])

@@ -73,7 +73,7 @@ enum WorkerCommand {
         do {
             let loop = try EventLoop()
             let models = try config ?? DemoUpstreams.start(on: loop, logger: logger)
-            let worker = try WorkerProcess(loop: loop, settings: settings, config: models, prompts: prompts, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation), logger: logger, controlFD: controlFD)
+            let worker = try WorkerProcess(loop: loop, settings: settings, config: models, prompts: prompts, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation, instanceID: environment["SWITCHYARD_WORKER_INSTANCE_ID"]), logger: logger, controlFD: controlFD)
             return worker.run()
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])

@@ -83,6 +83,34 @@ struct RedisProviderSelectorTests {
         #expect(try harness.inFlight(server, "m", "a") == 0)
     }
 
+    @Test("releasing a dead worker's holds ends exactly that worker's holds, once, and counts never go negative",
+          .timeLimit(.minutes(1)))
+    func deadWorkerRelease() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let keys = ["holds", "holders", "inflight"].map { harness.key("m", $0) }
+        let future = 9_999_999_999_999
+        for token in ["one:12:1", "one:12:2", "one:123:1", "two:12:1"] {
+            _ = try harness.command(server, ["ZADD", keys[0], future, token])
+            _ = try harness.command(server, ["HSET", keys[1], token, "a"])
+        }
+        _ = try harness.command(server, ["HSET", keys[2], "a", 4])
+        func releaseWorker(_ instance: String, _ pid: Int32) throws -> Int64? {
+            let prefix = RedisProviderSelector.ownerPrefix(instanceID: instance, pid: pid)
+            return try harness.command(server, ["EVAL", CoordinationScripts.releaseWorker.source, 3] + keys + [prefix])?.integerValue
+        }
+        #expect(try releaseWorker("one", 12) == 2)
+        #expect(try harness.inFlight(server, "m", "a") == 2)
+        #expect(try harness.command(server, ["ZCARD", keys[0]])?.integerValue == 2, "pid 123 and instance two keep theirs")
+        #expect(try harness.command(server, ["HEXISTS", keys[1], "one:123:1"])?.integerValue == 1)
+        #expect(try releaseWorker("one", 12) == 0)
+        #expect(try harness.inFlight(server, "m", "a") == 2)
+        _ = try harness.command(server, ["HSET", keys[2], "a", 0])
+        #expect(try releaseWorker("one", 123) == 1)
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+    }
+
     @Test("an expired hold of a router that vanished is purged before the next choice, freeing its slot", .timeLimit(.minutes(1)))
     func expiredHoldIsPurged() throws {
         let server = try RedisServer()
