@@ -48,6 +48,9 @@ package struct HTTPRequestParser: Sendable {
     /// The head of the request being received, once its header section is complete.
     package var pendingHead: HTTPRequestHead? { head }
 
+    /// Body bytes of the request in progress already taken out of the input buffer.
+    package var bufferedBodyBytes: Int { body.count }
+
     /// True between a complete head and a complete body: the moment to answer `Expect: 100-continue`.
     package var isAwaitingBody: Bool {
         switch state {

@@ -79,7 +79,7 @@ final class HTTPServerConnection: IOHandler {
                     deadline = server.loop.now &+ server.configuration.headerTimeout
                 }
                 input.append(UnsafeRawBufferPointer(start: scratch.baseAddress, count: count))
-                if input.readableCount > Self.freeInput + budgeted && !reserveInput() {
+                if heldInput > Self.freeInput + budgeted && !reserveInput() {
                     if phase == .responding {
                         pauseReading()  // resumed when the current response is done
                     } else {
@@ -138,10 +138,13 @@ final class HTTPServerConnection: IOHandler {
         }
     }
 
+    /// Bytes this connection holds for its client: unparsed input plus the body parsed so far.
+    private var heldInput: Int { input.readableCount + parser.bufferedBodyBytes }
+
     /// Reserves budget for input beyond the free allowance (in 64 KiB steps); false when the budget is spent.
     private func reserveInput() -> Bool {
         guard let budget = server.configuration.inputBudget else { return true }
-        let needed = input.readableCount - Self.freeInput - budgeted
+        let needed = heldInput - Self.freeInput - budgeted
         let step = (needed + 65_535) / 65_536 * 65_536
         guard budget.reserve(step) else { return false }
         budgeted += step
@@ -151,7 +154,7 @@ final class HTTPServerConnection: IOHandler {
     /// Gives back budget that input no longer needs.
     private func settleInputBudget() {
         guard budgeted > 0, let budget = server.configuration.inputBudget else { return }
-        let needed = max(0, input.readableCount - Self.freeInput)
+        let needed = max(0, heldInput - Self.freeInput)
         if needed < budgeted {
             budget.release(budgeted - needed)
             budgeted = needed

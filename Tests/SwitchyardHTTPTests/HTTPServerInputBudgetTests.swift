@@ -51,4 +51,25 @@ struct HTTPServerInputBudgetTests {
         try client.send([UInt8](repeating: 0x61, count: size))
         #expect(try client.readResponse().bodyText == "got \(size)")
     }
+
+    @Test("a body trickled in small pieces counts too (the parsed part of a body is held as well)")
+    func trickledBody() throws {
+        var configuration = HTTPServer.Configuration.make()
+        configuration.inputBudget = ByteBudget(limit: 64 * 1024)
+        let server = try RunningHTTPServer.make(configuration: configuration) { request, response, _ in
+            response.send(status: 200, body: Array("got \(request.body.count)".utf8))
+        }
+        defer { server.stop() }
+        let client = try RawHTTPClient(port: server.port)
+        let size = 400 * 1024
+        try client.send("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: \(size)\r\n\r\n")
+        let piece = [UInt8](repeating: 0x62, count: 8 * 1024)
+        // Small pieces with pauses: the server parses each one before the next arrives.
+        for _ in 0..<(size / piece.count) {
+            guard (try? client.send(piece)) != nil else { break }
+            usleep(1_000)
+        }
+        let answer = try client.readResponse()
+        #expect(answer.status == 503, "\(answer.bodyText)")
+    }
 }
