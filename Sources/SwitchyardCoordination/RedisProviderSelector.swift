@@ -153,6 +153,9 @@ package final class RedisProviderSelector: ProviderSelector {
         renewalTimer = nil
     }
 
+    /// Whether the Redis client is connected now (with ``isOnLocalState`` false: selections use shared state).
+    package var isConnected: Bool { client.isConnected }
+
     /// Number of leases granted and not yet released (shared and local).
     package var liveLeases: Int { shared.count + local.liveLeases }
 
@@ -243,6 +246,7 @@ package final class RedisProviderSelector: ProviderSelector {
             nextToken &+= 1
             shared[token] = hold
             statistics.sharedGrants += 1
+            local.usage.granted(provider, of: entry.model)
             let handle = handles[id].flatMap { $0.model.name == entry.model.name ? $0 : nil } ?? ProviderHandle(provider: provider, model: entry.model)
             entry.waiter.leaseGranted(ProviderLease(handle: handle, token: token, chainPosition: entry.position))
         case .success(.null):
@@ -292,6 +296,7 @@ package final class RedisProviderSelector: ProviderSelector {
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         if lease.token & Self.sharedBit != 0 {
             guard let hold = shared.removeValue(forKey: lease.token) else { return }
+            local.usage.released(lease.provider.id, of: lease.model.name)
             if outcome.isUnhealthy {
                 local.circuits.recordFailure(lease.provider.id, now: context.now())
             } else if outcome.isHealthy {

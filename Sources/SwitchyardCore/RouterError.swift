@@ -98,4 +98,15 @@ package struct RouterError: Error, Sendable, Equatable, CustomStringConvertible 
     package static func unsupportedProvider(_ apiType: String) -> RouterError {
         RouterError(status: 501, message: "Providers of api_type '\(apiType)' are not supported for this endpoint yet.", code: "provider_not_supported")
     }
+
+    /// An admin endpoint was called while no admin token is configured.
+    package static func adminDisabled() -> RouterError {
+        RouterError(status: 403, message: "The admin endpoints are off: set LLM_ROUTER_ADMIN_TOKEN (or --admin-token) to turn them on, then send it as 'Authorization: Bearer <token>'.",
+                    code: "admin_disabled")
+    }
+
+    /// An admin endpoint was called without the admin token, or with a wrong one.
+    package static func adminUnauthorized() -> RouterError {
+        RouterError(status: 401, message: "This endpoint requires 'Authorization: Bearer <admin token>' (LLM_ROUTER_ADMIN_TOKEN).", code: "invalid_admin_token")
+    }
 }

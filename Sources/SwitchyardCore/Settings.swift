@@ -73,6 +73,9 @@ package struct Settings: Sendable, Equatable {
     package var leaseSeconds: Double = 30
     /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
     package var workers: Int
+    /// Bearer token that opens the admin endpoints such as `GET /admin/state` (`LLM_ROUTER_ADMIN_TOKEN` /
+    /// `--admin-token`); nil keeps them off (403). Never printed.
+    package var adminToken: String?
     /// Whether no models config is given: the executable then serves the embedded demo upstreams.
     package var demo: Bool { modelsConfigPath == nil }
     /// The Redis to use, or nil for none: the URL when one is given (its password, or else
@@ -233,7 +236,8 @@ package struct SettingsError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Settings: CustomStringConvertible {
-    /// Every setting as `name=value`, one per line; the Redis password shows only whether it is set.
+    /// Every setting as `name=value`, one per line; the Redis password and the admin token show only whether they
+    /// are set.
     package var description: String {
         [
             "modelsConfigPath=\(modelsConfigPath ?? "(none)")", "host=\(host)", "port=\(port)",
@@ -245,7 +249,7 @@ extension Settings: CustomStringConvertible {
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
             "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "redisURL=\(redisURL?.description ?? "(none)")",
-            "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "workers=\(workers)", "demo=\(demo)",
+            "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
         ].joined(separator: "\n")
@@ -506,6 +510,13 @@ extension Settings {
                group: .cluster, defaultText: "0", help: "Redis database number") { settings, value in
             guard let db = integer(value, in: 0...Int(Int32.max)) else { return "expected a whole number >= 0" }
             settings.redisDB = db
+            return nil
+        },
+        Option(key: "admin-token", flag: "--admin-token", environment: "LLM_ROUTER_ADMIN_TOKEN", valueName: "SECRET",
+               group: .server, defaultText: "none (admin endpoints off)",
+               help: "bearer token for /admin/* (prefer the variable: flags show in ps)",
+               redact: { _ in "(redacted)" }) { settings, value in
+            settings.adminToken = value.isEmpty ? nil : value
             return nil
         },
         Option(key: "redis-password", flag: nil, environment: "LLM_ROUTER_REDIS_PASSWORD", valueName: "SECRET",

@@ -57,6 +57,7 @@ package final class Gateway: HTTPResponder {
         BuiltinRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
         operatorRoutes = OperatorRoutes(gateway: self)
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
+        AdminRoutes(gateway: self).register(in: routes)
         apply(config)
     }
 

@@ -9,6 +9,8 @@ package final class LocalProviderSelector: ProviderSelector {
     private var strategies: [String: ProviderStrategy] = [:]
     /// Passive health per provider id, fed by every release.
     package let circuits: ProviderCircuits
+    /// This worker's lease counts per model and provider (also fed by a wrapping Redis selector's shared grants).
+    package let usage = ProviderUsage()
     private var live: Set<UInt64> = []
     /// One handle per provider id, rebuilt on reload; leases refer to these.
     private var handles: [String: ProviderHandle] = [:]
@@ -66,6 +68,7 @@ package final class LocalProviderSelector: ProviderSelector {
                 let token = nextToken
                 nextToken &+= 1
                 live.insert(token)
+                usage.granted(provider, of: model)
                 // A model from an older configuration (a call that started before a reload) gets a fresh handle.
                 let handle = handles[provider.id].flatMap { $0.model.name == model.name ? $0 : nil } ?? ProviderHandle(provider: provider, model: model)
                 return .granted(ProviderLease(handle: handle, token: token, chainPosition: position))
@@ -99,6 +102,7 @@ package final class LocalProviderSelector: ProviderSelector {
 
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         guard live.remove(lease.token) != nil else { return }
+        usage.released(lease.provider.id, of: lease.model.name)
         if outcome.isUnhealthy {
             circuits.recordFailure(lease.provider.id, now: context.now())
         } else if outcome.isHealthy {
@@ -110,6 +114,25 @@ package final class LocalProviderSelector: ProviderSelector {
     package func reload(config: ModelsConfig) {
         self.config = config
         handles = Self.makeHandles(config)
+    }
+
+    /// The state of every configured model and provider, in configuration order, as this worker sees it: lease
+    /// counts from ``usage``, the strategy's latency score (`dynamic_weighted`) and slot use (`first_available`,
+    /// counted as this worker's leases on the provider), and circuits. For the operator view; allocates freely.
+    package func snapshot() -> [ModelStateSnapshot] {
+        let now = context.now()
+        return config.models.map { model in
+            let strategy = strategy(for: model)
+            let dynamic = strategy as? DynamicWeightedStrategy
+            let slotted = strategy is FirstAvailableStrategy
+            return ModelStateSnapshot(name: model.name, strategy: strategy.name, providers: model.providers.map { provider in
+                let inFlight = usage.inFlight(provider.id, of: model.name)
+                return ProviderStateSnapshot(
+                    id: provider.id, inFlight: inFlight, selections: usage.selections(provider.id, of: model.name),
+                    latencyScore: dynamic?.score(provider.id, of: model.name), slotsHeld: slotted ? inFlight : nil,
+                    slots: max(provider.nworkers, 1), circuitOpen: circuits.isOpen(provider.id, now: now))
+            })
+        }
     }
 
     /// Nothing waits here (every answer is synchronous), so there is nothing to refuse.

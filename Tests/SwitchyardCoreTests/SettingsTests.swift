@@ -313,6 +313,18 @@ struct SettingsTests {
         #expect(settings.description.contains("redisPrefix=switchyard:"))
     }
 
+    @Test("the admin token comes from the variable or the flag and is never shown by the description, help or errors")
+    func adminToken() throws {
+        #expect(try load([:]).adminToken == nil)
+        #expect(try load(["LLM_ROUTER_ADMIN_TOKEN": "s3cret-admin"]).adminToken == "s3cret-admin")
+        let fromFlag = try load([:], ["--admin-token", "s3cret-admin"])
+        #expect(fromFlag.adminToken == "s3cret-admin")
+        #expect(!fromFlag.description.contains("s3cret-admin"))
+        #expect(fromFlag.description.contains("adminToken=(set)"))
+        #expect(!Settings.helpText.contains("s3cret-admin"))
+        #expect(Settings.helpText.contains("LLM_ROUTER_ADMIN_TOKEN"))
+    }
+
     @Test("demo mode is exactly the absence of a models config; there is no --demo flag")
     func demoMode() throws {
         #expect(try load([:], ["--config", "m.json"]).demo == false)

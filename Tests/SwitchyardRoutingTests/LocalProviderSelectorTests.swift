@@ -169,4 +169,38 @@ struct LocalProviderSelectorTests {
         selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
         #expect(grant(selector, after)?.provider.id == "a")
     }
+
+    @Test("the snapshot lists models and providers in config order with lease counts that follow grants and releases")
+    func snapshotFollowsLeases() throws {
+        let selector = selector([model, backup], strategy: "balanced")
+        let first = try #require(grant(selector, model))
+        _ = grant(selector, model)
+        selector.release(first, outcome: ProviderOutcome(.completed, status: 200, total: 1_000))
+        selector.release(first, outcome: ProviderOutcome(.completed, status: 200, total: 1_000))
+        let snapshot = selector.snapshot()
+        #expect(snapshot.map(\.name) == ["m", "backup"])
+        #expect(snapshot[0].strategy == "balanced")
+        #expect(snapshot[0].providers.map(\.id) == ["a", "b"])
+        #expect(snapshot[0].providers.map(\.selections) == [1, 1])
+        #expect(snapshot[0].providers.map(\.inFlight) == [0, 1])
+        #expect(snapshot[0].providers.allSatisfy { $0.latencyScore == nil && $0.slotsHeld == nil && !$0.circuitOpen })
+        #expect(snapshot[1].providers.map(\.selections) == [0])
+    }
+
+    @Test("the snapshot shows slot use under first_available, latency scores under dynamic_weighted, and open circuits")
+    func snapshotStrategyDetails() throws {
+        let slotted = ModelConfig(name: "slots", providers: [provider("a"), provider("b")], strategy: "first_available")
+        let timed = ModelConfig(name: "timed", providers: [provider("c")], strategy: "dynamic_weighted")
+        let selector = selector([slotted, timed])
+        _ = try #require(grant(selector, slotted))
+        let failing = try #require(grant(selector, timed))
+        selector.release(failing, outcome: ProviderOutcome(.failed, total: 1_000))
+        let snapshot = selector.snapshot()
+        #expect(snapshot[0].strategy == "first_available")
+        #expect(snapshot[0].providers.map(\.slotsHeld) == [1, 0])
+        #expect(snapshot[0].providers.map(\.slots) == [1, 1])
+        #expect(snapshot[1].strategy == "dynamic_weighted")
+        #expect(snapshot[1].providers[0].latencyScore == 1)
+        #expect(snapshot[1].providers[0].circuitOpen)
+    }
 }

@@ -1,0 +1,115 @@
+import SwitchyardCoordination
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardRouting
+
+/// The admin endpoints, behind ``AdminAccess``: `GET /admin/state`, the operator's read-only view of this worker's
+/// selection state.
+///
+/// The view is the answering worker's own: its lease counts (in flight, selections) per model and provider, the
+/// strategy in force, latency scores and slot use, and circuits, plus `state` — `shared` while the worker selects
+/// through Redis (configured, connected and answering), else `local`. Counts held in Redis for the whole cluster
+/// are not read back; an operator sums the workers' views or reads `/metrics`. Provider hosts and keys never appear.
+final class AdminRoutes {
+    private unowned let gateway: Gateway
+    private let access: AdminAccess
+
+    init(gateway: Gateway) {
+        self.gateway = gateway
+        self.access = AdminAccess(token: gateway.settings.adminToken)
+    }
+
+    func register(in table: RouteTable) {
+        table.add("/admin/state", name: "admin_state", method: "GET") { request, response in
+            // Captures the routes strongly: the table (owned by the gateway) is what keeps them alive.
+            if let error = self.access.check(authorization: request.head.headers["Authorization"]) {
+                var headers = HTTPHeaders()
+                // RFC 6750 §3: a 401 for a bearer-protected resource names the scheme.
+                if error.status == 401 { headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"switchyard-admin\"") }
+                self.gateway.finishLocally(response, route: "admin_state", error: error, headers: headers)
+                return
+            }
+            self.gateway.sendLocal(response, route: "admin_state", body: self.stateBody(), headers: Self.noStore)
+        }
+    }
+
+    private static let noStore: HTTPHeaders = {
+        var headers = HTTPHeaders()
+        headers.add(name: "Cache-Control", value: "no-store")
+        return headers
+    }()
+
+    /// The JSON of `GET /admin/state`.
+    func stateBody() -> [UInt8] {
+        let redis = gateway.selector as? RedisProviderSelector
+        let local = redis?.local ?? gateway.selector as? LocalProviderSelector
+        let identity = gateway.identity
+        var out = JSONWriter()
+        out.raw("{\"worker\":{\"id\":")
+        out.number(identity.id)
+        out.raw(",\"pid\":")
+        out.number(Int(identity.pid))
+        out.raw(",\"generation\":")
+        out.number(identity.generation)
+        out.raw("},\"state\":")
+        let shared = redis.map { $0.isConnected && !$0.isOnLocalState } ?? false
+        out.string(shared ? "shared" : "local")
+        out.raw(",\"scope\":\"worker\",\"redis\":")
+        if let redis {
+            let statistics = redis.statistics
+            out.raw("{\"connected\":")
+            out.bool(redis.isConnected)
+            out.raw(",\"on_local_state\":")
+            out.bool(redis.isOnLocalState)
+            out.raw(",\"shared_grants\":")
+            out.number(statistics.sharedGrants)
+            out.raw(",\"local_fallbacks\":")
+            out.number(statistics.localFallbacks)
+            out.raw(",\"script_failures\":")
+            out.number(statistics.scriptFailures)
+            out.raw(",\"renewals\":")
+            out.number(statistics.renewals)
+            out.raw(",\"late_grants_released\":")
+            out.number(statistics.lateGrantsReleased)
+            out.raw("}")
+        } else {
+            out.raw("null")
+        }
+        out.raw(",\"models\":[")
+        for (modelIndex, model) in (local?.snapshot() ?? []).enumerated() {
+            if modelIndex > 0 { out.raw(",") }
+            out.raw("{\"name\":")
+            out.string(model.name)
+            out.raw(",\"strategy\":")
+            out.string(model.strategy)
+            out.raw(",\"providers\":[")
+            for (index, provider) in model.providers.enumerated() {
+                if index > 0 { out.raw(",") }
+                out.raw("{\"id\":")
+                out.string(provider.id)
+                out.raw(",\"in_flight\":")
+                out.number(provider.inFlight)
+                out.raw(",\"selections\":")
+                out.raw(String(provider.selections))
+                out.raw(",\"latency_score\":")
+                if let score = provider.latencyScore { out.number(score) } else { out.raw("null") }
+                out.raw(",\"slots\":")
+                if let held = provider.slotsHeld {
+                    out.raw("{\"held\":")
+                    out.number(held)
+                    out.raw(",\"nworkers\":")
+                    out.number(provider.slots)
+                    out.raw("}")
+                } else {
+                    out.raw("null")
+                }
+                out.raw(",\"circuit_open\":")
+                out.bool(provider.circuitOpen)
+                out.raw("}")
+            }
+            out.raw("]}")
+        }
+        out.raw("]}")
+        return out.bytes
+    }
+}

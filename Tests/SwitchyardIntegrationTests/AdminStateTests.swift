@@ -1,0 +1,84 @@
+import SwitchyardTestSupport
+import Testing
+
+@Suite("Admin state endpoint", .timeLimit(.minutes(1)))
+struct AdminStateTests {
+    @Test("without a configured admin token /admin/state answers 403 in the OpenAI error shape")
+    func offWithoutToken() throws {
+        let upstream = try MockUpstream(id: "a")
+        let router = try RouterProcess(config: .single("chat-model", providers: [upstream.provider()]), arguments: ["--workers", "1"])
+        let response = try RawHTTPClient.exchange(port: router.port, "GET", "/admin/state", headers: [("Authorization", "Bearer anything")])
+        #expect(response.status == 403)
+        #expect(response.openAIError?["message"]?.string?.contains("LLM_ROUTER_ADMIN_TOKEN") == true)
+    }
+
+    @Test("a missing or wrong admin token gets 401")
+    func unauthorized() throws {
+        let upstream = try MockUpstream(id: "a")
+        let router = try RouterProcess(config: .single("chat-model", providers: [upstream.provider()]), arguments: ["--workers", "1"],
+                                       environment: ["LLM_ROUTER_ADMIN_TOKEN": "admin-secret"])
+        for headers in [[], [("Authorization", "Bearer wrong")], [("Authorization", "Bearer admin-secre")], [("Authorization", "Basic admin-secret")]] {
+            let response = try RawHTTPClient.exchange(port: router.port, "GET", "/admin/state", headers: headers)
+            #expect(response.status == 401, "with \(headers)")
+            #expect(response.openAIError != nil)
+        }
+        #expect(!router.logText.contains("admin-secret"))
+    }
+
+    @Test("with the token it lists models and providers whose selection counts follow requests, without hosts or keys")
+    func listsState() throws {
+        let first = try MockUpstream(id: "a")
+        let second = try MockUpstream(id: "b")
+        let router = try RouterProcess(
+            config: .single("chat-model", providers: [first.provider(apiToken: "sk-provider-key-123"), second.provider(apiToken: "sk-provider-key-456")]),
+            arguments: ["--workers", "1", "--admin-token", "admin-secret"])
+        let authorization = [("Authorization", "Bearer admin-secret")]
+
+        let before = try RawHTTPClient.exchange(port: router.port, "GET", "/admin/state", headers: authorization)
+        #expect(before.status == 200)
+        let initial = try before.json()
+        #expect(initial["state"]?.string == "local")
+        #expect(initial["worker"]?["id"]?.int != nil)
+        #expect(initial["worker"]?["pid"]?.int != nil)
+        let model = try #require(initial["models"]?[0])
+        #expect(model["name"]?.string == "chat-model")
+        #expect(model["strategy"]?.string == "balanced")
+        #expect(model["providers"]?.array?.compactMap { $0["id"]?.string } == ["a", "b"])
+        #expect(model["providers"]?.array?.compactMap { $0["selections"]?.int } == [0, 0])
+
+        for _ in 0..<2 {
+            #expect(try router.post("/v1/chat/completions", RequestBody.chat()).status == 200)
+        }
+        let after = try RawHTTPClient.exchange(port: router.port, "GET", "/admin/state", headers: authorization)
+        #expect(after.status == 200)
+        let providers = try #require(try after.json()["models"]?[0]?["providers"]?.array)
+        #expect(providers.compactMap { $0["selections"]?.int }.reduce(0, +) == 2)
+        #expect(providers.compactMap { $0["in_flight"]?.int } == [0, 0])
+        #expect(providers.allSatisfy { $0["latency_score"]?.isNull == true && $0["circuit_open"] == .bool(false) })
+        for secret in ["sk-provider-key-123", "sk-provider-key-456", first.url, second.url, "127.0.0.1:\(first.port)"] {
+            #expect(!after.text.contains(secret), "the state shows \(secret)")
+        }
+    }
+
+    @Test("with Redis the view says shared and counts this worker's shared grants", .enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+    func sharedState() throws {
+        let redis = try RedisServer()
+        let first = try MockUpstream(id: "a")
+        let second = try MockUpstream(id: "b")
+        let router = try RouterProcess(
+            config: .single("chat-model", providers: [first.provider(), second.provider()]),
+            arguments: ["--workers", "1"], environment: ["LLM_ROUTER_REDIS_URL": redis.url(), "LLM_ROUTER_ADMIN_TOKEN": "admin-secret"])
+        for _ in 0..<2 {
+            #expect(try router.post("/v1/chat/completions", RequestBody.chat()).status == 200)
+        }
+        let response = try RawHTTPClient.exchange(port: router.port, "GET", "/admin/state", headers: [("Authorization", "Bearer admin-secret")])
+        #expect(response.status == 200)
+        let state = try response.json()
+        let providers = try #require(state["models"]?[0]?["providers"]?.array)
+        #expect(providers.compactMap { $0["selections"]?.int }.reduce(0, +) == 2)
+        #expect(state["redis"]?["connected"] == .bool(true))
+        let grants = (state["redis"]?["shared_grants"]?.int ?? 0) + (state["redis"]?["local_fallbacks"]?.int ?? 0)
+        #expect(grants == 2)
+        if state["redis"]?["shared_grants"]?.int == 2 { #expect(state["state"]?.string == "shared") }
+    }
+}
