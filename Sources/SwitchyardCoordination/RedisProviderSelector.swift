@@ -246,8 +246,8 @@ package final class RedisProviderSelector: ProviderSelector {
             nextToken &+= 1
             shared[token] = hold
             statistics.sharedGrants += 1
-            local.usage.granted(provider, of: entry.model)
             let handle = handles[id].flatMap { $0.model.name == entry.model.name ? $0 : nil } ?? ProviderHandle(provider: provider, model: entry.model)
+            local.usage.granted(handle)
             entry.waiter.leaseGranted(ProviderLease(handle: handle, token: token, chainPosition: entry.position))
         case .success(.null):
             backOnSharedState()
@@ -296,7 +296,7 @@ package final class RedisProviderSelector: ProviderSelector {
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         if lease.token & Self.sharedBit != 0 {
             guard let hold = shared.removeValue(forKey: lease.token) else { return }
-            local.usage.released(lease.provider.id, of: lease.model.name)
+            local.usage.released(lease.handle)
             if outcome.isUnhealthy {
                 local.circuits.recordFailure(lease.provider.id, now: context.now())
             } else if outcome.isHealthy {

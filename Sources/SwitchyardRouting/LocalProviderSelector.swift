@@ -68,9 +68,9 @@ package final class LocalProviderSelector: ProviderSelector {
                 let token = nextToken
                 nextToken &+= 1
                 live.insert(token)
-                usage.granted(provider, of: model)
                 // A model from an older configuration (a call that started before a reload) gets a fresh handle.
                 let handle = handles[provider.id].flatMap { $0.model.name == model.name ? $0 : nil } ?? ProviderHandle(provider: provider, model: model)
+                usage.granted(handle)
                 return .granted(ProviderLease(handle: handle, token: token, chainPosition: position))
             }
             // The chain is bounded by the number of models, so a cycle in `fallback_model` cannot loop forever.
@@ -102,7 +102,7 @@ package final class LocalProviderSelector: ProviderSelector {
 
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         guard live.remove(lease.token) != nil else { return }
-        usage.released(lease.provider.id, of: lease.model.name)
+        usage.released(lease.handle)
         if outcome.isUnhealthy {
             circuits.recordFailure(lease.provider.id, now: context.now())
         } else if outcome.isHealthy {

@@ -2,11 +2,14 @@ import SwitchyardCore
 
 /// A provider and the model it serves, made once per configuration by a selector, so that a lease refers to them
 /// with one reference instead of copying their ten reference-counted fields each time it is passed on.
-package final class ProviderHandle: Sendable {
+/// `@unchecked Sendable`: its one mutable field is only touched on its worker's loop thread.
+package final class ProviderHandle: @unchecked Sendable {
     /// The provider.
     package let provider: ProviderConfig
     /// The model whose provider list holds it (provider ids are unique across a configuration).
     package let model: ModelConfig
+    /// This provider's entry in the selector's ``ProviderUsage``, found once and then reached without a lookup.
+    var usageCounts: ProviderUsage.Counts?
 
     /// A handle.
     package init(provider: ProviderConfig, model: ModelConfig) {

@@ -30,6 +30,24 @@ package final class ProviderUsage {
         }
     }
 
+    /// A lease on `handle` was granted: the counts are found once per handle, then reached directly (no hashing
+    /// on the request path).
+    package func granted(_ handle: ProviderHandle) {
+        if let counts = handle.usageCounts {
+            counts.inFlight += 1
+            counts.selections &+= 1
+            return
+        }
+        granted(handle.provider, of: handle.model)
+        handle.usageCounts = table.entry(handle.provider.id, of: handle.model.name)
+    }
+
+    /// A lease on `handle` was released (one granted through ``granted(_:)-(ProviderHandle)``).
+    package func released(_ handle: ProviderHandle) {
+        guard let counts = handle.usageCounts ?? table.entry(handle.provider.id, of: handle.model.name), counts.inFlight > 0 else { return }
+        counts.inFlight -= 1
+    }
+
     /// A lease on provider `id` of model `modelName` was released (a release without a grant changes nothing).
     package func released(_ id: String, of modelName: String) {
         guard let counts = table.entry(id, of: modelName), counts.inFlight > 0 else { return }
