@@ -80,7 +80,6 @@ package final class RedisProviderSelector: ProviderSelector {
     /// `<instance id>:<pid>:`, the fixed part of every owner token.
     private let ownerPrefix: String
     private var ownerCounter: UInt64 = 0
-    private var handles: [String: ProviderHandle] = [:]
     private var keyCache: [String: [String]] = [:]
     /// Leases granted from shared state, by token.
     private var shared: [UInt64: Hold] = [:]
@@ -110,7 +109,6 @@ package final class RedisProviderSelector: ProviderSelector {
         leaseMilliseconds = Int(seconds * 1000)
         renewalInterval = MonotonicClock.nanoseconds(seconds / 3)
         ownerPrefix = Self.ownerPrefix(instanceID: instanceID, pid: context.pid)
-        handles = Self.makeHandles(config)
         for script in [CoordinationScripts.acquire, CoordinationScripts.release, CoordinationScripts.renew] {
             client.register(script)
             // Already connected: load now, ahead of any call. A NOSCRIPT retry would let a later call (an acquire)
@@ -246,7 +244,7 @@ package final class RedisProviderSelector: ProviderSelector {
             nextToken &+= 1
             shared[token] = hold
             statistics.sharedGrants += 1
-            let handle = handles[id].flatMap { $0.model.name == entry.model.name ? $0 : nil } ?? ProviderHandle(provider: provider, model: entry.model)
+            let handle = local.handle(for: provider, of: entry.model)
             local.usage.granted(handle)
             entry.waiter.leaseGranted(ProviderLease(handle: handle, token: token, chainPosition: entry.position))
         case .success(.null):
@@ -355,7 +353,6 @@ package final class RedisProviderSelector: ProviderSelector {
 
     package func reload(config: ModelsConfig) {
         self.config = config
-        handles = Self.makeHandles(config)
         local.reload(config: config)
     }
 
@@ -424,16 +421,6 @@ package final class RedisProviderSelector: ProviderSelector {
             keyCache[model] = all
         }
         return Array(all.prefix(count))
-    }
-
-    private static func makeHandles(_ config: ModelsConfig) -> [String: ProviderHandle] {
-        var table: [String: ProviderHandle] = [:]
-        for model in config.models {
-            for provider in model.providers where table[provider.id] == nil {
-                table[provider.id] = ProviderHandle(provider: provider, model: model)
-            }
-        }
-        return table
     }
 }
 

@@ -60,9 +60,9 @@ package struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         if let userinfo = parts.userinfo {
             let colon = userinfo.firstIndex(of: ":")
             let user = String(userinfo[..<(colon ?? userinfo.endIndex)])
-            guard let decodedUser = Self.percentDecoded(user) else { throw SettingsError(message: "the username has an invalid %-escape") }
+            guard let decodedUser = URLParts.percentDecoded(user) else { throw SettingsError(message: "the username has an invalid %-escape") }
             if let colon {
-                guard let decoded = Self.percentDecoded(String(userinfo[userinfo.index(after: colon)...])) else {
+                guard let decoded = URLParts.percentDecoded(String(userinfo[userinfo.index(after: colon)...])) else {
                     throw SettingsError(message: "the password has an invalid %-escape")
                 }
                 password = decoded
@@ -102,7 +102,7 @@ package struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
             guard (parts.host ?? "").isEmpty, parts.port == nil else {
                 throw SettingsError(message: "unix:// takes a socket path, not a host: unix:///run/redis/redis.sock")
             }
-            guard let path = Self.percentDecoded(parts.path), path.hasPrefix("/"), path.count > 1 else {
+            guard let path = URLParts.percentDecoded(parts.path), path.hasPrefix("/"), path.count > 1 else {
                 throw SettingsError(message: "unix:// needs an absolute socket path: unix:///run/redis/redis.sock")
             }
             guard path.utf8.count <= Self.maximumSocketPathLength else {
@@ -143,28 +143,4 @@ package struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible {
         return number
     }
 
-    /// Decodes `%XX` escapes (RFC 3986 section 2.1); nil when an escape is malformed or the result is not UTF-8.
-    private static func percentDecoded(_ text: String) -> String? {
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8.makeIterator()
-        while let byte = utf8.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = utf8.next().flatMap(hexValue), let low = utf8.next().flatMap(hexValue) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

@@ -61,9 +61,15 @@ package struct URLParts: Sendable, Equatable {
     /// The host with `%XX` escapes decoded (IP literals keep their brackets); nil when there is no host or the
     /// escapes do not decode to UTF-8 (as `URLComponents.host` did).
     package var decodedHost: String? {
-        guard let host, host.utf8.contains(UInt8(ascii: "%")) else { return host }
+        host.flatMap(Self.percentDecoded)
+    }
+
+    /// `text` with `%XX` escapes decoded (RFC 3986 section 2.1); nil when an escape is malformed or the result is
+    /// not UTF-8.
+    package static func percentDecoded(_ text: String) -> String? {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
         var bytes: [UInt8] = []
-        var utf8 = host.utf8.makeIterator()
+        var utf8 = text.utf8.makeIterator()
         while let byte = utf8.next() {
             guard byte == UInt8(ascii: "%") else {
                 bytes.append(byte)

@@ -43,15 +43,10 @@ final class AdminRoutes {
     func stateBody() -> [UInt8] {
         let redis = gateway.selector as? RedisProviderSelector
         let local = redis?.local ?? gateway.selector as? LocalProviderSelector
-        let identity = gateway.identity
         var out = JSONWriter()
-        out.raw("{\"worker\":{\"id\":")
-        out.number(identity.id)
-        out.raw(",\"pid\":")
-        out.number(Int(identity.pid))
-        out.raw(",\"generation\":")
-        out.number(identity.generation)
-        out.raw("},\"state\":")
+        out.raw("{\"worker\":")
+        gateway.identity.write(to: &out)
+        out.raw(",\"state\":")
         let shared = redis.map { $0.isConnected && !$0.isOnLocalState } ?? false
         out.string(shared ? "shared" : "local")
         out.raw(",\"scope\":\"worker\",\"redis\":")

@@ -8,7 +8,6 @@ final class BuiltinJob {
     private let context: CallContext
     private let calls: [[UInt8]]
     private let model: ModelConfig
-    private let clientModel: String
     private let requestID: String
     private let concurrency: Int
     private let perText: Bool
@@ -19,12 +18,11 @@ final class BuiltinJob {
     private let group = CallGroup()
 
     /// `calls` are chat request bodies (JSON) for `model`, answered in order into `completion`.
-    init(context: CallContext, calls: [[UInt8]], model: ModelConfig, clientModel: String, requestID: String,
+    init(context: CallContext, calls: [[UInt8]], model: ModelConfig, requestID: String,
          concurrency: Int, perText: Bool, completion: @escaping (Result<[String], RouterError>) -> Void) {
         self.context = context
         self.calls = calls
         self.model = model
-        self.clientModel = clientModel
         self.requestID = requestID
         self.concurrency = max(1, concurrency)
         self.perText = perText

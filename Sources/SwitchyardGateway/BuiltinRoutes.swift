@@ -56,7 +56,7 @@ struct BuiltinRoutes {
             return call.start()
         }
 
-        let job = BuiltinJob(context: gateway.calls, calls: bodies, model: model, clientModel: parsed.model, requestID: requestID,
+        let job = BuiltinJob(context: gateway.calls, calls: bodies, model: model, requestID: requestID,
                              concurrency: settings.builtinConcurrency, perText: endpoint.isPerText) { [unowned gateway] result in
             response.onAbort = nil
             switch result.flatMap(plan.shape) {

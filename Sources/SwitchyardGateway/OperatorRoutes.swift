@@ -51,15 +51,10 @@ final class OperatorRoutes {
     }
 
     private func healthBody() -> [UInt8] {
-        let identity = gateway.identity
         var out = JSONWriter()
-        out.raw("{\"status\":\"ok\",\"worker\":{\"id\":")
-        out.number(identity.id)
-        out.raw(",\"pid\":")
-        out.number(Int(identity.pid))
-        out.raw(",\"generation\":")
-        out.number(identity.generation)
-        out.raw("},\"version\":")
+        out.raw("{\"status\":\"ok\",\"worker\":")
+        gateway.identity.write(to: &out)
+        out.raw(",\"version\":")
         out.string(SwitchyardVersion.current)
         out.raw("}")
         return out.bytes

@@ -9,56 +9,36 @@ enum RelayedHeaders {
     static func from(_ head: UpstreamResponseHead?) -> HTTPHeaders {
         var kept = HTTPHeaders()
         head?.forEachField { name, value in
-            // Decide on the bytes: strings are made only for the fields that pass.
             guard isRelayed(name) else { return }
             kept.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
         }
         return kept
     }
 
+    /// The relayed fields of decoded `headers`.
     static func from(_ headers: HTTPHeaders) -> HTTPHeaders {
         var kept = HTTPHeaders()
-        for field in headers where isRelayed(field.name) { kept.add(name: field.name, value: field.value) }
+        for field in headers {
+            var name = field.name
+            if name.withUTF8({ isRelayed(UnsafeRawBufferPointer($0)) }) { kept.add(name: field.name, value: field.value) }
+        }
         return kept
     }
 
-    static func isRelayed(_ name: String) -> Bool {
-        // Most fields (content-type, date, server, …) are ruled out by their first letter.
-        guard let first = name.utf8.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return false }
-        return equalsIgnoringCase(name, "retry-after") || hasPrefixIgnoringCase(name, "x-ratelimit-")
-            || hasPrefixIgnoringCase(name, "ratelimit") || hasPrefixIgnoringCase(name, "anthropic-ratelimit-")
-    }
-
-    /// ``isRelayed(_:)`` on a field name's bytes.
+    /// Whether a field named `name` (its bytes, any case) is relayed.
     static func isRelayed(_ name: UnsafeRawBufferPointer) -> Bool {
+        // Most fields (content-type, date, server, …) are ruled out by their first letter.
         guard let first = name.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return false }
         return (name.count == 11 && hasPrefix(name, "retry-after")) || hasPrefix(name, "x-ratelimit-")
             || hasPrefix(name, "ratelimit") || hasPrefix(name, "anthropic-ratelimit-")
     }
 
+    /// Whether `name` starts with `lowercase` (ASCII), ignoring the case of `name`; no allocation.
     private static func hasPrefix(_ name: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
         let count = lowercase.utf8CodeUnitCount
         guard name.count >= count else { return false }
         let prefix = lowercase.utf8Start
         for index in 0..<count where asciiLower(name[index]) != prefix[index] { return false }
         return true
-    }
-
-    private static func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
-        name.utf8.count == lowercase.utf8CodeUnitCount && hasPrefixIgnoringCase(name, lowercase)
-    }
-
-    /// Whether `name` starts with `lowercase` (ASCII), ignoring the case of `name`; no allocation.
-    private static func hasPrefixIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
-        let count = lowercase.utf8CodeUnitCount
-        guard name.utf8.count >= count else { return false }
-        let prefix = UnsafeBufferPointer(start: lowercase.utf8Start, count: count)
-        var index = 0
-        for byte in name.utf8 {
-            if index == count { return true }
-            if asciiLower(byte) != prefix[index] { return false }
-            index += 1
-        }
-        return index == count
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import SwitchyardCore
 
 /// Which worker process this is: shown by `/health`, logged as `worker.id`.
 package struct WorkerIdentity: Sendable, Equatable {
@@ -14,5 +15,16 @@ package struct WorkerIdentity: Sendable, Equatable {
         self.pid = pid
         self.generation = generation
         self.instanceID = instanceID
+    }
+
+    /// Appends `{"id":…,"pid":…,"generation":…}`, the worker object of `/health` and `/admin/state`.
+    func write(to out: inout JSONWriter) {
+        out.raw("{\"id\":")
+        out.number(id)
+        out.raw(",\"pid\":")
+        out.number(Int(pid))
+        out.raw(",\"generation\":")
+        out.number(generation)
+        out.raw("}")
     }
 }

@@ -34,6 +34,13 @@ package final class LocalProviderSelector: ProviderSelector {
         return table
     }
 
+    /// The prepared handle of `provider` in `model`; a model from an older configuration (a call that started
+    /// before a reload) gets a fresh one. Selectors that wrap this one (Redis) grant leases on the same handles.
+    package func handle(for provider: ProviderConfig, of model: ModelConfig) -> ProviderHandle {
+        if let prepared = handles[provider.id], prepared.model.name == model.name { return prepared }
+        return ProviderHandle(provider: provider, model: model)
+    }
+
     /// Strategy names in use by `config` (or by default) that this build does not implement; they use
     /// ``StrategyCatalog/fallback``.
     package static func unimplementedStrategies(in config: ModelsConfig, defaultStrategy: String) -> [String] {
@@ -68,8 +75,7 @@ package final class LocalProviderSelector: ProviderSelector {
                 let token = nextToken
                 nextToken &+= 1
                 live.insert(token)
-                // A model from an older configuration (a call that started before a reload) gets a fresh handle.
-                let handle = handles[provider.id].flatMap { $0.model.name == model.name ? $0 : nil } ?? ProviderHandle(provider: provider, model: model)
+                let handle = handle(for: provider, of: model)
                 usage.granted(handle)
                 return .granted(ProviderLease(handle: handle, token: token, chainPosition: position))
             }

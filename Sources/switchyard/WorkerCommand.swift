@@ -25,19 +25,10 @@ enum WorkerCommand {
         var config: ModelsConfig?
         if let path = settings.modelsConfigPath {
             // The generation's validated bytes, never the file on disk: it may have been edited since (README).
-            guard let modelsFD = environment["SWITCHYARD_MODELS_FD"].flatMap({ Int32($0) }) else {
-                logger.error("no models configuration from the supervisor (SWITCHYARD_MODELS_FD): workers are started by `switchyard serve`", [])
-                logger.flush()
-                return ProcessExitCode.fatalConfiguration
-            }
             let bytes: [UInt8]
-            do {
-                bytes = try SealedFile.read(modelsFD)
-                close(modelsFD)
-            } catch {
-                logger.error("cannot read the models configuration from the supervisor", [("error", .string(error.description))])
-                logger.flush()
-                return ProcessExitCode.runtimeError
+            switch readGenerationFile("SWITCHYARD_MODELS_FD", what: "models configuration", environment: environment, logger: logger) {
+            case .success(let read): bytes = read
+            case .failure(let exit): return exit.code
             }
             do {
                 config = try ModelsConfig.parse(bytes, file: path)
@@ -48,27 +39,15 @@ enum WorkerCommand {
             }
         }
         // The generation's validated prompt library (a snapshot, not the directory, for the same reason).
-        guard let promptsFD = environment["SWITCHYARD_PROMPTS_FD"].flatMap({ Int32($0) }) else {
-            logger.error("no prompt library from the supervisor (SWITCHYARD_PROMPTS_FD): workers are started by `switchyard serve`", [])
-            logger.flush()
-            return ProcessExitCode.fatalConfiguration
-        }
-        let promptBytes: [UInt8]
-        do {
-            promptBytes = try SealedFile.read(promptsFD)
-            close(promptsFD)
-        } catch {
-            logger.error("cannot read the prompt library from the supervisor", [("error", .string(error.description))])
-            logger.flush()
-            return ProcessExitCode.runtimeError
-        }
         let prompts: PromptLibrary
-        switch PromptLibrary.parse(serialized: promptBytes) {
+        switch readGenerationFile("SWITCHYARD_PROMPTS_FD", what: "prompt library", environment: environment, logger: logger)
+            .flatMap({ bytes in PromptLibrary.parse(serialized: bytes).mapError { error in
+                logger.error("invalid prompt library", [("problems", .string(error.description))])
+                logger.flush()
+                return WorkerExit(code: ProcessExitCode.fatalConfiguration)
+            } }) {
         case .success(let library): prompts = library
-        case .failure(let error):
-            logger.error("invalid prompt library", [("problems", .string(error.description))])
-            logger.flush()
-            return ProcessExitCode.fatalConfiguration
+        case .failure(let exit): return exit.code
         }
         do {
             let loop = try EventLoop()
@@ -81,4 +60,28 @@ enum WorkerCommand {
             return ProcessExitCode.runtimeError
         }
     }
+
+    /// The bytes of a generation file the supervisor passed as the fd named by `variable` (then closed); the exit
+    /// code to stop with, logged, when it is missing (2) or unreadable (1).
+    private static func readGenerationFile(_ variable: String, what: String, environment: [String: String], logger: Logger) -> Result<[UInt8], WorkerExit> {
+        guard let fd = environment[variable].flatMap({ Int32($0) }) else {
+            logger.error("no \(what) from the supervisor (\(variable)): workers are started by `switchyard serve`", [])
+            logger.flush()
+            return .failure(WorkerExit(code: ProcessExitCode.fatalConfiguration))
+        }
+        do {
+            let bytes = try SealedFile.read(fd)
+            close(fd)
+            return .success(bytes)
+        } catch {
+            logger.error("cannot read the \(what) from the supervisor", [("error", .string(error.description))])
+            logger.flush()
+            return .failure(WorkerExit(code: ProcessExitCode.runtimeError))
+        }
+    }
+}
+
+/// A worker start-up failure: the process exit code, already logged.
+private struct WorkerExit: Error {
+    let code: Int32
 }

@@ -1,26 +1,6 @@
 import Testing
 @testable import SwitchyardCore
 
-/// Parses `json`, failing the test with the problems when it does not load.
-private func parse(_ json: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> ModelsConfig {
-    do {
-        return try ModelsConfig.parse(Array(json.utf8))
-    } catch {
-        Issue.record("unexpected problems:\n\(error)", sourceLocation: sourceLocation)
-        throw error
-    }
-}
-
-/// The problems `json` yields (empty when it loads).
-private func problems(_ json: String) -> [ConfigProblem] {
-    do {
-        _ = try ModelsConfig.parse(Array(json.utf8))
-        return []
-    } catch {
-        return error.problems
-    }
-}
-
 /// An llm-router config with one group `g` holding `models` (JSON text of the group's members) and `active`.
 private func llmRouter(_ models: String, active: [String]) -> String {
     let list = active.map { "\"\($0)\"" }.joined(separator: ", ")

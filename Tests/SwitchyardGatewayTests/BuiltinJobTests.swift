@@ -11,7 +11,7 @@ private func chat(_ content: String) -> String {
 struct BuiltinJobTests {
     private func job(_ harness: CallHarness, calls: Int, concurrency: Int, completion: @escaping (Result<[String], RouterError>) -> Void) -> BuiltinJob {
         let bodies = (0..<calls).map { BuiltinRoutes.chatBody(model: "m", messages: [ChatMessage(role: "user", content: "text \($0)")], options: [], stream: false) }
-        return BuiltinJob(context: harness.context, calls: bodies, model: harness.config.model(named: "m")!, clientModel: "m", requestID: "r",
+        return BuiltinJob(context: harness.context, calls: bodies, model: harness.config.model(named: "m")!, requestID: "r",
                           concurrency: concurrency, perText: true, completion: completion)
     }
 

@@ -5,15 +5,18 @@ import Testing
 
 @Suite("Input held for clients draws on the worker's byte budget", .timeLimit(.minutes(1)))
 struct HTTPServerInputBudgetTests {
+    /// A server whose connections draw on a budget of `budget` bytes; it answers `got <body size>`.
+    private static func server(budget: Int) throws -> RunningHTTPServer {
+        var configuration = HTTPServer.Configuration.make()
+        configuration.inputBudget = ByteBudget(limit: budget)
+        return try RunningHTTPServer.make(configuration: configuration) { request, response, _ in
+            response.send(status: 200, body: Array("got \(request.body.count)".utf8))
+        }
+    }
+
     @Test("a body that would exceed the budget is refused with 503, its bytes come back, and small requests go on")
     func bodyBeyondBudget() throws {
-        var configuration = HTTPServer.Configuration.make()
-        configuration.inputBudget = ByteBudget(limit: 64 * 1024)
-        let server = try RunningHTTPServer.make(configuration: configuration) { request, response, _ in
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "text/plain")
-            response.send(status: 200, headers: headers, body: Array("got \(request.body.count)".utf8))
-        }
+        let server = try Self.server(budget: 64 * 1024)
         defer { server.stop() }
 
         let big = try RawHTTPClient(port: server.port)
@@ -39,11 +42,7 @@ struct HTTPServerInputBudgetTests {
 
     @Test("the same body is accepted when the budget can hold it")
     func bodyWithinBudget() throws {
-        var configuration = HTTPServer.Configuration.make()
-        configuration.inputBudget = ByteBudget(limit: 1024 * 1024)
-        let server = try RunningHTTPServer.make(configuration: configuration) { request, response, _ in
-            response.send(status: 200, body: Array("got \(request.body.count)".utf8))
-        }
+        let server = try Self.server(budget: 1024 * 1024)
         defer { server.stop() }
         let client = try RawHTTPClient(port: server.port)
         let size = 400 * 1024
@@ -54,11 +53,7 @@ struct HTTPServerInputBudgetTests {
 
     @Test("a body trickled in small pieces counts too (the parsed part of a body is held as well)")
     func trickledBody() throws {
-        var configuration = HTTPServer.Configuration.make()
-        configuration.inputBudget = ByteBudget(limit: 64 * 1024)
-        let server = try RunningHTTPServer.make(configuration: configuration) { request, response, _ in
-            response.send(status: 200, body: Array("got \(request.body.count)".utf8))
-        }
+        let server = try Self.server(budget: 64 * 1024)
         defer { server.stop() }
         let client = try RawHTTPClient(port: server.port)
         let size = 400 * 1024
