@@ -116,10 +116,10 @@ struct BuiltinPlan {
             let statement = try request.string("user_last_statement").get()
             var messages = [ChatMessage(role: "system", content: try render.systemText("conversation"))]
             if let history = request.body["historical_messages"], !history.isNull {
-                guard let turns = history.array else { throw invalid("historical_messages", "a list of {\"user\", \"assistant\"} objects") }
+                guard let turns = history.array else { throw BuiltinRequest.wrongType("historical_messages", "a list of {\"user\", \"assistant\"} objects") }
                 for (index, turn) in turns.enumerated() {
                     guard let user = turn["user"]?.string, let assistant = turn["assistant"]?.string else {
-                        throw invalid("historical_messages[\(index)]", "an object with string fields \"user\" and \"assistant\"")
+                        throw BuiltinRequest.wrongType("historical_messages[\(index)]", "an object with string fields \"user\" and \"assistant\"")
                     }
                     messages.append(ChatMessage(role: "user", content: user))
                     messages.append(ChatMessage(role: "assistant", content: assistant))
@@ -134,10 +134,10 @@ struct BuiltinPlan {
             if let system { systemText = system } else { systemText = try render.systemText("conversation") }
             var messages = [ChatMessage(role: "system", content: systemText)]
             if let history = request.body["historical_messages"], !history.isNull {
-                guard let turns = history.array else { throw invalid("historical_messages", "a list of {\"role\", \"content\"} objects") }
+                guard let turns = history.array else { throw BuiltinRequest.wrongType("historical_messages", "a list of {\"role\", \"content\"} objects") }
                 for (index, turn) in turns.enumerated() {
                     guard let role = turn["role"]?.string, ["user", "assistant", "system"].contains(role), let content = turn["content"]?.string else {
-                        throw invalid("historical_messages[\(index)]", "an object with \"role\" (user, assistant or system) and string \"content\"")
+                        throw BuiltinRequest.wrongType("historical_messages[\(index)]", "an object with \"role\" (user, assistant or system) and string \"content\"")
                     }
                     messages.append(ChatMessage(role: role, content: content))
                 }
@@ -155,16 +155,16 @@ struct BuiltinPlan {
         let questionPrompt = try request.optionalString("question_prompt").get()
         let systemPrompt = try request.optionalString("system_prompt").get()
         let withNames = try request.optionalBool("doc_name_in_answer").get() ?? false
-        guard let given = request.body["texts"], !given.isNull else { throw RouterError.invalidRequest("`texts` is required.", param: "texts", code: "missing_field") }
+        guard let given = request.body["texts"], !given.isNull else { throw request.missing("texts") }
         var passages: [String] = []
         if let documents = given.object {
-            if documents.members.isEmpty { throw invalid("texts", "a non-empty list or {document name: [texts]} object") }
+            if documents.members.isEmpty { throw BuiltinRequest.wrongType("texts", "a non-empty list or {document name: [texts]} object") }
             for (name, value) in documents.members {
                 let texts = try request.stringList(value, field: "texts[\"\(name)\"]").get()
                 passages.append(contentsOf: texts.map { withNames ? "[\(name)] \($0)" : $0 })
             }
             if passages.count > request.maxTexts {
-                throw RouterError.invalidRequest("`texts` has \(passages.count) texts; at most \(request.maxTexts) are accepted (LLM_ROUTER_BUILTIN_MAX_TEXTS).", param: "texts", code: "too_many_texts")
+                throw request.tooManyTexts(passages.count)
             }
         } else {
             passages = try request.stringList(given, field: "texts").get()
@@ -191,10 +191,6 @@ struct BuiltinPlan {
     }
 
     private static func joined(_ texts: [String]) -> String { texts.joined(separator: "\n\n") }
-
-    private static func invalid(_ field: String, _ expected: String) -> RouterError {
-        .invalidRequest("`\(field)` must be \(expected).", param: field, code: "invalid_field")
-    }
 
     private static func snippet(_ text: String) -> String {
         text.count > 200 ? String(text.prefix(200)) + "…" : text

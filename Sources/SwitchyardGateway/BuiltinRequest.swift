@@ -44,7 +44,7 @@ struct BuiltinRequest {
     /// A required non-empty string.
     func string(_ field: String) -> Result<String, RouterError> {
         guard let value = body[field], !value.isNull else { return .failure(missing(field)) }
-        guard let text = value.string else { return .failure(wrongType(field, "a string")) }
+        guard let text = value.string else { return .failure(Self.wrongType(field, "a string")) }
         if text.isEmpty { return .failure(.invalidRequest("`\(field)` must not be empty.", param: field, code: "invalid_field")) }
         return .success(text)
     }
@@ -52,7 +52,7 @@ struct BuiltinRequest {
     /// An optional string (nil when absent or null).
     func optionalString(_ field: String) -> Result<String?, RouterError> {
         guard let value = body[field], !value.isNull else { return .success(nil) }
-        guard let text = value.string else { return .failure(wrongType(field, "a string")) }
+        guard let text = value.string else { return .failure(Self.wrongType(field, "a string")) }
         return .success(text)
     }
 
@@ -68,7 +68,7 @@ struct BuiltinRequest {
     /// An optional boolean.
     func optionalBool(_ field: String) -> Result<Bool?, RouterError> {
         guard let value = body[field], !value.isNull else { return .success(nil) }
-        guard let flag = value.bool else { return .failure(wrongType(field, "a boolean")) }
+        guard let flag = value.bool else { return .failure(Self.wrongType(field, "a boolean")) }
         return .success(flag)
     }
 
@@ -80,15 +80,15 @@ struct BuiltinRequest {
 
     /// `value` as a non-empty list of strings (bounded by ``maxTexts``), errors naming `field` and the index.
     func stringList(_ value: JSONValue, field: String) -> Result<[String], RouterError> {
-        guard let list = value.array else { return .failure(wrongType(field, "a list of strings")) }
+        guard let list = value.array else { return .failure(Self.wrongType(field, "a list of strings")) }
         if list.isEmpty { return .failure(.invalidRequest("`\(field)` must not be empty.", param: field, code: "invalid_field")) }
         if list.count > maxTexts {
-            return .failure(.invalidRequest("`\(field)` has \(list.count) texts; at most \(maxTexts) are accepted (LLM_ROUTER_BUILTIN_MAX_TEXTS).", param: field, code: "too_many_texts"))
+            return .failure(tooManyTexts(list.count, field: field))
         }
         var texts: [String] = []
         texts.reserveCapacity(list.count)
         for (index, element) in list.enumerated() {
-            guard let text = element.string else { return .failure(wrongType("\(field)[\(index)]", "a string")) }
+            guard let text = element.string else { return .failure(Self.wrongType("\(field)[\(index)]", "a string")) }
             texts.append(text)
         }
         return .success(texts)
@@ -113,22 +113,29 @@ struct BuiltinRequest {
             switch name {
             case "stop":
                 if value.string == nil && !(value.array?.allSatisfy { $0.string != nil } ?? false) {
-                    return wrongType(name, "a string or a list of strings")
+                    return Self.wrongType(name, "a string or a list of strings")
                 }
             case "max_tokens", "max_new_tokens", "top_k", "seed":
-                if value.int == nil { return wrongType(name, "a whole number") }
+                if value.int == nil { return Self.wrongType(name, "a whole number") }
             default:
-                if value.double == nil { return wrongType(name, "a number") }
+                if value.double == nil { return Self.wrongType(name, "a number") }
             }
         }
         return nil
     }
 
-    private func missing(_ field: String) -> RouterError {
+    /// The 400 for a `field` of `count` texts, more than ``maxTexts``.
+    func tooManyTexts(_ count: Int, field: String = "texts") -> RouterError {
+        .invalidRequest("`\(field)` has \(count) texts; at most \(maxTexts) are accepted (LLM_ROUTER_BUILTIN_MAX_TEXTS).", param: field, code: "too_many_texts")
+    }
+
+    /// The 400 for a required `field` that is absent.
+    func missing(_ field: String) -> RouterError {
         .invalidRequest("`\(field)` is required.", param: field, code: "missing_field")
     }
 
-    private func wrongType(_ field: String, _ expected: String) -> RouterError {
+    /// The 400 for `field` not being `expected` (e.g. "a list of strings").
+    static func wrongType(_ field: String, _ expected: String) -> RouterError {
         .invalidRequest("`\(field)` must be \(expected).", param: field, code: "invalid_field")
     }
 }
