@@ -71,6 +71,12 @@ package struct Settings: Sendable, Equatable {
     /// (`LLM_ROUTER_LEASE_SECONDS` / `--lease-seconds`): a worker renews its holds every third of it, so the holds
     /// of a machine that vanished free themselves within this time.
     package var leaseSeconds: Double = 30
+    /// How long a request may wait in its model's queue for a provider with a free slot, seconds
+    /// (`LLM_ROUTER_QUEUE_TIMEOUT` / `--queue-timeout`); then it gets 503 with `Retry-After`. 0 turns waiting off
+    /// (a full model answers 503 at once).
+    package var queueTimeout: Double = 60
+    /// Most requests waiting in one model's queue (`LLM_ROUTER_QUEUE_MAX` / `--queue-max`); beyond it 429.
+    package var queueMax: Int = 1000
     /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
     package var workers: Int
     /// Bearer token that opens the admin endpoints such as `GET /admin/state` (`LLM_ROUTER_ADMIN_TOKEN` /
@@ -249,7 +255,7 @@ extension Settings: CustomStringConvertible {
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
             "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "redisURL=\(redisURL?.description ?? "(none)")",
-            "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "workers=\(workers)", "demo=\(demo)",
+            "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "queueTimeout=\(queueTimeout)", "queueMax=\(queueMax)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
         ].joined(separator: "\n")
@@ -550,6 +556,20 @@ extension Settings {
                help: "lifetime of an unrenewed hold in Redis: a vanished router's in-flight leases and slots free themselves within it") { settings, value in
             guard let seconds = seconds(value), seconds >= 1 else { return "expected a number of seconds >= 1" }
             settings.leaseSeconds = seconds
+            return nil
+        },
+        Option(key: "queue-timeout", flag: "--queue-timeout", environment: "LLM_ROUTER_QUEUE_TIMEOUT", valueName: "SECONDS",
+               group: .cluster, defaultText: "60",
+               help: "how long a request waits in its model's queue for a free provider before 503 (0: never wait)") { settings, value in
+            guard let seconds = seconds(value, allowZero: true) else { return "expected a number of seconds >= 0" }
+            settings.queueTimeout = seconds
+            return nil
+        },
+        Option(key: "queue-max", flag: "--queue-max", environment: "LLM_ROUTER_QUEUE_MAX", valueName: "N",
+               group: .cluster, defaultText: "1000",
+               help: "most requests waiting in one model's queue; beyond it 429 with Retry-After") { settings, value in
+            guard let count = integer(value, in: 1...10_000_000) else { return "expected a whole number from 1 to 10000000" }
+            settings.queueMax = count
             return nil
         },
     ]

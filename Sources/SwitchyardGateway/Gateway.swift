@@ -44,9 +44,17 @@ package final class Gateway: HTTPResponder {
             totalTimeout: settings.externalTimeout,
             builtInHTTP1: settings.upstreamClient != "curl",
             caFile: settings.upstreamCAFile))
-        let context = SelectorContext(
+        var context = SelectorContext(
             now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
             defaultStrategy: settings.balanceStrategy, isSupported: OpenAICompatibleAdapter.supports)
+        context.queueTimeout = MonotonicClock.nanoseconds(settings.queueTimeout)
+        context.queueLimit = settings.queueMax
+        context.timers = SelectorTimers(
+            schedule: { [unowned loop] nanoseconds, body in
+                let timer = loop.schedule(afterNanoseconds: nanoseconds, body)
+                return { [unowned loop] in loop.cancel(timer) }
+            },
+            soon: { [unowned loop] body in loop.afterCurrentIteration(body) })
         self.selector = SelectorFactory.make(loop: loop, settings: settings, config: config, context: context, logger: logger, identity: identity)
         self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
@@ -112,6 +120,16 @@ package final class Gateway: HTTPResponder {
     }
 
     /// A request id: the client's `X-Request-Id` when it is sane, else one made from worker, pid and a counter.
+    /// The request's place in a wait queue from its `x-priority` header (`high`, `normal`, `low`; absent =
+    /// `normal`), or a 400 naming the header.
+    func priority(of request: HTTPRequest) -> Result<LeasePriority, RouterError> {
+        guard let value = request.head.headers["x-priority"] else { return .success(.normal) }
+        guard let priority = LeasePriority(header: value) else {
+            return .failure(.invalidRequest("The x-priority header must be high, normal or low.", param: "x-priority", code: "invalid_priority"))
+        }
+        return .success(priority)
+    }
+
     func requestID(for request: HTTPRequest) -> String {
         requestCounter &+= 1
         if let given = request.head.headers["X-Request-Id"], !given.isEmpty, given.utf8.count <= 128 { return given }
@@ -171,6 +189,7 @@ package final class Gateway: HTTPResponder {
     func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, headers: HTTPHeaders = HTTPHeaders(), requestID: String? = nil) {
         var fields = headers
         if let requestID { fields.add(name: "X-Request-Id", value: requestID) }
+        if let retryAfter = error.retryAfter { fields.add(name: "Retry-After", value: String(retryAfter)) }
         sendLocal(response, route: route, status: error.status, body: error.body, headers: fields, errorCode: error.code)
     }
 }

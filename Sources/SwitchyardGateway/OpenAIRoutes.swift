@@ -1,6 +1,7 @@
 import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardProviders
+import SwitchyardRouting
 
 /// The OpenAI-compatible proxy endpoints (chat completions, completions, embeddings) under `/v1`, the bare
 /// paths and llm-router's prefix: each request becomes one ``UpstreamCall`` relayed to the client.
@@ -36,9 +37,14 @@ struct OpenAIRoutes {
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
         }
+        let priority: LeasePriority
+        switch gateway.priority(of: request) {
+        case .failure(let error): return gateway.finishLocally(response, route: route, error: error, requestID: requestID)
+        case .success(let value): priority = value
+        }
         let access = ProxiedAccess(gateway: gateway, route: route, model: parsed.model, stream: parsed.stream)
         let sink = ClientRelaySink(response: response, requestID: requestID, access: access)
-        let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID), sink: sink)
+        let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID, priority: priority), sink: sink)
         sink.attach(call)
         call.start()
     }

@@ -115,7 +115,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         // Out of time: a provider's own retryable answer, if one was held, says more than a bare 504.
         if budgetSpent { return heldFailure != nil ? giveUp() : budgetExpired() }
         if attempts > 0 { attempted.insert(lastProviderID) }
-        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID)
+        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID, priority: request.priority)
         switch context.selector.acquire(ask, waiter: self) {
         case .granted(let granted): begin(granted)
         case .pending(let ticket):
