@@ -77,6 +77,10 @@ package struct Settings: Sendable, Equatable {
     package var queueTimeout: Double = 60
     /// Most requests waiting in one model's queue (`LLM_ROUTER_QUEUE_MAX` / `--queue-max`); beyond it 429.
     package var queueMax: Int = 1000
+    /// Whether `serve` runs a private `redis-server` on a Unix socket so that its workers act as one router when
+    /// no Redis is configured (`LLM_ROUTER_LOCAL_REDIS` / `--local-redis`: `auto`, the default, when there are
+    /// several workers and `redis-server` is installed; `off` never).
+    package var localRedis = true
     /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
     package var workers: Int
     /// Bearer token that opens the admin endpoints such as `GET /admin/state` (`LLM_ROUTER_ADMIN_TOKEN` /
@@ -255,7 +259,7 @@ extension Settings: CustomStringConvertible {
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
             "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "redisURL=\(redisURL?.description ?? "(none)")",
-            "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "queueTimeout=\(queueTimeout)", "queueMax=\(queueMax)", "workers=\(workers)", "demo=\(demo)",
+            "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "queueTimeout=\(queueTimeout)", "queueMax=\(queueMax)", "localRedis=\(localRedis)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
         ].joined(separator: "\n")
@@ -563,6 +567,16 @@ extension Settings {
                help: "how long a request waits in its model's queue for a free provider before 503 (0: never wait)") { settings, value in
             guard let seconds = seconds(value, allowZero: true) else { return "expected a number of seconds >= 0" }
             settings.queueTimeout = seconds
+            return nil
+        },
+        Option(key: "local-redis", flag: "--local-redis", environment: "LLM_ROUTER_LOCAL_REDIS", valueName: "auto|off",
+               group: .cluster, defaultText: "auto",
+               help: "without a configured Redis, run a private redis-server on a Unix socket so several workers act as one router") { settings, value in
+            switch value.trimmingASCIIWhitespace().lowercased() {
+            case "auto", "on", "true", "1", "yes": settings.localRedis = true
+            case "off", "false", "0", "no": settings.localRedis = false
+            default: return "expected auto or off"
+            }
             return nil
         },
         Option(key: "queue-max", flag: "--queue-max", environment: "LLM_ROUTER_QUEUE_MAX", valueName: "N",

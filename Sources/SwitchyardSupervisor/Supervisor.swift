@@ -119,6 +119,8 @@ package final class Supervisor {
     /// Called when a worker dies by a signal or with a non-zero exit code (it may not have released what it held),
     /// with its pid and the names of its generation's models: frees its shared holds at once (``HoldReaper``).
     package var onAbnormalExit: ((_ pid: pid_t, _ models: [String]) -> Void)?
+    /// Called with the pid of a child that is not a worker (the private `redis-server`) when it was reaped.
+    package var onOtherChildExit: ((_ pid: pid_t) -> Void)?
     /// The model names of each generation that may still have workers, from the models file it validated.
     private var generationModels: [Int: [String]] = [:]
 
@@ -367,7 +369,10 @@ package final class Supervisor {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { break }
-            guard let child = children.removeValue(forKey: pid) else { continue }
+            guard let child = children.removeValue(forKey: pid) else {
+                onOtherChildExit?(pid)
+                continue
+            }
             if let control = child.control {
                 loop.unregister(control.fd)
                 close(control.fd)
