@@ -22,7 +22,7 @@ struct BuiltinRoutes {
 
     private static func serve(_ endpoint: BuiltinEndpoint, _ request: HTTPRequest, _ response: HTTPServerResponse, gateway: Gateway) {
         let route = endpoint.routeName
-        let requestID = gateway.requestID(for: request)
+        let requestID = response.requestID
         let settings = gateway.settings
         let parsed: BuiltinRequest
         switch BuiltinRequest.parse(request.body, defaultLanguage: settings.defaultLanguage, maxTexts: settings.builtinMaxTexts) {
@@ -76,7 +76,7 @@ struct BuiltinRoutes {
         }
         response.onAbort = { [job] in
             job.cancel()
-            gateway.recordAccess(response, route: route, status: 499, fields: [("request.id", .string(requestID))])
+            gateway.recordAccess(response, route: route, status: 499, fields: [])
         }
         job.start()
     }

@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardProviders
 
 /// The OpenAI-compatible proxy endpoints (chat completions, completions, embeddings) under `/v1`, the bare
@@ -25,7 +26,7 @@ struct OpenAIRoutes {
     }
 
     private static func proxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String, gateway: Gateway) {
-        let requestID = gateway.requestID(for: request)
+        let requestID = response.requestID
         let parsed: ProxyRequest
         switch ProxyRequest.parse(request.body) {
         case .failure(let error):
@@ -62,11 +63,13 @@ struct ProxiedAccess {
                 ("provider.id", .string(summary.providerID)),
                 ("stream", .bool(stream)),
                 ("attempts", .int(summary.attempts)),
-                ("request.id", .string(requestID)),
             ]
             if summary.streamBroken { fields.append(("stream.broken", .bool(true))) }
             if let code = summary.errorCode { fields.append(("error.code", .string(code))) }
         }
-        gateway.recordAccess(response, route: route, status: summary.status, level: summary.streamBroken ? .warning : .info, fields: fields)
+        let total = MonotonicClock.now() &- response.receivedAt
+        gateway.metrics.recordOverhead(nanoseconds: total > summary.upstreamNanoseconds ? total - summary.upstreamNanoseconds : 0)
+        gateway.recordAccess(response, route: route, status: summary.status, level: summary.streamBroken ? .warning : .info, fields: fields,
+                             model: model, provider: summary.providerID)
     }
 }

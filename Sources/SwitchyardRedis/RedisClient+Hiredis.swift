@@ -133,6 +133,8 @@ extension RedisClient: IOHandler {
     /// One reply, which belongs to the oldest waiting command.
     private func received(_ reply: RedisReply) {
         statistics.repliesReceived += 1
+        if case .error = reply { statistics.errorReplies += 1 }
+        if let onRoundTrip, let issued = pending.firstIssuedAt { onRoundTrip(MonotonicClock.now() &- issued) }
         guard let completion = pending.popFirst() else {
             // Cannot happen while every command has a callback; never guess a pairing.
             teardown(.connectionLost("a reply arrived for no command"))
@@ -181,7 +183,7 @@ extension RedisClient: IOHandler {
             }
         }
         guard status == REDIS_OK else { return false }
-        pending.append(deadline: deadline, completion)
+        pending.append(deadline: deadline, issuedAt: MonotonicClock.now(), completion)
         statistics.commandsSent += 1
         armTimeoutTimer()
         return true

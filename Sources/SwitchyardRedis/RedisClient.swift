@@ -56,6 +56,8 @@ package final class RedisClient {
     package var onDisconnected: ((RedisError) -> Void)?
     /// Counters for metrics and tests.
     package internal(set) var statistics = RedisClientStatistics()
+    /// Observes each reply's round-trip time in nanoseconds, from the command's hand-over to hiredis (metrics).
+    package var onRoundTrip: ((UInt64) -> Void)?
 
     /// Whether a connection is ready: commands sent now go to Redis.
     package var isConnected: Bool { state == .ready }
