@@ -32,6 +32,9 @@ struct BuiltinRoutes {
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
         }
+        if let refusal = gateway.clientKeyRefusal(model: model.name) {
+            return gateway.finishLocally(response, route: route, error: refusal)
+        }
         if parsed.stream && endpoint.isPerText {
             let error = RouterError.invalidRequest("`stream` is not supported by \(endpoint.rawValue): it answers one result per text; stream the single-output endpoints (articles, answers, conversations) instead.", param: "stream", code: "stream_not_supported")
             return gateway.finishLocally(response, route: route, error: error, requestID: requestID)

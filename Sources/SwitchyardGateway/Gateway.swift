@@ -32,13 +32,20 @@ package final class Gateway: HTTPResponder {
 
     /// Who may call `/admin/*`.
     private let adminAccess: AdminAccess
+    /// Client keys at the door, when `LLM_ROUTER_AUTH_ENABLED` is on.
+    private let clientAuth: ClientAuthenticator?
+    /// The key of the request being routed, while its handler runs (handlers run synchronously on the loop).
+    private(set) var currentClientKey: ClientKeys.Key?
 
     /// `metrics` records into the instance's shared counters (nil: a region of this worker's own).
     package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, logger: Logger, identity: WorkerIdentity,
-                 metrics sharedMetrics: (region: SharedCounters, cell: Int)? = nil) {
+                 metrics sharedMetrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil) {
         self.loop = loop
-        self.metrics = sharedMetrics.map { GatewayMetrics(region: $0.region, cell: $0.cell) } ?? GatewayMetrics.standalone()
+        let metrics = sharedMetrics.map { GatewayMetrics(region: $0.region, cell: $0.cell) } ?? GatewayMetrics.standalone()
+        self.metrics = metrics
         self.adminAccess = AdminAccess(token: settings.adminToken)
+        self.clientAuth = settings.authEnabled ? ClientAuthenticator(keys: clientKeys ?? ClientKeys(), publicPaths: settings.authPublicEndpoints,
+                                                                     limiter: InstanceRateLimiter(region: metrics.region)) : nil
         self.prompts = prompts
         self.settings = settings
         self.logger = logger
@@ -118,6 +125,7 @@ package final class Gateway: HTTPResponder {
         let path = String(request.head.path)
         response.requestID = requestID(for: request)
         // Every admin path, known or not, is behind the admin token: nothing about it shows without the token.
+        // Client keys do not apply there (the admin token is its own credential).
         if path == "/admin" || path.hasPrefix("/admin/") {
             if let error = adminAccess.check(authorization: request.head.headers["Authorization"]) {
                 var headers = HTTPHeaders()
@@ -125,7 +133,17 @@ package final class Gateway: HTTPResponder {
                 if error.status == 401 { headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"switchyard-admin\"") }
                 return finishLocally(response, route: "admin", error: error, headers: headers)
             }
+        } else if let clientAuth, !clientAuth.isPublic(path) {
+            switch clientAuth.authenticate(request.head.headers) {
+            case .refused(let error, let reason, let headers):
+                metrics.recordAuthRejected(reason: reason)
+                return finishLocally(response, route: "auth", error: error, headers: headers)
+            case .passed(let key):
+                response.clientKeyID = key.id
+                currentClientKey = key
+            }
         }
+        defer { currentClientKey = nil }
         switch routes.match(path: path, method: request.head.method) {
         case .found(_, let handler):
             handler(request, response)
@@ -162,6 +180,13 @@ package final class Gateway: HTTPResponder {
             withUnsafeBytes(of: &digits) { for byte in $0[($0.count - count)...] { out[i] = byte; i += 1 } }
             return i
         }
+    }
+
+    /// Why the current request's client key may not use `model` (403), or nil when it may (or auth is off).
+    func clientKeyRefusal(model: String) -> RouterError? {
+        guard let key = currentClientKey, let error = ClientAuthenticator.refusal(key: key, model: model) else { return nil }
+        metrics.recordAuthRejected(reason: "model_not_allowed")
+        return error
     }
 
     // MARK: local answers

@@ -37,6 +37,9 @@ struct OpenAIRoutes {
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
         }
+        if let refusal = gateway.clientKeyRefusal(model: model.name) {
+            return gateway.finishLocally(response, route: route, error: refusal)
+        }
         let access = ProxiedAccess(gateway: gateway, route: route, model: parsed.model, stream: parsed.stream)
         let sink = ClientRelaySink(response: response, requestID: requestID, access: access)
         let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID), sink: sink)

@@ -25,14 +25,14 @@ package final class WorkerProcess {
     /// `controlFD` is the worker's end of the supervisor's control socket (nil when run standalone); `metrics` the
     /// instance's shared counters and this worker's cell in them (nil: counters of its own).
     package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger,
-                 controlFD: Int32? = nil, metrics: (region: SharedCounters, cell: Int)? = nil) throws {
+                 controlFD: Int32? = nil, metrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil) throws {
         self.loop = loop
         self.prompts = prompts
         self.controlFD = controlFD
         self.settings = settings
         self.logger = logger
         let models = config
-        let gateway = Gateway(loop: loop, settings: settings, config: models, prompts: prompts, logger: logger, identity: identity, metrics: metrics)
+        let gateway = Gateway(loop: loop, settings: settings, config: models, prompts: prompts, logger: logger, identity: identity, metrics: metrics, clientKeys: clientKeys)
         self.gateway = gateway
         var configuration = HTTPServer.Configuration(
             limits: .init(maxHeaderBytes: settings.maxHeaderSize, maxHeaderCount: 128, maxBodyBytes: settings.maxRequestBodySize),

@@ -27,7 +27,12 @@ enum ServeCommand {
         let models = readModelsFile(settings, logger: logger)
         let promptsDirectory = promptsDirectory(settings)
         let library = loadPrompts(settings, directory: promptsDirectory, logger: logger)
-        guard case .success(let modelsFile) = models, case .success(let prompts) = library else {
+        let clientKeys = readClientKeysFile(settings)
+        if case .failure(let error) = clientKeys {
+            logger.error("invalid client keys", [("problems", .string(error.description))])
+            logger.flush()
+        }
+        guard case .success(let modelsFile) = models, case .success(let prompts) = library, case .success(let keysFile) = clientKeys else {
             return ProcessExitCode.fatalConfiguration
         }
         logger.info("prompt library loaded", [
@@ -73,6 +78,10 @@ enum ServeCommand {
         configuration.modelsFile = modelsFile?.bytes
         if settings.modelsConfigPath == nil { configuration.modelsWithoutFile = [DemoUpstreams.modelName] }
         configuration.generationFiles = [promptsGenerationFile(settings, directory: promptsDirectory, initial: prompts)]
+        if let keysFile, let path = settings.authKeysFile {
+            configuration.generationFiles.append(clientKeysGenerationFile(path: path, initial: keysFile.bytes))
+            logger.info("client keys loaded", [("keys", .int(keysFile.keys.count)), ("public_endpoints", .string(settings.authPublicEndpoints.joined(separator: ",")))])
+        }
         configuration.listenAddress = (settings.host, port)
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
         let reaper = RedisConfiguration(settings: settings).map { HoldReaper(configuration: $0, instanceID: instanceID, loop: loop, logger: logger) }

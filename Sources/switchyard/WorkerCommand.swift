@@ -49,11 +49,26 @@ enum WorkerCommand {
         case .success(let library): prompts = library
         case .failure(let exit): return exit.code
         }
+        // The generation's validated client keys, when client keys are on.
+        var clientKeys: ClientKeys?
+        if settings.authEnabled {
+            switch readGenerationFile("SWITCHYARD_AUTH_KEYS_FD", what: "client keys file", environment: environment, logger: logger) {
+            case .success(let bytes):
+                do {
+                    clientKeys = try ClientKeys.parse(bytes, file: settings.authKeysFile)
+                } catch {
+                    logger.error("invalid client keys file", [("problems", .string(error.description))])
+                    logger.flush()
+                    return ProcessExitCode.fatalConfiguration
+                }
+            case .failure(let exit): return exit.code
+            }
+        }
         do {
             let loop = try EventLoop()
             let models = try config ?? DemoUpstreams.start(on: loop, logger: logger)
             let worker = try WorkerProcess(loop: loop, settings: settings, config: models, prompts: prompts, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation, instanceID: environment["SWITCHYARD_WORKER_INSTANCE_ID"]), logger: logger, controlFD: controlFD,
-                                           metrics: sharedMetrics(environment: environment, logger: logger))
+                                           metrics: sharedMetrics(environment: environment, logger: logger), clientKeys: clientKeys)
             return worker.run()
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])
