@@ -10,6 +10,12 @@ package struct ClientKeys: Sendable {
         package var rpm: Int?
         /// The models this key may use; nil: every model.
         package var models: Set<String>?
+
+        package init(id: String, rpm: Int?, models: Set<String>?) {
+            self.id = id
+            self.rpm = rpm
+            self.models = models
+        }
     }
 
     /// The keys by the digest of the key (32 bytes).
