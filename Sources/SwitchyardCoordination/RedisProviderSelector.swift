@@ -88,6 +88,8 @@ package final class RedisProviderSelector: ProviderSelector {
     package private(set) var isOnLocalState = false
 
     private let client: RedisClient
+    /// The selector's Redis connection, for its statistics and round-trip observer (metrics).
+    package var redisClient: RedisClient { client }
     private let loop: EventLoop
     private let context: SelectorContext
     private let logger: Logger
@@ -314,7 +316,7 @@ package final class RedisProviderSelector: ProviderSelector {
         case .success(let other):
             statistics.scriptFailures += 1
             pending[ticket] = nil
-            logger.error("the acquire script failed", [("model", .string(entry.model.name)), ("redis.reply", .string("\(other)"))])
+            logger.error("the acquire script failed", [("model", .string(entry.model.name)), ("redis.reply", .string("\(other)")), ("request.id", .string(entry.request.requestID))])
             fallBack(entry, ticket: ticket, reason: "the acquire script failed")
         case .failure(let error):
             statistics.scriptFailures += 1

@@ -86,6 +86,20 @@ package struct Settings: Sendable, Equatable {
     /// Bearer token that opens the admin endpoints such as `GET /admin/state` (`LLM_ROUTER_ADMIN_TOKEN` /
     /// `--admin-token`); nil keeps them off (403). Never printed.
     package var adminToken: String?
+    // MARK: operations (issue 11: client keys, metrics) — one block, to ease merging
+    /// Whether `GET /metrics` is served (`LLM_ROUTER_USE_PROMETHEUS` / `--use-prometheus`); llm-router's switch,
+    /// on by default here because `/metrics` always was. Counting goes on either way.
+    package var usePrometheus = true
+    /// Whether client requests need a key from ``authKeysFile`` (`LLM_ROUTER_AUTH_ENABLED` / `--auth-enabled`).
+    package var authEnabled = false
+    /// The client keys file (`LLM_ROUTER_AUTH_KEYS_FILE` / `--auth-keys-file`): key id → SHA-256 of the key, optional
+    /// `rpm` and `models`. Read and validated per generation (start, HUP).
+    package var authKeysFile: String?
+    /// Paths served without a client key when ``authEnabled`` (`LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS` /
+    /// `--auth-public-endpoints`, comma-separated, exact paths).
+    package var authPublicEndpoints: [String] = ["/health", "/metrics"]
+    // end of the operations block
+
     /// Whether no models config is given: the executable then serves the embedded demo upstreams.
     package var demo: Bool { modelsConfigPath == nil }
     /// The Redis to use, or nil for none: the URL when one is given (its password, or else
@@ -262,6 +276,8 @@ extension Settings: CustomStringConvertible {
             "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "queueTimeout=\(queueTimeout)", "queueMax=\(queueMax)", "localRedis=\(localRedis)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
+            "usePrometheus=\(usePrometheus)", "authEnabled=\(authEnabled)", "authKeysFile=\(authKeysFile ?? "(none)")",
+            "authPublicEndpoints=\(authPublicEndpoints.joined(separator: ","))",
         ].joined(separator: "\n")
     }
 }
@@ -279,6 +295,7 @@ extension Settings {
             case builtin = "Builtin endpoints"
             case logging = "Logging"
             case cluster = "Cluster (Redis)"
+            case access = "Access and metrics"
         }
 
         /// Stable identifier, used to know which settings were given explicitly.
@@ -584,6 +601,36 @@ extension Settings {
                help: "most requests waiting in one model's queue; beyond it 429 with Retry-After") { settings, value in
             guard let count = integer(value, in: 1...10_000_000) else { return "expected a whole number from 1 to 10000000" }
             settings.queueMax = count
+            return nil
+        },
+        // Access and metrics (issue 11) — one block, to ease merging
+        Option(key: "auth-enabled", flag: "--auth-enabled", environment: "LLM_ROUTER_AUTH_ENABLED", valueName: "BOOL",
+               group: .access, defaultText: "false",
+               help: "require a client key (Authorization: Bearer KEY or x-api-key: KEY) from --auth-keys-file on every non-public path") { settings, value in
+            guard let enabled = strictBool(value) else { return "expected true or false" }
+            settings.authEnabled = enabled
+            return nil
+        },
+        Option(key: "auth-keys-file", flag: "--auth-keys-file", environment: "LLM_ROUTER_AUTH_KEYS_FILE", valueName: "PATH",
+               group: .access, defaultText: "none",
+               help: "client keys: {\"<key id>\": {\"sha256\": \"<hex>\", \"rpm\": N, \"models\": [...]}}; reloaded on HUP") { settings, value in
+            let path = value.trimmingASCIIWhitespace()
+            settings.authKeysFile = path.isEmpty ? nil : path
+            return nil
+        },
+        Option(key: "auth-public-endpoints", flag: "--auth-public-endpoints", environment: "LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS", valueName: "PATHS",
+               group: .access, defaultText: "/health,/metrics",
+               help: "comma-separated paths served without a client key") { settings, value in
+            let paths = value.split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+            guard paths.allSatisfy({ $0.hasPrefix("/") }) else { return "expected paths starting with /, separated by commas" }
+            settings.authPublicEndpoints = paths
+            return nil
+        },
+        Option(key: "use-prometheus", flag: "--use-prometheus", environment: "LLM_ROUTER_USE_PROMETHEUS", valueName: "BOOL",
+               group: .access, defaultText: "true",
+               help: "serve GET /metrics (one scrape returns the whole instance); false answers 404 there") { settings, value in
+            guard let enabled = strictBool(value) else { return "expected true or false" }
+            settings.usePrometheus = enabled
             return nil
         },
     ]

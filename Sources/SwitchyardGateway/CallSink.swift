@@ -13,6 +13,9 @@ struct CallSummary {
     var providerID: String
     /// A stream was started and ended before its end (provider broke, budget, drain).
     var streamBroken: Bool
+    /// Time spent in upstream attempts (each from its start to its settlement), nanoseconds: the rest of the
+    /// request's time is the router's own.
+    var upstreamNanoseconds: UInt64 = 0
 }
 
 /// Where an ``UpstreamCall`` delivers its answer: the client relay, or an aggregator that collects whole answers

@@ -36,7 +36,9 @@ final class ProviderRuntime {
     /// The upstream request for one attempt of `call`.
     func upstreamRequest(for request: CallRequest) -> UpstreamRequest {
         let body = OpenAICompatibleAdapter.requestBody(request.body, scan: request.scan, quotedModel: quotedModelPath)
-        return UpstreamRequest(url: url(request.endpoint), headers: headers, body: body)
+        var upstream = UpstreamRequest(url: url(request.endpoint), headers: headers, body: body)
+        upstream.requestID = request.requestID
+        return upstream
     }
 
     /// A fresh transcoder for one attempt answering a client that asked for `clientModel`.

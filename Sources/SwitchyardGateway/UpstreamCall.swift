@@ -67,6 +67,14 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var lastError: RouterError?
     private var lastProviderID = ""
     private var streamBroken = false
+    /// When ``start()`` ran (monotonic), for the time to the first streamed bytes.
+    private var startedAt: UInt64 = 0
+    /// Whether the stream's first bytes were relayed.
+    private var relayedFirstBytes = false
+    /// Time spent in upstream attempts so far, and when the current one began, read from the clock itself (the
+    /// loop's time is fixed per iteration, too coarse for the router's own share of a request).
+    private var upstreamNanoseconds: UInt64 = 0
+    private var attemptStartedExactly: UInt64 = 0
 
     init(context: CallContext, request: CallRequest, sink: CallSink) {
         self.context = context
@@ -80,6 +88,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// Starts the call; the sink hears about it later (or at once for synchronous errors).
     func start() {
         context.register(self)
+        startedAt = context.scheduler.now
         // The budget is a deadline, not a timer per call: each attempt carries it to the upstream client, whose
         // periodic sweep ends a transfer still without a first byte at that time; only a wait for a lease (rare)
         // schedules a timer of its own.
@@ -152,8 +161,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             context.logger.info("falling back to another model", [
                 ("model", .string(request.model.name)), ("fallback_model", .string(granted.model.name)), ("request.id", .string(request.requestID)),
             ])
+            context.observer?.fellBack(model: request.model.name, to: granted.model.name)
         }
         attempts += 1
+        context.observer?.attemptStarted(provider: granted.provider.id, model: granted.model, retry: attempts > 1)
         lease = granted
         lastProviderID = granted.provider.id
         phase = .attempting
@@ -163,6 +174,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         buffer.removeAll()
         transcoder = runtime.transcoder(clientModel: request.clientModel)
         attemptStarted = context.scheduler.now
+        attemptStartedExactly = MonotonicClock.now()
         var upstreamRequest = runtime.upstreamRequest(for: request)
         upstreamRequest.firstByteDeadline = deadline
         transfer = context.upstream.start(upstreamRequest, handler: self)
@@ -215,6 +227,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch phase {
         case .streaming:
             guard let sink else { return true }
+            if !relayedFirstBytes {
+                relayedFirstBytes = true
+                context.observer?.firstBytes(model: request.clientModel, nanoseconds: context.scheduler.now &- startedAt)
+            }
             streamBuffer.removeAll(keepingCapacity: true)
             if transcoder!.transcode(bytes, into: &streamBuffer) {
                 return streamBuffer.isEmpty ? true : streamBuffer.withUnsafeBytes { sink.callDidReceive($0) }
@@ -395,8 +411,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private func settleAttempt(_ outcome: ProviderOutcome, label: String) {
         guard let used = lease else { return }
         lease = nil
+        upstreamNanoseconds &+= MonotonicClock.now() &- attemptStartedExactly
         context.selector.release(used, outcome: outcome)
-        context.onAttemptEnded?(used.provider.id, label)
+        context.observer?.attemptEnded(provider: used.provider.id, outcome: label)
     }
 
     private func end(status: Int, errorCode: String?) {
@@ -412,7 +429,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         }
         buffer = []
         context.unregister(self)
-        let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken)
+        let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
+                                  upstreamNanoseconds: upstreamNanoseconds)
         let finalSink = sink
         sink = nil
         finalSink?.callDidEnd(summary)

@@ -137,6 +137,8 @@ extension RedisClient: IOHandler {
             pushed(reply)
             return
         }
+        if case .error = reply { statistics.errorReplies += 1 }
+        if let onRoundTrip, let issued = pending.firstIssuedAt { onRoundTrip(MonotonicClock.now() &- issued) }
         guard let completion = pending.popFirst() else {
             // Cannot happen while every command has a callback; never guess a pairing.
             teardown(.connectionLost("a reply arrived for no command"))
@@ -164,7 +166,7 @@ extension RedisClient: IOHandler {
     /// (the context is being freed).
     func issueBuiltCommand(deadline: UInt64, _ completion: @escaping Completion) -> Bool {
         guard issueBuiltWords() else { return false }
-        pending.append(deadline: deadline, completion)
+        pending.append(deadline: deadline, issuedAt: MonotonicClock.now(), completion)
         statistics.commandsSent += 1
         armTimeoutTimer()
         return true

@@ -56,6 +56,8 @@ package final class RedisClient {
     package var onDisconnected: ((RedisError) -> Void)?
     /// Counters for metrics and tests.
     package internal(set) var statistics = RedisClientStatistics()
+    /// Observes each reply's round-trip time in nanoseconds, from the command's hand-over to hiredis (metrics).
+    package var onRoundTrip: ((UInt64) -> Void)?
 
     /// Whether this client carries subscriptions (see ``subscribe(_:onMessage:)``) and refuses commands.
     package var isSubscriber: Bool { !subscriptions.isEmpty }

@@ -27,7 +27,12 @@ enum ServeCommand {
         let models = readModelsFile(settings, logger: logger)
         let promptsDirectory = promptsDirectory(settings)
         let library = loadPrompts(settings, directory: promptsDirectory, logger: logger)
-        guard case .success(let modelsFile) = models, case .success(let prompts) = library else {
+        let clientKeys = readClientKeysFile(settings)
+        if case .failure(let error) = clientKeys {
+            logger.error("invalid client keys", [("problems", .string(error.description))])
+            logger.flush()
+        }
+        guard case .success(let modelsFile) = models, case .success(let prompts) = library, case .success(let keysFile) = clientKeys else {
             return ProcessExitCode.fatalConfiguration
         }
         logger.info("prompt library loaded", [
@@ -58,7 +63,7 @@ enum ServeCommand {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
             return ProcessExitCode.runtimeError
         }
-        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD", "SWITCHYARD_PROMPTS_FD"]
+        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD", "SWITCHYARD_PROMPTS_FD", "SWITCHYARD_METRICS_FD", "SWITCHYARD_AUTH_KEYS_FD"]
         var configuration = Supervisor.Configuration(
             workers: workers,
             drainTimeout: settings.drainTimeout,
@@ -82,6 +87,10 @@ enum ServeCommand {
         configuration.modelsFile = modelsFile?.bytes
         if settings.modelsConfigPath == nil { configuration.modelsWithoutFile = [DemoUpstreams.modelName] }
         configuration.generationFiles = [promptsGenerationFile(settings, directory: promptsDirectory, initial: prompts)]
+        if let keysFile, let path = settings.authKeysFile {
+            configuration.generationFiles.append(clientKeysGenerationFile(path: path, initial: keysFile.bytes))
+            logger.info("client keys loaded", [("keys", .int(keysFile.keys.count)), ("public_endpoints", .string(settings.authPublicEndpoints.joined(separator: ",")))])
+        }
         configuration.listenAddress = (settings.host, port)
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
         let reaper = redisConfiguration.map { HoldReaper(configuration: $0, instanceID: instanceID, loop: loop, logger: logger) }
