@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardIO
+import SwitchyardProviders
 import SwitchyardRouting
 
 /// What every ``UpstreamCall`` of a worker shares: scheduler, upstream client, selector, provider runtimes,
@@ -18,6 +19,8 @@ final class CallContext {
     var runtimes: [String: ProviderRuntime] = [:]
     /// Observes each attempt's end: provider id and outcome label (metrics).
     var onAttemptEnded: ((String, String) -> Void)?
+    /// Observes the token usage of each call that reported one: provider id, model name, usage (metrics).
+    var onUsage: ((String, String, TokenUsage) -> Void)?
     /// Calls in progress, reached by ``drain()``: an intrusive doubly linked list through the calls themselves
     /// (no hashing or allocation per request).
     private var firstCall: UpstreamCall?

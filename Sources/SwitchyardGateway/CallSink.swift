@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardProviders
 
 /// How one ``UpstreamCall`` ended, for access logs and metrics.
 struct CallSummary {
@@ -13,6 +14,8 @@ struct CallSummary {
     var providerID: String
     /// A stream was started and ended before its end (provider broke, budget, drain).
     var streamBroken: Bool
+    /// The token usage the answering provider reported (nil when unknown), for metrics and rate limits.
+    var usage: TokenUsage? = nil
 }
 
 /// Where an ``UpstreamCall`` delivers its answer: the client relay, or an aggregator that collects whole answers

@@ -52,6 +52,7 @@ package final class Gateway: HTTPResponder {
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
         calls.onAttemptEnded = { [metrics] provider, outcome in metrics.recordUpstream(provider: provider, outcome: outcome) }
+        calls.onUsage = { [metrics] provider, model, usage in metrics.recordUsage(model: model, provider: provider, usage: usage) }
         warnAboutStrategies(config)
         OpenAIRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
         BuiltinRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)

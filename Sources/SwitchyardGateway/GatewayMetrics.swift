@@ -1,5 +1,6 @@
 import SwitchyardCoordination
 import SwitchyardCore
+import SwitchyardProviders
 
 /// Per-worker Prometheus counters, rendered in the text exposition format (version 0.0.4).
 final class GatewayMetrics {
@@ -13,6 +14,9 @@ final class GatewayMetrics {
     private var durationCount = 0
     private var rejected: [Int: Int] = [:]
     private var brokenStreams: [String: Int] = [:]
+    private struct UsageKey: Hashable { var model: String; var provider: String }
+    /// Prompt and completion tokens by model and provider.
+    private var tokens: [UsageKey: (prompt: Int, completion: Int)] = [:]
     private static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 
     init() {
@@ -38,8 +42,20 @@ final class GatewayMetrics {
         brokenStreams[route, default: 0] += 1
     }
 
+    /// Tokens a provider reported for one call of `model`.
+    func recordUsage(model: String, provider: String, usage: TokenUsage) {
+        let key = UsageKey(model: model, provider: provider)
+        let sum = tokens[key] ?? (0, 0)
+        tokens[key] = (sum.prompt + usage.promptTokens, sum.completion + usage.completionTokens)
+    }
+
     func recordRejected(status: Int) {
         rejected[status, default: 0] += 1
+    }
+
+    /// A label value with `\`, `"` and newlines escaped (exposition format).
+    private static func escaped(_ value: String) -> String {
+        value.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("\n", with: "\\n")
     }
 
     /// The exposition text; `coordination` adds the shared selector's counters when Redis is configured.
@@ -61,6 +77,12 @@ final class GatewayMetrics {
         out += "# HELP switchyard_upstream_attempts_total Upstream attempts, by provider id and outcome.\n# TYPE switchyard_upstream_attempts_total counter\n"
         for (key, value) in upstream.sorted(by: { ($0.key.provider, $0.key.outcome) < ($1.key.provider, $1.key.outcome) }) {
             out += "switchyard_upstream_attempts_total{\(worker),provider=\"\(key.provider)\",outcome=\"\(key.outcome)\"} \(value)\n"
+        }
+        out += "# HELP switchyard_tokens_total Tokens providers reported (usage), by model, provider and kind (prompt, completion).\n# TYPE switchyard_tokens_total counter\n"
+        for (key, value) in tokens.sorted(by: { ($0.key.model, $0.key.provider) < ($1.key.model, $1.key.provider) }) {
+            let labels = "\(worker),model=\"\(Self.escaped(key.model))\",provider=\"\(Self.escaped(key.provider))\""
+            out += "switchyard_tokens_total{\(labels),kind=\"prompt\"} \(value.prompt)\n"
+            out += "switchyard_tokens_total{\(labels),kind=\"completion\"} \(value.completion)\n"
         }
         out += "# HELP switchyard_requests_in_flight Upstream calls in progress.\n# TYPE switchyard_requests_in_flight gauge\n"
         out += "switchyard_requests_in_flight{\(worker)} \(inFlight)\n"
