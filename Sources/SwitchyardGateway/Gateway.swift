@@ -46,7 +46,7 @@ package final class Gateway: HTTPResponder {
             caFile: settings.upstreamCAFile))
         let context = SelectorContext(
             now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
-            defaultStrategy: settings.balanceStrategy, isSupported: OpenAICompatibleAdapter.supports)
+            defaultStrategy: settings.balanceStrategy, isSupported: ProviderAdapters.supports)
         self.selector = SelectorFactory.make(loop: loop, settings: settings, config: config, context: context, logger: logger, identity: identity)
         self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,

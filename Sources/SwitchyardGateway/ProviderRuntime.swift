@@ -21,7 +21,7 @@ final class ProviderRuntime {
     init(provider: ProviderConfig) {
         self.provider = provider
         self.adapter = ProviderAdapters.adapter(for: provider)
-        self.supported = adapter != nil || OpenAICompatibleAdapter.supports(provider)
+        self.supported = ProviderAdapters.supports(provider)
         self.quotedModelPath = JSONWriter.quoted(provider.modelPath)
         self.headers = UpstreamHeaderList(adapter?.headerLines ?? OpenAICompatibleAdapter.headerLines(for: provider))
         self.chatURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .chatCompletions)

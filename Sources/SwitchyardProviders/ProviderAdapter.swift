@@ -34,6 +34,14 @@ package enum ProviderAdapters {
         }
     }
 
+    /// Whether the router can serve `provider` at all (byte relay or translation).
+    package static func supports(_ provider: ProviderConfig) -> Bool {
+        switch provider.apiType {
+        case .ollama, .anthropic, .gemini: return true
+        default: return OpenAICompatibleAdapter.supports(provider)
+        }
+    }
+
     /// `apiHost` without a trailing `/` and without any of `suffixes` (a base path users wrote for the
     /// provider's OpenAI-compatible endpoint, which the native API does not live under).
     static func base(_ apiHost: String, dropping suffixes: [String]) -> String {
