@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardIO
+import SwitchyardProviders
 import SwitchyardRouting
 
 /// What every ``UpstreamCall`` of a worker shares: scheduler, upstream client, selector, provider runtimes,

@@ -1,4 +1,5 @@
 import SwitchyardCore
+import SwitchyardProviders
 
 /// Watches the upstream calls of a worker (metrics); every method runs on the loop thread, synchronously.
 protocol CallObserver: AnyObject {
@@ -13,4 +14,6 @@ protocol CallObserver: AnyObject {
     func fellBack(model: String, to fallback: String)
     /// The first body bytes of a streamed answer were relayed, `nanoseconds` after the call started.
     func firstBytes(model: String, nanoseconds: UInt64)
+    /// The answering provider reported its token usage for the call.
+    func tokens(provider: String, model: String, usage: TokenUsage)
 }

@@ -61,7 +61,7 @@ package final class Gateway: HTTPResponder {
             caFile: settings.upstreamCAFile))
         var context = SelectorContext(
             now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
-            defaultStrategy: settings.balanceStrategy, isSupported: OpenAICompatibleAdapter.supports)
+            defaultStrategy: settings.balanceStrategy, isSupported: ProviderAdapters.supports)
         context.queueTimeout = MonotonicClock.nanoseconds(settings.queueTimeout)
         context.queueLimit = settings.queueMax
         context.timers = SelectorTimers(

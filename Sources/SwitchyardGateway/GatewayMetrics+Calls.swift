@@ -1,4 +1,5 @@
 import SwitchyardCore
+import SwitchyardProviders
 
 extension GatewayMetrics: CallObserver {
     func attemptStarted(provider: String, model: ModelConfig, retry: Bool) {
@@ -18,5 +19,9 @@ extension GatewayMetrics: CallObserver {
 
     func firstBytes(model: String, nanoseconds: UInt64) {
         recordFirstToken(model: model, nanoseconds: nanoseconds)
+    }
+
+    func tokens(provider: String, model: String, usage: TokenUsage) {
+        recordTokens(model: model, provider: provider, prompt: usage.promptTokens, completion: usage.completionTokens)
     }
 }

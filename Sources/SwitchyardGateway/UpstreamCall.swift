@@ -66,6 +66,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// The router error of the last failed attempt (unreachable, timed out, …).
     private var lastError: RouterError?
     private var lastProviderID = ""
+    /// The model (of the fallback chain) of the last attempt.
+    private var lastModelName = ""
     private var streamBroken = false
     /// When ``start()`` ran (monotonic), for the time to the first streamed bytes.
     private var startedAt: UInt64 = 0
@@ -172,10 +174,16 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         contentType = nil
         firstByteAt = nil
         buffer.removeAll()
-        transcoder = runtime.transcoder(clientModel: request.clientModel)
+        lastModelName = granted.model.name
+        var upstreamRequest: UpstreamRequest
+        do {
+            (upstreamRequest, transcoder) = try runtime.prepare(request)
+        } catch {
+            // The provider's dialect cannot express the request (a 400 naming the field); `end` releases the lease.
+            return fail(error)
+        }
         attemptStarted = context.scheduler.now
         attemptStartedExactly = MonotonicClock.now()
-        var upstreamRequest = runtime.upstreamRequest(for: request)
         upstreamRequest.firstByteDeadline = deadline
         transfer = context.upstream.start(upstreamRequest, handler: self)
     }
@@ -184,7 +192,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private func giveUp() {
         if let held = heldFailure {
             heldFailure = nil
-            deliverWhole(status: held.status, headers: held.headers, body: held.body)
+            deliverWhole(status: held.status, headers: held.headers, body: held.body, mapped: true)
             return
         }
         if let lastError { return fail(lastError) }
@@ -273,7 +281,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch phase {
         case .collectingFailure:
             settleAttempt(outcome, label: "status_\(status)")
-            heldFailure = (status, RelayedHeaders.from(head), buffer)
+            heldFailure = (status, RelayedHeaders.from(head), transcoder?.mapError(status: status, body: buffer) ?? buffer)
             buffer = []
             context.logger.warning("provider answered with a retryable status; trying another", [
                 ("provider.id", .string(lastProviderID)), ("status", .int(status)), ("request.id", .string(request.requestID)),
@@ -373,16 +381,22 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var elapsed: UInt64 { context.scheduler.now &- attemptStarted }
     private var timeToFirstByte: UInt64? { firstByteAt.map { $0 &- attemptStarted } }
 
-    private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+    /// `mapped`: the error body is already in the OpenAI shape (held from a failed attempt).
+    private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8], mapped: Bool = false) {
         commit()
         var fields = headers
         let answer: [UInt8]
         if (200..<300).contains(status) {
-            answer = transcoder?.transcodeWhole(body) ?? body
+            do {
+                answer = try transcoder?.transcodeWhole(body) ?? body
+            } catch {
+                return fail(error)
+            }
             fields.add(name: "Content-Type", value: contentType ?? "application/json")
         } else {
             // The provider's own error: keep its status, give it the OpenAI shape, never leak its address.
-            answer = UpstreamErrorBody.sanitize(body, status: status, provider: context.runtimes[lastProviderID]?.provider)
+            let shaped = mapped ? body : (transcoder?.mapError(status: status, body: body) ?? body)
+            answer = UpstreamErrorBody.sanitize(shaped, status: status, provider: context.runtimes[lastProviderID]?.provider)
             fields.add(name: "Content-Type", value: "application/json")
         }
         sink?.callDidAnswer(status: status, headers: fields, body: answer)
@@ -429,8 +443,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         }
         buffer = []
         context.unregister(self)
+        let usage = transcoder?.usage
+        if let usage { context.observer?.tokens(provider: lastProviderID, model: lastModelName, usage: usage) }
         let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
-                                  upstreamNanoseconds: upstreamNanoseconds)
+                                  upstreamNanoseconds: upstreamNanoseconds, usage: usage)
         let finalSink = sink
         sink = nil
         finalSink?.callDidEnd(summary)
