@@ -70,7 +70,8 @@ package final class RedisProviderSelector: ProviderSelector {
     /// Whether requests are being served on local state because Redis could not be reached.
     package private(set) var isOnLocalState = false
 
-    private let client: RedisClient
+    /// The Redis connection the selector uses (the model registry sends its few commands on it too).
+    package let client: RedisClient
     private let loop: EventLoop
     private let context: SelectorContext
     private let logger: Logger

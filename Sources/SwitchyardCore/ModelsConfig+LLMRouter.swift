@@ -63,7 +63,7 @@ extension ModelsConfig {
     }
 
     /// Reads one model object; collects its provider ids (with paths) into `ids`.
-    private static func readModel(
+    static func readModel(
         name: String, _ object: JSON.Object, at path: ConfigProblem.Path, _ reader: inout ConfigReader,
         ids: inout [(id: String, path: ConfigProblem.Path)]
     ) -> ModelConfig? {
@@ -115,7 +115,7 @@ extension ModelsConfig {
                 reader.report(path.key("api_type"), "unknown api_type \(ConfigProblem.Path.quoted(typeName)); valid: \(APIType.validNames)")
             }
         }
-        let token = reader.string(object, "api_token", at: path) ?? ""
+        let token = readToken(object, at: path, &reader)
         let modelPath = reader.string(object, "model_path", at: path).map { $0.trimmingASCIIWhitespace() } ?? ""
         let weight = reader.weight(object, at: path)
         let inputSize = reader.integer(object, "input_size", at: path) ?? 0
@@ -130,6 +130,35 @@ extension ModelsConfig {
             id: id, apiHost: host, apiType: apiType, apiToken: token,
             modelPath: modelPath.isEmpty ? model : modelPath, weight: weight, inputSize: inputSize,
             keepAlive: keepAlive, toolCalling: toolCalling, nworkers: nworkers, healthCheckPath: healthCheckPath)
+    }
+
+    /// The provider's bearer token: `api_token`, or the value of the environment variable named by `api_key_name`
+    /// (so that a token need not be written into the file, or sent through the admin API). Messages never quote
+    /// a token.
+    private static func readToken(_ object: JSON.Object, at path: ConfigProblem.Path, _ reader: inout ConfigReader) -> String {
+        let token = reader.string(object, "api_token", at: path) ?? ""
+        if reader.refuseTokens && !token.isEmpty {
+            reader.report(path.key("api_token"), """
+                provider tokens are not accepted through the admin API (the registry is stored in Redis and shown to \
+                every router); put the token in an environment variable of every router and name it in "api_key_name"
+                """)
+            return ""
+        }
+        guard let name = reader.string(object, "api_key_name", at: path) else { return token }
+        let keyPath = path.key("api_key_name")
+        guard token.isEmpty else {
+            reader.report(keyPath, "give either \"api_token\" or \"api_key_name\", not both")
+            return token
+        }
+        guard ConfigReader.isEnvironmentName(name) else {
+            reader.report(keyPath, "expected an environment variable name (letters, digits, _), got \(ConfigProblem.Path.quoted(name))")
+            return ""
+        }
+        if let value = reader.environment(name), !value.isEmpty { return value }
+        if reader.requireKeyVariables {
+            reader.report(keyPath, "environment variable \(name) is not set (or empty) on this router")
+        }
+        return ""
     }
 
     /// `keep_alive`: a duration string (`"90s"`, `"35m"`, `"2h"`, bare digits = seconds) or a whole number of

@@ -75,6 +75,19 @@ struct ConfigReader {
 
     /// Problems so far, in the order found.
     var problems: [ConfigProblem] = []
+    /// Looks up the environment variable a provider's `api_key_name` names.
+    var environment: (String) -> String? = ModelDefinition.processEnvironment
+    /// Whether an `api_key_name` naming an unset variable is a problem (files, admin API changes), rather than
+    /// only leaving the provider without a token (a stored API model applied on another router).
+    var requireKeyVariables = true
+    /// Whether `api_token` is refused (admin API bodies: tokens must not reach Redis).
+    var refuseTokens = false
+
+    /// Whether `name` can be an environment variable name: `[A-Za-z_][A-Za-z0-9_]*`, at most 128 bytes.
+    static func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 128, !(0x30...0x39).contains(first) else { return false }
+        return name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F }
+    }
 
     /// Records a problem at `path`.
     mutating func report(_ path: Path, _ message: String) {

@@ -29,7 +29,12 @@ package final class Gateway: HTTPResponder {
     /// `w<worker>-<pid>-`, the fixed part of generated request ids.
     private let requestIDPrefix: [UInt8]
 
-    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, logger: Logger, identity: WorkerIdentity) {
+    /// The models served: the file's combined with the admin API's changes (``AdminModelRoutes``).
+    private(set) var registry: ModelRegistry!
+
+    /// `registryStore`: where the model registry lives; nil: Redis when configured, else this worker's memory.
+    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, logger: Logger, identity: WorkerIdentity,
+                 registryStore: (any RegistryStore)? = nil) {
         self.loop = loop
         self.prompts = prompts
         self.settings = settings
@@ -59,6 +64,9 @@ package final class Gateway: HTTPResponder {
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         AdminRoutes(gateway: self).register(in: routes)
         apply(config)
+        registry = ModelRegistry(file: config, store: registryStore ?? makeRegistryStore(), logger: logger) { [unowned self] merged in self.reload(config: merged) }
+        AdminModelRoutes(gateway: self).register(in: routes)
+        StatusPage(gateway: self).register(in: routes)
     }
 
     /// Swaps in a new models configuration; requests in flight keep the one they started with.

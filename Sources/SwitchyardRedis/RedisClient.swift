@@ -108,6 +108,9 @@ package final class RedisClient {
     var argumentBytes: [UInt8] = []
     var argumentLengths: [Int] = []
     var argumentPointers: [UnsafePointer<CChar>?] = []
+    /// The channel this client listens to and what receives its messages (``subscribe(to:onMessage:)``); a
+    /// subscribing client sends no commands.
+    var subscription: (channel: String, onMessage: ([UInt8]) -> Void)?
 
     /// A client for `configuration` on `loop`, logging to `logger`. Call ``start()`` to connect.
     package init(configuration: RedisConfiguration, loop: EventLoop, logger: Logger) {
@@ -155,6 +158,10 @@ package final class RedisClient {
     /// Refused commands (see the type's documentation) fail with ``RedisError/forbiddenCommand(_:)``; while not
     /// ready, the command fails with ``RedisError/notConnected``; both after the current loop iteration.
     package func send(_ arguments: [any RedisArgument], completion: @escaping Completion) {
+        if subscription != nil {
+            failSoon(.forbiddenCommand("any command on a subscribing connection"), completion)
+            return
+        }
         beginCommand()
         for argument in arguments { appendArgument(argument) }
         if let refused = RedisCommandPolicy.refusal(bytes: argumentBytes, lengths: argumentLengths) {
@@ -268,6 +275,7 @@ package final class RedisClient {
             logger.info("connected to Redis", [("redis.endpoint", endpoint)])
         }
         outageStart = nil
+        if subscription != nil { issueSubscribe() }
         onConnected?()
     }
 
