@@ -19,13 +19,14 @@ final class StatusPage {
     }
 
     func register(in table: RouteTable) {
-        table.add("/ui", name: "ui", method: "GET") { [unowned self] _, response in
+        // Captures the page strongly: the table (owned by the gateway) is what keeps it alive.
+        table.add("/ui", name: "ui", method: "GET") { _, response in
             var headers = HTTPHeaders()
             headers.add(name: "Cache-Control", value: "no-store")
             // The page runs only its own inline code and talks only to this origin.
             headers.add(name: "Content-Security-Policy", value: "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
             headers.add(name: "Referrer-Policy", value: "no-referrer")
-            gateway.sendLocal(response, route: "ui", body: Self.html, headers: headers, contentType: "text/html; charset=utf-8")
+            self.gateway.sendLocal(response, route: "ui", body: Self.html, headers: headers, contentType: "text/html; charset=utf-8")
         }
     }
 
