@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Headless Chromium for the /ui browser test (StatusPageTests); that test is skipped, saying so, without it.
+scripts/install-deps.sh chromium || echo "chromium could not be installed: the /ui browser test will be skipped" >&2
 
 redis_dir=$(mktemp -d)
 cleanup() {
