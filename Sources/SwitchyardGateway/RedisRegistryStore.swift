@@ -32,7 +32,12 @@ final class RedisRegistryStore: RegistryStore {
     /// The newest version delivered.
     private var known = -1
     private var fetching = false
+    /// A fetch was asked for while one was under way (it may have read the registry before the latest change).
+    private var fetchAgain = false
+    /// Called when the fetch under way ends.
     private var fetchWaiters: [() -> Void] = []
+    /// Called when the next fetch ends (they asked while one was under way, which may have read too early).
+    private var nextFetchWaiters: [() -> Void] = []
     private var ready: (() -> Void)?
 
     /// Commit: KEYS version, models; ARGV base, name, model JSON or `null`, channel. Returns `{1, version}` when
@@ -108,7 +113,7 @@ final class RedisRegistryStore: RegistryStore {
     }
 
     func refresh(done: @escaping () -> Void) {
-        fetchWaiters.append(done)
+        nextFetchWaiters.append(done)
         fetch()
     }
 
@@ -124,14 +129,24 @@ final class RedisRegistryStore: RegistryStore {
 
     /// Reads the whole registry in one script and delivers it.
     private func fetch() {
-        guard !fetching else { return }
+        guard !fetching else {
+            fetchAgain = true
+            return
+        }
         fetching = true
+        fetchAgain = false
+        fetchWaiters += nextFetchWaiters
+        nextFetchWaiters = []
         client.evaluate(Self.readScript, keys: [versionKey, modelsKey], arguments: []) { [weak self] result in
             guard let self else { return }
             self.fetching = false
             let waiters = self.fetchWaiters
             self.fetchWaiters = []
-            defer { waiters.forEach { $0() } }
+            defer {
+                // Not connected: the next fetch fails at once, which still answers its waiters.
+                if self.fetchAgain { self.fetch() }
+                waiters.forEach { $0() }
+            }
             switch result {
             case .failure(let error):
                 self.logger.debug("model registry read failed", [("redis.error", .string(error.description))])
