@@ -179,6 +179,72 @@ struct ModelRegistryLocalTests {
     }
 }
 
+@Suite("Model registry: changes are atomic and survive reloads", .timeLimit(.minutes(2)))
+struct ModelRegistryConsistencyTests {
+    @Test("requests during a run of PUTs always find the model, served by its old or its new servers")
+    func requestsSeeOldOrNew() throws {
+        let a = try MockUpstream(id: "a"), b = try MockUpstream(id: "b")
+        let router = try RouterProcess(config: RouterConfig.single("file-model", providers: [a.provider()]), arguments: ["--workers", "2"],
+                                       environment: ["LLM_ROUTER_ADMIN_TOKEN": adminToken])
+        #expect(try admin(router, "POST", "/admin/models", #"{"model_name":"flip","servers":["\#(a.url)"]}"#).status == 201)
+        let statuses = Statuses()
+        let done = DispatchSemaphore(value: 0)
+        let port = router.port
+        Thread.detachNewThread {
+            defer { done.signal() }
+            for _ in 0..<300 {
+                statuses.add((try? RawHTTPClient.exchange(port: port, "POST", "/v1/chat/completions", body: RequestBody.chat(model: "flip")).status) ?? -1)
+            }
+        }
+        for round in 0..<20 {
+            let target = round % 2 == 0 ? b.url : a.url
+            #expect(try admin(router, "PUT", "/admin/models/flip", #"{"servers":["\#(target)"]}"#).status == 200)
+        }
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        let seen = statuses.all
+        #expect(seen.count == 300)
+        #expect(seen.allSatisfy { $0 == 200 }, "\(Dictionary(grouping: seen, by: { $0 }).mapValues(\.count))")
+        #expect(try (a.stats()["completions"]?.int ?? 0) + (b.stats()["completions"]?.int ?? 0) == 300)
+    }
+
+    @Test("a HUP with an edited file keeps every API change: replacements and deletions still win, new file models appear")
+    func apiChangesOutliveHUP() throws {
+        let a = try MockUpstream(id: "a"), b = try MockUpstream(id: "b")
+        let before = RouterConfig([.init("m", providers: [a.provider(id: "pa")]), .init("x", providers: [a.provider(id: "px")])])
+        let router = try RouterProcess(config: before, arguments: ["--workers", "2"], environment: ["LLM_ROUTER_ADMIN_TOKEN": adminToken])
+        #expect(try admin(router, "PUT", "/admin/models/m", #"{"servers":["\#(b.url)"]}"#).status == 200)
+        #expect(try admin(router, "DELETE", "/admin/models/x").status == 200)
+
+        let after = RouterConfig([
+            .init("m", providers: [a.provider(id: "pa2")]), .init("x", providers: [a.provider(id: "px")]), .init("n", providers: [a.provider(id: "pn")]),
+        ])
+        _ = try router.directory.write(after.json, to: "models.json")
+        router.process.signal(SIGHUP)
+        #expect(Deadline.poll(seconds: 10) { router.logText.contains("reload complete") })
+        #expect(Deadline.poll(seconds: 10) { (try? WorkerHealth.probe(port: router.port))?.generation == 2 })
+
+        let servedBefore = try b.stats()["completions"]?.int ?? 0
+        let m = try #require(try statusesByWorker(router, "m", workers: 2))
+        #expect(m.values.allSatisfy { $0 == [200] })
+        #expect(try (b.stats()["completions"]?.int ?? 0) > servedBefore, "m is still the API's, served by b")
+        let x = try #require(try statusesByWorker(router, "x", workers: 2))
+        #expect(x.values.allSatisfy { $0 == [404] })
+        #expect(try chat(router, "n").status == 200)
+        let listed = try admin(router, "GET", "/admin/models").json()
+        let sources = listed["models"]?.array?.map { "\($0["model_name"]?.string ?? ""):\($0["source"]?.string ?? ""):\($0["overrides_file"] == .bool(true))" }
+        #expect(sources == ["m:api:true", "n:file:false"])
+        #expect(listed["deleted_file_models"]?.array?.compactMap(\.string) == ["x"])
+    }
+}
+
+/// Statuses collected by a client thread.
+private final class Statuses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses: [Int] = []
+    func add(_ status: Int) { lock.withLock { statuses.append(status) } }
+    var all: [Int] { lock.withLock { statuses } }
+}
+
 @Suite("Admin models API: bad input", .timeLimit(.minutes(1)))
 struct AdminModelsBadInputTests {
     private static func problems(_ response: RawHTTPResponse) throws -> [String] {
