@@ -1,3 +1,4 @@
+import Glibc
 import SwitchyardCore
 import Testing
 
@@ -42,6 +43,20 @@ struct ModelDefinitionTests {
         #expect(try parse(String(decoding: definition.stored, as: UTF8.self), name: "m", stored: true).model.providers[0].apiToken == "")
         // An admin call naming an unset variable is a problem.
         #expect(paths(body) == ["$.providers[0].api_key_name"])
+    }
+
+    @Test("a models file may name its token's environment variable in api_key_name; an unset one is a check-config problem")
+    func keyNameInFiles() throws {
+        func file(_ variable: String) -> [UInt8] {
+            Array(#"{"g":{"m":{"providers":[{"id":"p","api_host":"http://h","api_type":"openai","api_key_name":"\#(variable)"}]}},"active_models":{"g":["m"]}}"#.utf8)
+        }
+        #expect(try ModelsConfig.parse(file("PATH")).models[0].providers[0].apiToken == String(cString: getenv("PATH")))
+        do {
+            _ = try ModelsConfig.parse(file("SWITCHYARD_TEST_SURELY_UNSET"))
+            Issue.record("an unset variable must be a problem")
+        } catch {
+            #expect(error.problems.map(\.path) == ["$.g.m.providers[0].api_key_name"])
+        }
     }
 
     @Test("tokens, unknown keys, both or neither provider lists, bad names and renames are problems with their paths")
