@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Switchyard builds, runs and tests with, if any is missing.
-# Usage: scripts/install-deps.sh [extra packages…]
+# Usage: scripts/install-deps.sh [extra packages…] (scripts/test.sh adds chromium for the /ui browser test)
 set -euo pipefail
 packages=(libcurl4-openssl-dev libhiredis-dev redis-server "$@")
 missing=()

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The test-only packages: promtool (metrics checks), HAProxy (the load-balancer test), venv (SDK tests).
 scripts/install-deps.sh prometheus haproxy python3-venv
+# Headless Chromium for the /ui browser test (StatusPageTests); that test is skipped, saying so, without it.
+scripts/install-deps.sh chromium || echo "chromium could not be installed: the /ui browser test will be skipped" >&2
 
 redis_dir=$(mktemp -d)
 cleanup() {

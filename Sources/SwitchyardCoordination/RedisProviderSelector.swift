@@ -87,8 +87,10 @@ package final class RedisProviderSelector: ProviderSelector {
     /// Whether requests are being served on local state because Redis could not be reached.
     package private(set) var isOnLocalState = false
 
-    private let client: RedisClient
-    /// The selector's Redis connection, for its statistics and round-trip observer (metrics).
+    /// The selector's Redis connection (its statistics and round-trip observer feed metrics; the model registry
+    /// sends its few commands on it too).
+    package let client: RedisClient
+    /// The selector's Redis connection, under the name the metrics code uses.
     package var redisClient: RedisClient { client }
     private let loop: EventLoop
     private let context: SelectorContext
