@@ -11,6 +11,9 @@ extension ModelsConfig {
             interval = nil
         }
         let models = readModelMap(top, &reader, what: "a model object with a \"servers\" list") { name, object, modelPath, reader, ids in
+            // LLMStream lists bare URLs, so limits (rpm, tpm, context_length, max_concurrency) sit on the model
+            // and hold for each of its servers.
+            let limits = reader.limits(object, at: modelPath)
             let serversPath = modelPath.key("servers")
             var providers: [ProviderConfig] = []
             switch object["servers"] {
@@ -30,7 +33,9 @@ extension ModelsConfig {
                     guard let host = reader.baseURL(url, at: serverPath) else { continue }
                     let id = "\(name)@\(hostAndPort(host))"
                     ids.append((id, serverPath))
-                    providers.append(ProviderConfig(id: id, apiHost: host, apiType: .vllm, modelPath: name))
+                    var provider = ProviderConfig(id: id, apiHost: host, apiType: .vllm, modelPath: name)
+                    limits.apply(to: &provider)
+                    providers.append(provider)
                 }
             case let other?:
                 reader.report(serversPath, "expected a list of server URLs, got \(other.kindDescription)")

@@ -116,8 +116,16 @@ package struct Settings: Sendable, Equatable {
     /// Reads `environment` (llm-router variable names), then `arguments` (the flags after the subcommand, as
     /// `--flag value` or `--flag=value`), later sources winning. An empty environment variable counts as unset.
     /// Every unknown flag or bad value is reported, one per line of the error, naming the flag or variable.
-    package static func load(environment: [String: String], arguments: [String]) throws(SettingsError) -> Settings {
+    ///
+    /// `general` (the Go load balancer's config section) replaces the built-in defaults of the listen address,
+    /// port and log level, below the environment and flags.
+    package static func load(environment: [String: String], arguments: [String], general: GeneralSection? = nil) throws(SettingsError) -> Settings {
         var settings = defaultValues
+        if let general {
+            if let host = general.listenAddress { settings.host = host }
+            if let port = general.listenPort { settings.port = port }
+            if let level = general.logLevel { settings.logLevel = level }
+        }
         var errors: [String] = []
         var explicitlySet: Set<String> = []
 
