@@ -104,8 +104,13 @@ package struct ModelsConfig: Sendable, Equatable {
     package var format: ConfigFormat
     /// Models in file order (`active_models` order for the llm-router format).
     package var models: [ModelConfig] {
-        didSet { index = Self.makeIndex(models) }
+        didSet {
+            index = Self.makeIndex(models)
+            usesTokenLimits = Self.anyTokenLimit(models)
+        }
     }
+    /// Whether some provider has a context window, a TPM limit or a price, so requests need a token estimate.
+    package private(set) var usesTokenLimits: Bool
     /// LLMStream's `metrics_update_interval` in seconds, when given.
     package var metricsUpdateInterval: Double?
     /// The Go balancer's `general` section (listen address, port, log level), when given.
@@ -122,6 +127,11 @@ package struct ModelsConfig: Sendable, Equatable {
         self.models = models
         self.metricsUpdateInterval = metricsUpdateInterval
         self.index = Self.makeIndex(models)
+        self.usesTokenLimits = Self.anyTokenLimit(models)
+    }
+
+    private static func anyTokenLimit(_ models: [ModelConfig]) -> Bool {
+        models.contains { $0.providers.contains { $0.contextLength != nil || $0.tpm != nil || $0.price != nil } }
     }
 
     /// The model called `named`, in O(1).

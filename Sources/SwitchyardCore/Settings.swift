@@ -76,6 +76,14 @@ package struct Settings: Sendable, Equatable {
     /// Bearer token that opens the admin endpoints such as `GET /admin/state` (`LLM_ROUTER_ADMIN_TOKEN` /
     /// `--admin-token`); nil keeps them off (403). Never printed.
     package var adminToken: String?
+    /// Reply budget assumed for a request without `max_tokens`, for context-window routing and TPM reservations
+    /// (`LLM_ROUTER_DEFAULT_MAX_TOKENS` / `--default-max-tokens`), `>= 0`.
+    package var defaultMaxTokens: Int = 256
+    /// Most upstream attempts of one call across its fallback chain (`LLM_ROUTER_MAX_ATTEMPTS` / `--max-attempts`), `>= 1`.
+    package var maxAttempts: Int = 4
+    /// Seconds between active health probes of each provider (`LLM_ROUTER_HEALTH_INTERVAL` / `--health-interval`);
+    /// 0 turns probing off.
+    package var healthInterval: Double = 10
     /// Whether no models config is given: the executable then serves the embedded demo upstreams.
     package var demo: Bool { modelsConfigPath == nil }
     /// The Redis to use, or nil for none: the URL when one is given (its password, or else
@@ -260,6 +268,7 @@ extension Settings: CustomStringConvertible {
             "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
+            "defaultMaxTokens=\(defaultMaxTokens)", "maxAttempts=\(maxAttempts)", "healthInterval=\(healthInterval)",
         ].joined(separator: "\n")
     }
 }
@@ -306,7 +315,7 @@ extension Settings {
         // Server
         Option(key: "config", flag: "--config", environment: "LLM_ROUTER_MODELS_CONFIG", valueName: "PATH",
                group: .server, defaultText: "none (demo)",
-               help: "models config file: llm-router, LLMStream or SGLang format") { settings, value in
+               help: "models config file: llm-router, LLMStream or SGLang JSON, or the Go load balancer's YAML") { settings, value in
             settings.modelsConfigPath = value.trimmingASCIIWhitespace().isEmpty ? nil : value
             return nil
         },
@@ -433,6 +442,27 @@ extension Settings {
                help: "largest request head accepted (431 beyond)") { settings, value in
             guard let bytes = integer(value, in: 1024...Int.max) else { return "expected a whole number of bytes >= 1024" }
             settings.maxHeaderSize = bytes
+            return nil
+        },
+        Option(key: "max-attempts", flag: "--max-attempts", environment: "LLM_ROUTER_MAX_ATTEMPTS", valueName: "N",
+               group: .upstream, defaultText: "4",
+               help: "upstream attempts of one request across providers and fallback models (retries before the first byte on connect errors, timeouts, 429 and 5xx)") { settings, value in
+            guard let count = integer(value, in: 1...64) else { return "expected a whole number in 1...64" }
+            settings.maxAttempts = count
+            return nil
+        },
+        Option(key: "health-interval", flag: "--health-interval", environment: "LLM_ROUTER_HEALTH_INTERVAL", valueName: "SECONDS",
+               group: .upstream, defaultText: "10",
+               help: "seconds between free health probes of each provider (GET /health, /v1/models or /api/tags); 0 = off") { settings, value in
+            guard let seconds = seconds(value, allowZero: true) else { return "expected seconds >= 0" }
+            settings.healthInterval = seconds
+            return nil
+        },
+        Option(key: "default-max-tokens", flag: "--default-max-tokens", environment: "LLM_ROUTER_DEFAULT_MAX_TOKENS", valueName: "N",
+               group: .limits, defaultText: "256",
+               help: "reply tokens assumed for a request without max_tokens (context-window routing, TPM reservations)") { settings, value in
+            guard let count = integer(value, in: 0...10_000_000) else { return "expected a whole number >= 0" }
+            settings.defaultMaxTokens = count
             return nil
         },
         // Builtin endpoints

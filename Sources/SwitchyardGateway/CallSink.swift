@@ -13,6 +13,12 @@ struct CallSummary {
     var providerID: String
     /// A stream was started and ended before its end (provider broke, budget, drain).
     var streamBroken: Bool
+    /// Each retry as `provider:reason` (`status_429`, `connect`, `timeout`, …), in order; empty without retries.
+    var retries: [String] = []
+    /// Estimated prompt tokens (0 = not estimated), see ``TokenEstimate``.
+    var promptTokens = 0
+    /// Estimated cost of the request at the answering provider's `price` per 1,000 prompt tokens; nil without a price.
+    var cost: Double?
 }
 
 /// Where an ``UpstreamCall`` delivers its answer: the client relay, or an aggregator that collects whole answers

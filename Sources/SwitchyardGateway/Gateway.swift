@@ -52,6 +52,10 @@ package final class Gateway: HTTPResponder {
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
         calls.onAttemptEnded = { [metrics] provider, outcome in metrics.recordUpstream(provider: provider, outcome: outcome) }
+        calls.onRetry = { [metrics] provider, reason in metrics.recordRetry(provider: provider, reason: reason) }
+        calls.onCoolDown = { [metrics] provider, _ in metrics.recordCoolDown(provider: provider) }
+        calls.maxAttempts = settings.maxAttempts
+        calls.defaultMaxTokens = settings.defaultMaxTokens
         warnAboutStrategies(config)
         OpenAIRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
         BuiltinRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)

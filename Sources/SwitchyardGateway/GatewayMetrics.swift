@@ -13,6 +13,9 @@ final class GatewayMetrics {
     private var durationCount = 0
     private var rejected: [Int: Int] = [:]
     private var brokenStreams: [String: Int] = [:]
+    private var retries: [UpstreamKey: Int] = [:]
+    private var coolDowns: [String: Int] = [:]
+    private var costs: [String: Double] = [:]
     private static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 
     init() {
@@ -38,6 +41,21 @@ final class GatewayMetrics {
         brokenStreams[route, default: 0] += 1
     }
 
+    /// A failed attempt was followed by another one (failover), by the failed provider and the reason.
+    func recordRetry(provider: String, reason: String) {
+        retries[UpstreamKey(provider: provider, outcome: reason), default: 0] += 1
+    }
+
+    /// A provider asked for a pause (429, or 503 with Retry-After) and was cooled down.
+    func recordCoolDown(provider: String) {
+        coolDowns[provider, default: 0] += 1
+    }
+
+    /// A request's estimated cost at its provider's price.
+    func recordCost(provider: String, cost: Double) {
+        costs[provider, default: 0] += cost
+    }
+
     func recordRejected(status: Int) {
         rejected[status, default: 0] += 1
     }
@@ -61,6 +79,18 @@ final class GatewayMetrics {
         out += "# HELP switchyard_upstream_attempts_total Upstream attempts, by provider id and outcome.\n# TYPE switchyard_upstream_attempts_total counter\n"
         for (key, value) in upstream.sorted(by: { ($0.key.provider, $0.key.outcome) < ($1.key.provider, $1.key.outcome) }) {
             out += "switchyard_upstream_attempts_total{\(worker),provider=\"\(key.provider)\",outcome=\"\(key.outcome)\"} \(value)\n"
+        }
+        out += "# HELP switchyard_upstream_retries_total Attempts that failed before the first byte and were retried on another provider, by the failed provider and reason.\n# TYPE switchyard_upstream_retries_total counter\n"
+        for (key, value) in retries.sorted(by: { ($0.key.provider, $0.key.outcome) < ($1.key.provider, $1.key.outcome) }) {
+            out += "switchyard_upstream_retries_total{\(worker),provider=\"\(key.provider)\",reason=\"\(key.outcome)\"} \(value)\n"
+        }
+        out += "# HELP switchyard_provider_cooldowns_total Pauses providers asked for (429, or 503 with Retry-After).\n# TYPE switchyard_provider_cooldowns_total counter\n"
+        for (provider, value) in coolDowns.sorted(by: { $0.key < $1.key }) {
+            out += "switchyard_provider_cooldowns_total{\(worker),provider=\"\(provider)\"} \(value)\n"
+        }
+        out += "# HELP switchyard_request_cost_total Estimated cost of answered requests at each provider's configured price per 1,000 prompt tokens.\n# TYPE switchyard_request_cost_total counter\n"
+        for (provider, value) in costs.sorted(by: { $0.key < $1.key }) {
+            out += "switchyard_request_cost_total{\(worker),provider=\"\(provider)\"} \(value)\n"
         }
         out += "# HELP switchyard_requests_in_flight Upstream calls in progress.\n# TYPE switchyard_requests_in_flight gauge\n"
         out += "switchyard_requests_in_flight{\(worker)} \(inFlight)\n"

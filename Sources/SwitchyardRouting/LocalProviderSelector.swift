@@ -15,6 +15,9 @@ package final class LocalProviderSelector: ProviderSelector {
     /// One handle per provider id, rebuilt on reload; leases refer to these.
     private var handles: [String: ProviderHandle] = [:]
     private var nextToken: UInt64 = 1
+    /// Admission state (rpm, tpm, max_concurrency, cool-down) of the providers that have any, by id; empty when no
+    /// provider is limited or cooling, which keeps selection on its fast path.
+    private var admissions: [String: ProviderAdmission] = [:]
 
     /// A selector over `config`. Strategy names without an implementation use ``StrategyCatalog/fallback``.
     package init(context: SelectorContext, config: ModelsConfig, circuits: ProviderCircuits = ProviderCircuits()) {
@@ -22,6 +25,21 @@ package final class LocalProviderSelector: ProviderSelector {
         self.config = config
         self.circuits = circuits
         self.handles = Self.makeHandles(config)
+        self.admissions = Self.makeAdmissions(config, carrying: [:])
+    }
+
+    /// Admission state for every limited provider of `config`; a provider already known keeps its in-flight count,
+    /// its cool-down, and its buckets when their limits did not change.
+    private static func makeAdmissions(_ config: ModelsConfig, carrying old: [String: ProviderAdmission]) -> [String: ProviderAdmission] {
+        var table: [String: ProviderAdmission] = [:]
+        for provider in config.allProviders where table[provider.id] == nil {
+            let previous = old[provider.id]
+            guard provider.hasRateLimits || previous != nil else { continue }
+            var fresh = ProviderAdmission(provider)
+            if let previous { fresh.carry(from: previous) }
+            table[provider.id] = fresh
+        }
+        return table
     }
 
     private static func makeHandles(_ config: ModelsConfig) -> [String: ProviderHandle] {
@@ -68,16 +86,25 @@ package final class LocalProviderSelector: ProviderSelector {
     }
 
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
+        if request.tokens > 0, request.excluded.isEmpty, let refusal = ContextWindow.refusal(tokens: request.tokens, model: request.model, config: config) {
+            return .refused(refusal)
+        }
         var model = request.model
         var position = 0
         while true {
-            if let provider = pick(from: model, excluding: request.excluded) {
+            if let provider = pick(from: model, request) {
                 let token = nextToken
                 nextToken &+= 1
                 live.insert(token)
                 let handle = handle(for: provider, of: model)
                 usage.granted(handle)
-                return .granted(ProviderLease(handle: handle, token: token, chainPosition: position))
+                var lease = ProviderLease(handle: handle, token: token, chainPosition: position)
+                if !admissions.isEmpty, admissions[provider.id] != nil {
+                    admissions[provider.id]!.admit(tokens: request.tokens, now: context.now())
+                    lease.admitted = true
+                    lease.reservedTokens = request.tokens
+                }
+                return .granted(lease)
             }
             // The chain is bounded by the number of models, so a cycle in `fallback_model` cannot loop forever.
             guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else {
@@ -89,9 +116,24 @@ package final class LocalProviderSelector: ProviderSelector {
     }
 
     /// The strategy's choice among eligible providers of `model`, preferring those whose circuit is closed.
-    private func pick(from model: ModelConfig, excluding excluded: Set<String>) -> ProviderConfig? {
+    /// Eligible: supported, not excluded, large enough a context window and (when limited) admitted now.
+    private func pick(from model: ModelConfig, _ request: LeaseRequest) -> ProviderConfig? {
+        let excluded = request.excluded
         let strategy = strategy(for: model)
         let supported = context.isSupported
+        if request.tokens > 0 || !admissions.isEmpty {
+            // Limits and windows are hard: unlike open circuits, they are never overridden when nothing else is left.
+            let now = context.now()
+            let tokens = request.tokens
+            let admits: (ProviderConfig) -> Bool = { provider in
+                supported(provider) && !excluded.contains(provider.id) && ContextWindow.fits(tokens, provider)
+                    && (self.admissions[provider.id]?.check(tokens: tokens, now: now) ?? .admitted) == .admitted
+            }
+            if !circuits.isEmpty, let chosen = strategy.select(for: model, where: { admits($0) && !self.circuits.isOpen($0.id, now: now) }) {
+                return chosen
+            }
+            return strategy.select(for: model, where: admits)
+        }
         if !circuits.isEmpty {
             let now = context.now()
             if let chosen = strategy.select(for: model, where: { provider in
@@ -109,6 +151,7 @@ package final class LocalProviderSelector: ProviderSelector {
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         guard live.remove(lease.token) != nil else { return }
         usage.released(lease.handle)
+        if lease.admitted { admissions[lease.provider.id]?.released() }
         if outcome.isUnhealthy {
             circuits.recordFailure(lease.provider.id, now: context.now())
         } else if outcome.isHealthy {
@@ -120,6 +163,49 @@ package final class LocalProviderSelector: ProviderSelector {
     package func reload(config: ModelsConfig) {
         self.config = config
         handles = Self.makeHandles(config)
+        admissions = Self.makeAdmissions(config, carrying: admissions)
+    }
+
+    package func coolDown(_ providerID: String, until: UInt64) {
+        if admissions[providerID] == nil {
+            guard let provider = handles[providerID]?.provider else { return }
+            admissions[providerID] = ProviderAdmission(provider)
+        }
+        admissions[providerID]!.coolUntil = max(admissions[providerID]!.coolUntil, until)
+    }
+
+    package func settle(_ lease: ProviderLease, actualTokens: Int) {
+        guard lease.admitted, lease.reservedTokens > 0 else { return }
+        admissions[lease.provider.id]?.settle(reserved: lease.reservedTokens, actual: actualTokens, now: context.now())
+    }
+
+    /// When capacity for `request` returns, for a caller that found every eligible provider at a limit (the wait
+    /// queue wakes then): the earliest time a provider of the model or its fallback chain that is not excluded,
+    /// supported and large enough would admit it — `now` when one admits it already — or nil when only a release
+    /// can help (every such provider is at its concurrency cap) or none exists.
+    package func nextCapacity(for request: LeaseRequest) -> UInt64? {
+        let now = context.now()
+        var earliest: UInt64?
+        var model: ModelConfig? = request.model
+        var steps = 0
+        while let current = model, steps <= config.models.count {
+            for provider in current.providers where context.isSupported(provider) && !request.excluded.contains(provider.id)
+                && ContextWindow.fits(request.tokens, provider) {
+                switch admissions[provider.id]?.check(tokens: request.tokens, now: now) ?? .admitted {
+                case .admitted: return now
+                case .retryAt(let time): earliest = min(earliest ?? time, time)
+                case .atConcurrency: break
+                }
+            }
+            steps += 1
+            model = current.fallbackModel.flatMap { config.model(named: $0) }
+        }
+        return earliest
+    }
+
+    /// The admission state of `providerID` (limits, in-flight count, cool-down), nil when it has none.
+    package func admission(of providerID: String) -> ProviderAdmission? {
+        admissions[providerID]
     }
 
     /// The state of every configured model and provider, in configuration order, as this worker sees it: lease
