@@ -24,6 +24,15 @@ package final class Gateway: HTTPResponder {
     /// Bytes held for clients by this worker (buffered answers and connection input), capped by settings.
     package let memory: ByteBudget
     private var operatorRoutes: OperatorRoutes!
+    /// Per-provider health as this worker sees it (attempts and probes), for `GET /health/{model}`.
+    let health = ProviderHealthBoard()
+    /// The active health probes (`LLM_ROUTER_HEALTH_INTERVAL`); nil when they are off.
+    private(set) var prober: HealthProber?
+    /// Who runs the probes: worker 1 of each instance unless replaced (a cluster-wide Redis lease).
+    package var probeElection: ProbeElection {
+        get { prober?.election ?? LocalProbeElection(workerID: identity.id) }
+        set { prober?.election = newValue }
+    }
     private(set) var config: ModelsConfig
     private var requestCounter = 0
     /// `w<worker>-<pid>-`, the fixed part of generated request ids.
@@ -51,7 +60,11 @@ package final class Gateway: HTTPResponder {
         self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
-        calls.onAttemptEnded = { [metrics] provider, outcome in metrics.recordUpstream(provider: provider, outcome: outcome) }
+        let health = self.health
+        calls.onAttemptEnded = { [metrics] provider, outcome in
+            metrics.recordUpstream(provider: provider, outcome: outcome)
+            health.recordAttempt(provider, label: outcome)
+        }
         calls.onRetry = { [metrics] provider, reason in metrics.recordRetry(provider: provider, reason: reason) }
         calls.onCoolDown = { [metrics] provider, _ in metrics.recordCoolDown(provider: provider) }
         calls.maxAttempts = settings.maxAttempts
@@ -62,7 +75,17 @@ package final class Gateway: HTTPResponder {
         operatorRoutes = OperatorRoutes(gateway: self)
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         AdminRoutes(gateway: self).register(in: routes)
+        if settings.healthInterval > 0 {
+            prober = HealthProber(scheduler: loop, upstream: upstream, board: health, circuits: circuits, logger: logger,
+                                  intervalSeconds: settings.healthInterval, election: LocalProbeElection(workerID: identity.id))
+        }
         apply(config)
+        prober?.start()
+    }
+
+    /// The selector's passive circuits (the local selector's, also behind a Redis selector).
+    var circuits: ProviderCircuits? {
+        SelectorFactory.localSelector(of: selector)?.circuits
     }
 
     /// Swaps in a new models configuration; requests in flight keep the one they started with.
@@ -77,6 +100,7 @@ package final class Gateway: HTTPResponder {
 
     /// The worker starts draining: calls waiting for a provider are refused, and so is every later wait.
     package func beginDrain() {
+        prober?.stop()
         calls.drain()
     }
 
@@ -91,6 +115,8 @@ package final class Gateway: HTTPResponder {
         selector.reload(config: config)
         calls.prepare(config)
         operatorRoutes.refresh(config)
+        prober?.update(config)
+        health.retain(Set(config.allProviders.map(\.id)))
     }
 
     private func warnAboutStrategies(_ config: ModelsConfig) {
@@ -142,7 +168,7 @@ package final class Gateway: HTTPResponder {
     // MARK: local answers
 
     /// Routes polled by probes and scrapers: their successful answers are logged at debug level only.
-    private static let probeRoutes: Set<String> = ["health", "ping", "metrics"]
+    private static let probeRoutes: Set<String> = ["health", "health_model", "health_all", "ping", "metrics"]
 
     /// Sends a response produced by the router itself (not relayed), records it and writes its access-log line.
     func sendLocal(_ response: HTTPServerResponse, route: String, status: Int = 200, body: [UInt8], headers: HTTPHeaders = HTTPHeaders(),
