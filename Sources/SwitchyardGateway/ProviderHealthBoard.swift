@@ -16,6 +16,8 @@ final class ProviderHealthBoard {
     }
 
     private(set) var entries: [String: Entry] = [:]
+    /// Providers currently unhealthy: while none is, a successful attempt needs no bookkeeping (the hot path).
+    private var unhealthyCount = 0
     private let started: Int
     private let wallClock: () -> Int
 
@@ -33,7 +35,10 @@ final class ProviderHealthBoard {
     func recordSuccess(_ provider: String) {
         let now = wallClock()
         var entry = self.entry(provider)
-        if !entry.healthy { entry.since = now }
+        if !entry.healthy {
+            entry.since = now
+            unhealthyCount -= 1
+        }
         entry.healthy = true
         entry.lastChecked = now
         entries[provider] = entry
@@ -43,7 +48,10 @@ final class ProviderHealthBoard {
     func recordFailure(_ provider: String, error: String) {
         let now = wallClock()
         var entry = self.entry(provider)
-        if entry.healthy { entry.since = now }
+        if entry.healthy {
+            entry.since = now
+            unhealthyCount += 1
+        }
         entry.healthy = false
         entry.lastError = error
         entry.lastChecked = now
@@ -52,11 +60,19 @@ final class ProviderHealthBoard {
 
     /// Feeds an attempt's end label (``UpstreamCall``'s: `ok`, `status_N`, `connect`, `timeout`, …). Answers
     /// below 500 count as healthy, 5xx and transport failures as unhealthy; our own endings (cancelled, budget,
-    /// abandoned) say nothing about the provider.
+    /// abandoned) say nothing about the provider. Successes only matter to an unhealthy provider (`last_checked`
+    /// is kept by probes and failures), so while every provider is healthy a success costs one comparison.
     func recordAttempt(_ provider: String, label: String) {
-        if label == "ok" { return recordSuccess(provider) }
+        if label == "ok" {
+            if unhealthyCount > 0 { recordSuccess(provider) }
+            return
+        }
         if label.hasPrefix("status_"), let status = Int(label.dropFirst(7)) {
-            if status >= 500 { recordFailure(provider, error: "answered \(status)") } else if status != 429 { recordSuccess(provider) }
+            if status >= 500 {
+                recordFailure(provider, error: "answered \(status)")
+            } else if status != 429, unhealthyCount > 0 {
+                recordSuccess(provider)
+            }
             return
         }
         switch label {
@@ -68,5 +84,6 @@ final class ProviderHealthBoard {
     /// Forgets providers that are no longer configured.
     func retain(_ ids: Set<String>) {
         entries = entries.filter { ids.contains($0.key) }
+        unhealthyCount = entries.values.filter { !$0.healthy }.count
     }
 }

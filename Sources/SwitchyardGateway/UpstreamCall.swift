@@ -429,10 +429,15 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         transfer = nil
     }
 
-    /// Releases the current lease (once) with `outcome`.
+    /// Releases the current lease (once) with `outcome`. An attempt the provider never processed (unreachable, or
+    /// refused with 429) gives its TPM reservation back at once; other attempts are settled on real usage by
+    /// whoever reads it (``ProviderSelector/settle(_:actualTokens:)``).
     private func settleAttempt(_ outcome: ProviderOutcome, label: String) {
         guard let used = lease else { return }
         lease = nil
+        if used.reservedTokens > 0, label == "connect" || label == "status_429" {
+            context.selector.settle(used, actualTokens: 0)
+        }
         context.selector.release(used, outcome: outcome)
         context.onAttemptEnded?(used.provider.id, label)
     }

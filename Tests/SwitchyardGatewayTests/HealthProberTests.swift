@@ -82,6 +82,8 @@ struct HealthProberTests {
         let board = ProviderHealthBoard(wallClock: { clock })
         board.recordAttempt("p", label: "cancelled")
         #expect(board.entry("p").lastChecked == 0)
+        board.recordAttempt("p", label: "ok")
+        #expect(board.entries.isEmpty, "while every provider is healthy a success records nothing")
         clock = 20
         board.recordAttempt("p", label: "status_503")
         #expect(!board.entry("p").healthy && board.entry("p").since == 20 && board.entry("p").lastError == "answered 503")

@@ -156,3 +156,20 @@ struct RetryAfterTests {
         #expect(RetryAfter.imfFixdate("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
     }
 }
+
+@Suite("Upstream call: TPM reservations")
+struct UpstreamCallReservationTests {
+    @Test("an attempt the provider never processed (unreachable, 429) gives its TPM reservation back")
+    func refund() throws {
+        var limited = provider("a")
+        limited.tpm = 1_000
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [limited, provider("b")])])
+        let local = try #require(harness.selector as? LocalProviderSelector)
+        harness.start(body: #"{"model":"m","max_tokens":400,"messages":[]}"#)
+        #expect(harness.upstream.last.request.url.contains("a.internal"))
+        #expect(local.admission(of: "a")?.tokens?.available(now: harness.scheduler.now) ?? 0 < 600)
+        harness.upstream.last.finish(UpstreamError(kind: .connect, message: "refused"))
+        #expect(local.admission(of: "a")?.tokens?.available(now: harness.scheduler.now) == 1_000)
+        harness.upstream.last.answer(200, #"{"model":"x"}"#)
+    }
+}
