@@ -4,7 +4,8 @@
 # and finally every Swift test suite (last, so its summary is the closing line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+# The test-only packages: promtool (metrics checks), HAProxy (the load-balancer test), venv (SDK tests).
+scripts/install-deps.sh prometheus haproxy python3-venv
 
 redis_dir=$(mktemp -d)
 cleanup() {

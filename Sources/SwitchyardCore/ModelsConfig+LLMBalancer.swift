@@ -12,7 +12,7 @@ extension ModelsConfig {
     /// JSON formats. Anything else is a warning.
     static let balancerEntryKeys: Set<String> = [
         "name", "model", "base_url", "url", "rate_limit", "requests_per_min", "context_length", "api_key_name",
-        "api_type", "price", "quality", "rpm", "tpm", "max_concurrency", "weight",
+        "api_type", "price", "quality", "rpm", "tpm", "max_concurrency", "weight", "api_token",
     ]
 
     /// Reads the Go balancer format; nil when the structure is too broken to go on (problems are in `reader`).
@@ -93,8 +93,8 @@ extension ModelsConfig {
         let model = reader.string(object, "model", at: path, required: true)?.trimmingASCIIWhitespace()
         var apiType = APIType.openai
         if let typeName = reader.string(object, "api_type", at: path), !typeName.trimmingASCIIWhitespace().isEmpty {
-            // The Go balancer calls Gemini "google".
-            if let parsed = typeName.trimmingASCIIWhitespace().lowercased() == "google" ? .gemini : APIType(parsing: typeName) {
+            // The Go balancer's `google` is accepted as Gemini by the parser.
+            if let parsed = APIType(parsing: typeName) {
                 apiType = parsed
             } else {
                 reader.report(path.key("api_type"), "unknown api_type \(ConfigProblem.Path.quoted(typeName)); valid: google, \(APIType.validNames)")
@@ -110,7 +110,14 @@ extension ModelsConfig {
         let tpmKey = limitKey("rate_limit", alias: "tpm", in: object, at: path, &reader)
         let limits = reader.limits(object, at: path, rpmKey: rpmKey, tpmKey: tpmKey)
         let weight = reader.weight(object, at: path)
-        let keyName = reader.string(object, "api_key_name", at: path)?.trimmingASCIIWhitespace()
+        // `api_key_name` names the environment variable holding the key (read now, as for the JSON formats); the
+        // Go balancer writes `""` for providers without one (Ollama).
+        var key = ""
+        if case .string(let name)? = object["api_key_name"], name.trimmingASCIIWhitespace().isEmpty {
+            key = reader.string(object, "api_token", at: path) ?? ""
+        } else {
+            key = reader.apiKey(object, at: path)
+        }
         var price: Double?
         if let value = reader.number(object, "price", at: path) {
             if value >= 0 { price = value } else { reader.report(path.key("price"), "must be >= 0, got \(value)") }
@@ -119,8 +126,7 @@ extension ModelsConfig {
             reader.report(path.key("quality"), "must be >= 0, got \(quality)")
         }
         guard reader.problems.count == before, let id, let model, let host else { return nil }
-        var provider = ProviderConfig(id: id, apiHost: host, apiType: apiType, modelPath: model, weight: weight,
-                                      apiKeyName: keyName?.isEmpty == false ? keyName : nil, price: price)
+        var provider = ProviderConfig(id: id, apiHost: host, apiType: apiType, apiToken: key, modelPath: model, weight: weight, price: price)
         limits.apply(to: &provider)
         return provider
     }
@@ -134,14 +140,10 @@ extension ModelsConfig {
         return object.has(name) || !object.has(alias) ? name : alias
     }
 
-    /// The Go balancer's base URLs carry an API path our adapters add themselves: Ollama's `…/api` (we speak its
-    /// `/v1`) and Google's `…/v1beta` (we speak its OpenAI-compatible `…/v1beta/openai`).
+    /// The Go balancer's Ollama base URLs end in `…/api`, a path the Ollama adapter adds itself.
     private static func normalizedBase(_ host: String, apiType: APIType) -> String {
-        switch apiType {
-        case .ollama where host.hasSuffix("/api"): return String(host.dropLast(4))
-        case .gemini where host.hasSuffix("/v1beta") || host.hasSuffix("/v1"): return host + "/openai"
-        default: return host
-        }
+        if apiType == .ollama, host.hasSuffix("/api") { return String(host.dropLast(4)) }
+        return host
     }
 }
 

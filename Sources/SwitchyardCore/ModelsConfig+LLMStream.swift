@@ -1,5 +1,6 @@
 // LLMStream's config: {"models": {NAME: {"servers": ["http://h:p", ...], "strategy": "round_robin"}},
-// "metrics_update_interval": 5}. Every server is a vLLM provider serving NAME under that name.
+// "metrics_update_interval": 5}. Every server is a vLLM provider serving NAME under that name. A model may add
+// "api_token" or "api_key_name" (an environment variable holding the key) for all its servers.
 
 extension ModelsConfig {
     /// Reads the LLMStream format; nil when the structure is too broken to go on (problems are in `reader`).
@@ -15,6 +16,8 @@ extension ModelsConfig {
             // and hold for each of its servers.
             let limits = reader.limits(object, at: modelPath)
             let serversPath = modelPath.key("servers")
+            // One key for every server of the model (`api_token` or `api_key_name`, as in llm-router's providers).
+            let token = reader.apiKey(object, at: modelPath)
             var providers: [ProviderConfig] = []
             switch object["servers"] {
             case nil:
@@ -33,7 +36,7 @@ extension ModelsConfig {
                     guard let host = reader.baseURL(url, at: serverPath) else { continue }
                     let id = "\(name)@\(hostAndPort(host))"
                     ids.append((id, serverPath))
-                    var provider = ProviderConfig(id: id, apiHost: host, apiType: .vllm, modelPath: name)
+                    var provider = ProviderConfig(id: id, apiHost: host, apiType: .vllm, apiToken: token, modelPath: name)
                     limits.apply(to: &provider)
                     providers.append(provider)
                 }

@@ -57,6 +57,7 @@ extension ModelsConfig {
         // `first_available` mean something for SGLang configs too.
         let weight = reader.weight(object, at: path)
         let limits = reader.limits(object, at: path)
+        let token = reader.apiKey(object, at: path)
         guard reader.problems.count == before, let host, let port else { return nil }
 
         // A host may carry its scheme ("https://h"); otherwise SGLang workers speak plain HTTP.
@@ -64,7 +65,7 @@ extension ModelsConfig {
         if !host.contains("://"), host.contains(":"), !host.hasPrefix("[") { base = "http://[\(host)]" }
         guard let url = reader.baseURL("\(base):\(port)", at: path.key("host")) else { return nil }
         var provider = ProviderConfig(
-            id: "\(model)@\(hostAndPort(url))", apiHost: url, apiType: .sglang, modelPath: model,
+            id: "\(model)@\(hostAndPort(url))", apiHost: url, apiType: .sglang, apiToken: token, modelPath: model,
             weight: weight, healthCheckPath: healthCheckPath)
         limits.apply(to: &provider)
         return provider

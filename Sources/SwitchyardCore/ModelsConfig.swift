@@ -29,8 +29,6 @@ package struct ProviderConfig: Sendable, Equatable {
     package var tpm: Int?
     /// In-flight cap (`max_concurrency`; an explicit llm-router `nworkers` means the same); nil = no cap.
     package var maxConcurrency: Int?
-    /// Name of the environment variable holding the provider's key (the Go balancer's `api_key_name`).
-    package var apiKeyName: String?
     /// Price per 1,000 prompt tokens (the Go balancer's `price`), for the per-request cost in logs and metrics.
     package var price: Double?
 
@@ -39,7 +37,7 @@ package struct ProviderConfig: Sendable, Equatable {
         id: String, apiHost: String, apiType: APIType, apiToken: String = "", modelPath: String,
         weight: Double = 1.0, inputSize: Int = 0, keepAlive: String? = nil, toolCalling: Bool = false,
         nworkers: Int = 1, healthCheckPath: String? = nil, rpm: Int? = nil, tpm: Int? = nil,
-        maxConcurrency: Int? = nil, apiKeyName: String? = nil, price: Double? = nil
+        maxConcurrency: Int? = nil, price: Double? = nil
     ) {
         self.id = id
         self.apiHost = apiHost
@@ -55,7 +53,6 @@ package struct ProviderConfig: Sendable, Equatable {
         self.rpm = rpm
         self.tpm = tpm
         self.maxConcurrency = maxConcurrency
-        self.apiKeyName = apiKeyName
         self.price = price
     }
 

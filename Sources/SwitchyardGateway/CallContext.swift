@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardIO
+import SwitchyardProviders
 import SwitchyardRouting
 
 /// What every ``UpstreamCall`` of a worker shares: scheduler, upstream client, selector, provider runtimes,
@@ -16,12 +17,10 @@ final class CallContext {
     let memory: ByteBudget
     /// Prepared provider runtimes by id, replaced on reload.
     var runtimes: [String: ProviderRuntime] = [:]
-    /// Observes each attempt's end: provider id and outcome label (metrics).
-    var onAttemptEnded: ((String, String) -> Void)?
-    /// Observes each retry (another attempt after a failed one): the failed provider's id and the reason label.
-    var onRetry: ((String, String) -> Void)?
-    /// Observes each cool-down a provider asked for: provider id and seconds.
-    var onCoolDown: ((String, Double) -> Void)?
+    /// Watches calls and attempts (metrics).
+    var observer: CallObserver?
+    /// Per-provider health as seen by this worker's attempts (`GET /health/{model}`).
+    var health: ProviderHealthBoard?
     /// Most attempts of one call across its fallback chain (`LLM_ROUTER_MAX_ATTEMPTS`).
     var maxAttempts = 4
     /// Reply tokens assumed for a request without `max_tokens` (`LLM_ROUTER_DEFAULT_MAX_TOKENS`).
@@ -79,6 +78,7 @@ final class CallContext {
         firstCall?.previousInFlight = call
         firstCall = call
         inFlightCount += 1
+        observer?.callsInFlight(1)
     }
 
     func unregister(_ call: UpstreamCall) {
@@ -94,6 +94,7 @@ final class CallContext {
         call.nextInFlight = nil
         call.previousInFlight = nil
         inFlightCount -= 1
+        observer?.callsInFlight(-1)
     }
 
     /// The worker is draining: every call still waiting for a provider is refused now, as is every later wait;

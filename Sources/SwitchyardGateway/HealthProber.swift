@@ -66,7 +66,7 @@ final class HealthProber {
             inFlight[provider.id] = probe
             probesStarted += 1
             var request = UpstreamRequest(url: Self.url(for: provider), method: "GET",
-                                          headers: UpstreamHeaderList(OpenAICompatibleAdapter.headerLines(for: provider)),
+                                          headers: UpstreamHeaderList(Self.headerLines(for: provider)),
                                           totalTimeout: min(5, Double(interval) / 1e9))
             request.firstByteDeadline = 0
             probe.transfer = upstream.start(request, handler: probe)
@@ -87,17 +87,46 @@ final class HealthProber {
         }
     }
 
-    /// The free request that tells whether `provider` is up.
+    /// The free request that tells whether `provider` is up: its `health_check_path`, else the cheapest listing
+    /// its dialect has (Ollama's tags, a vLLM/SGLang/llama.cpp server's `/health`, the models list otherwise).
     static func url(for provider: ProviderConfig) -> String {
-        if let path = provider.healthCheckPath { return provider.apiHost + path }
+        if let path = provider.healthCheckPath { return Self.base(provider.apiHost, dropping: []) + path }
         switch provider.apiType {
-        case .ollama: return provider.apiHost + "/api/tags"
-        case .vllm, .sglang, .llamacpp: return provider.apiHost + "/health"
+        case .ollama: return Self.base(provider.apiHost, dropping: ["/v1"]) + "/api/tags"
+        case .vllm, .sglang, .llamacpp: return Self.base(provider.apiHost, dropping: ["/v1"]) + "/health"
+        case .gemini:
+            var base = Self.base(provider.apiHost, dropping: ["/openai"])
+            if !Self.hasBasePath(base) { base += "/v1beta" }
+            return base + "/models"
+        case .anthropic:
+            let base = Self.base(provider.apiHost, dropping: ["/v1"])
+            return base + "/v1/models"
         default:
             // The models list of the OpenAI-compatible API, wherever the chat endpoint lives.
             let chat = OpenAICompatibleAdapter.url(for: provider, endpoint: .chatCompletions)
             return String(chat.dropLast("chat/completions".count)) + "models"
         }
+    }
+
+    /// `host` without a trailing `/` and without the first of `suffixes` it ends in (as the adapters read it).
+    private static func base(_ host: String, dropping suffixes: [String]) -> String {
+        var base = host
+        while base.hasSuffix("/") { base.removeLast() }
+        for suffix in suffixes where base.hasSuffix(suffix) {
+            base.removeLast(suffix.count)
+            break
+        }
+        return base
+    }
+
+    /// Whether `host` (`scheme://authority[/path]`) has a path after its authority.
+    private static func hasBasePath(_ host: String) -> Bool {
+        host.utf8.filter { $0 == UInt8(ascii: "/") }.count >= 3
+    }
+
+    /// The header lines of `provider`'s own dialect (its key in the header that dialect uses).
+    static func headerLines(for provider: ProviderConfig) -> [String] {
+        ProviderAdapters.adapter(for: provider)?.headerLines ?? OpenAICompatibleAdapter.headerLines(for: provider)
     }
 
     /// One probe exchange: any status below 500 other than 429 … is an answer of a live server; the body is dropped.

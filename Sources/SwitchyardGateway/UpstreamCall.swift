@@ -68,6 +68,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// The router error of the last failed attempt (unreachable, timed out, …).
     private var lastError: RouterError?
     private var lastProviderID = ""
+    /// The model (of the fallback chain) of the last attempt.
+    private var lastModelName = ""
     private var streamBroken = false
     /// Estimated tokens the request needs (prompt + max_tokens) and its prompt alone; 0 when not estimated.
     private var tokens = 0
@@ -76,6 +78,16 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var retries: [String] = []
     /// Why the last attempt failed, for the retry record.
     private var lastFailure = ""
+    /// The last settled attempt with a TPM reservation (the answering one when the call succeeds).
+    private var answeredLease: ProviderLease?
+    /// When ``start()`` ran (monotonic), for the time to the first streamed bytes.
+    private var startedAt: UInt64 = 0
+    /// Whether the stream's first bytes were relayed.
+    private var relayedFirstBytes = false
+    /// Time spent in upstream attempts so far, and when the current one began, read from the clock itself (the
+    /// loop's time is fixed per iteration, too coarse for the router's own share of a request).
+    private var upstreamNanoseconds: UInt64 = 0
+    private var attemptStartedExactly: UInt64 = 0
 
     init(context: CallContext, request: CallRequest, sink: CallSink) {
         self.context = context
@@ -89,6 +101,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// Starts the call; the sink hears about it later (or at once for synchronous errors).
     func start() {
         context.register(self)
+        startedAt = context.scheduler.now
         // The budget is a deadline, not a timer per call: each attempt carries it to the upstream client, whose
         // periodic sweep ends a transfer still without a first byte at that time; only a wait for a lease (rare)
         // schedules a timer of its own.
@@ -132,9 +145,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         if attempts > 0 {
             attempted.insert(lastProviderID)
             retries.append("\(lastProviderID):\(lastFailure)")
-            context.onRetry?(lastProviderID, lastFailure)
+            context.observer?.retried(provider: lastProviderID, reason: lastFailure)
         }
-        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID, tokens: tokens)
+        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID,
+                               priority: request.priority, tokens: tokens)
         switch context.selector.acquire(ask, waiter: self) {
         case .granted(let granted): begin(granted)
         case .pending(let ticket):
@@ -171,8 +185,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             context.logger.info("falling back to another model", [
                 ("model", .string(request.model.name)), ("fallback_model", .string(granted.model.name)), ("request.id", .string(request.requestID)),
             ])
+            context.observer?.fellBack(model: request.model.name, to: granted.model.name)
         }
         attempts += 1
+        context.observer?.attemptStarted(provider: granted.provider.id, model: granted.model, retry: attempts > 1)
         lease = granted
         lastProviderID = granted.provider.id
         phase = .attempting
@@ -180,9 +196,16 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         contentType = nil
         firstByteAt = nil
         buffer.removeAll()
-        transcoder = runtime.transcoder(clientModel: request.clientModel)
+        lastModelName = granted.model.name
+        var upstreamRequest: UpstreamRequest
+        do {
+            (upstreamRequest, transcoder) = try runtime.prepare(request)
+        } catch {
+            // The provider's dialect cannot express the request (a 400 naming the field); `end` releases the lease.
+            return fail(error)
+        }
         attemptStarted = context.scheduler.now
-        var upstreamRequest = runtime.upstreamRequest(for: request)
+        attemptStartedExactly = MonotonicClock.now()
         upstreamRequest.firstByteDeadline = deadline
         transfer = context.upstream.start(upstreamRequest, handler: self)
     }
@@ -191,7 +214,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private func giveUp() {
         if let held = heldFailure {
             heldFailure = nil
-            deliverWhole(status: held.status, headers: held.headers, body: held.body)
+            deliverWhole(status: held.status, headers: held.headers, body: held.body, mapped: true)
             return
         }
         if let lastError { return fail(lastError) }
@@ -235,6 +258,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch phase {
         case .streaming:
             guard let sink else { return true }
+            if !relayedFirstBytes {
+                relayedFirstBytes = true
+                context.observer?.firstBytes(model: request.clientModel, nanoseconds: context.scheduler.now &- startedAt)
+            }
             streamBuffer.removeAll(keepingCapacity: true)
             if transcoder!.transcode(bytes, into: &streamBuffer) {
                 return streamBuffer.isEmpty ? true : streamBuffer.withUnsafeBytes { sink.callDidReceive($0) }
@@ -278,7 +305,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         case .collectingFailure:
             settleAttempt(outcome, label: "status_\(status)")
             lastFailure = "status_\(status)"
-            heldFailure = (status, RelayedHeaders.from(head), buffer)
+            heldFailure = (status, RelayedHeaders.from(head), transcoder?.mapError(status: status, body: buffer) ?? buffer)
             buffer = []
             context.logger.warning("provider answered with a retryable status; trying another", [
                 ("provider.id", .string(lastProviderID)), ("status", .int(status)), ("request.id", .string(request.requestID)),
@@ -313,7 +340,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         if let asked { pause = UInt64(asked * 1e9) } else if received.status == 429 { pause = Self.defaultCoolDown } else { return }
         guard pause > 0 else { return }
         context.selector.coolDown(lastProviderID, until: context.scheduler.now &+ pause)
-        context.onCoolDown?(lastProviderID, Double(pause) / 1e9)
+        context.observer?.cooledDown(provider: lastProviderID, seconds: Double(pause) / 1e9)
     }
 
     /// The current attempt failed at the transport level (unreachable, timed out, broke).
@@ -395,16 +422,22 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var elapsed: UInt64 { context.scheduler.now &- attemptStarted }
     private var timeToFirstByte: UInt64? { firstByteAt.map { $0 &- attemptStarted } }
 
-    private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+    /// `mapped`: the error body is already in the OpenAI shape (held from a failed attempt).
+    private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8], mapped: Bool = false) {
         commit()
         var fields = headers
         let answer: [UInt8]
         if (200..<300).contains(status) {
-            answer = transcoder?.transcodeWhole(body) ?? body
+            do {
+                answer = try transcoder?.transcodeWhole(body) ?? body
+            } catch {
+                return fail(error)
+            }
             fields.add(name: "Content-Type", value: contentType ?? "application/json")
         } else {
             // The provider's own error: keep its status, give it the OpenAI shape, never leak its address.
-            answer = UpstreamErrorBody.sanitize(body, status: status, provider: context.runtimes[lastProviderID]?.provider)
+            let shaped = mapped ? body : (transcoder?.mapError(status: status, body: body) ?? body)
+            answer = UpstreamErrorBody.sanitize(shaped, status: status, provider: context.runtimes[lastProviderID]?.provider)
             fields.add(name: "Content-Type", value: "application/json")
         }
         sink?.callDidAnswer(status: status, headers: fields, body: answer)
@@ -438,8 +471,12 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         if used.reservedTokens > 0, label == "connect" || label == "status_429" {
             context.selector.settle(used, actualTokens: 0)
         }
+        upstreamNanoseconds &+= MonotonicClock.now() &- attemptStartedExactly
         context.selector.release(used, outcome: outcome)
-        context.onAttemptEnded?(used.provider.id, label)
+        context.observer?.attemptEnded(provider: used.provider.id, outcome: label)
+        context.health?.recordAttempt(used.provider.id, label: label)
+        // Kept for settling the TPM reservation on the usage the answer reports.
+        if used.reservedTokens > 0 { answeredLease = used }
     }
 
     private func end(status: Int, errorCode: String?) {
@@ -455,11 +492,18 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         }
         buffer = []
         context.unregister(self)
-        var summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken)
+        let usage = transcoder?.usage
+        if let usage { context.observer?.tokens(provider: lastProviderID, model: lastModelName, usage: usage) }
+        // The TPM reservation of the answering attempt is corrected to what the provider reported.
+        if let usage, let answered = answeredLease { context.selector.settle(answered, actualTokens: usage.promptTokens + usage.completionTokens) }
+        var summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
+                                  upstreamNanoseconds: upstreamNanoseconds, usage: usage)
         summary.retries = retries
         summary.promptTokens = promptTokens
         if promptTokens > 0, (200..<300).contains(status), let price = context.runtimes[lastProviderID]?.provider.price {
-            summary.cost = Double(promptTokens) / 1000 * price
+            let cost = Double(usage?.promptTokens ?? promptTokens) / 1000 * price
+            summary.cost = cost
+            context.observer?.costed(provider: lastProviderID, cost: cost)
         }
         let finalSink = sink
         sink = nil

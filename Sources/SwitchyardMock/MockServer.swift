@@ -58,6 +58,15 @@ package final class MockServer: HTTPResponder {
         stats.requests += 1
         let path = String(request.head.path)
         let method = request.head.method
+        // Gemini's routes carry the model and the method in the path: `/v1beta/models/<model>:<method>`.
+        if (path.hasPrefix("/v1beta/models/") || path.hasPrefix("/v1/models/")), let colon = path.lastIndex(of: ":") {
+            guard method == "POST" else {
+                return sendJSON(response, status: 405, Self.geminiErrorJSON(status: 405, message: "Method \(method) is not allowed on \(path); use POST."))
+            }
+            let rest = path.hasPrefix("/v1beta/models/") ? path.dropFirst(15) : path.dropFirst(11)
+            let model = String(rest.prefix(while: { $0 != ":" }))
+            return gemini(request, response, model: model, method: String(path[path.index(after: colon)...]))
+        }
         guard let endpoint = MockEndpoint.routes[path] else {
             sendOpenAIError(response, status: 404, message: "Invalid URL (\(method) \(path))", code: "\"unknown_url\"")
             return
@@ -77,6 +86,8 @@ package final class MockServer: HTTPResponder {
         case .models: models(response)
         case .ollamaChat: ollamaGenerate(request, response, chat: true)
         case .ollamaGenerate: ollamaGenerate(request, response, chat: false)
+        case .ollamaEmbed: ollamaEmbed(request, response)
+        case .anthropicMessages: anthropicMessages(request, response)
         case .ollamaTags: ollamaTags(response)
         case .ollamaVersion: sendJSON(response, "{\"version\":\"0.0.0-mock\",\"system_fingerprint\":\(idJSON)}")
         case .health: sendJSON(response, "{\"status\":\"ok\",\"id\":\(idJSON),\"model\":\(MockJSON.quote(options.model))}")
@@ -143,13 +154,21 @@ package final class MockServer: HTTPResponder {
 
     /// Answers with the injected failure status after the planned latency.
     func injectFault(_ status: Int, plan: MockPlan, response: HTTPServerResponse, isStream: Bool, ollama: Bool) {
+        injectFault(status, plan: plan, response: response, isStream: isStream, errorBody: ollama ? nil : nil, ollama: ollama)
+    }
+
+    /// Answers with the injected failure status after the planned latency; `errorBody` is the dialect's error
+    /// JSON (nil: the OpenAI or Ollama shape).
+    func injectFault(_ status: Int, plan: MockPlan, response: HTTPServerResponse, isStream: Bool, errorBody: String?, ollama: Bool = false) {
         stats.faultsInjected += 1
         let exchange = MockExchange(server: self, response: response, isStream: isStream)
         exchange.after(plan.latencyNs) { [self] in
             let message = "mock failure injected"
             var fields = headers(contentType: "application/json")
             if let seconds = plan.retryAfter { fields.add(name: "Retry-After", value: String(seconds)) }
-            if ollama {
+            if let errorBody {
+                response.send(status: status, headers: fields, body: Array(errorBody.utf8))
+            } else if ollama {
                 response.send(status: status, headers: fields, body: Array("{\"error\":\(MockJSON.quote(message)),\"system_fingerprint\":\(idJSON)}".utf8))
             } else {
                 let type = status >= 500 ? "server_error" : (status == 429 ? "rate_limit_error" : "invalid_request_error")

@@ -3,7 +3,31 @@ import SwitchyardCore
 /// The in-memory selector: the strategy's choice within one worker, the `fallback_model` chain, and passive
 /// provider circuits (providers that just failed are skipped unless every remaining one has failed). Grants
 /// synchronously and allocates nothing per request once its tables have grown.
+///
+/// **Waiting.** When every eligible provider of a request's chain is full (a strategy with slots, such as
+/// `first_available`) and the context allows waiting (``SelectorContext/queueTimeout`` and timers), the request
+/// waits in this worker's queue — by priority, then first come first served — and each release hands the freed
+/// capacity to the first waiter it suits. The grant reaches the waiter after the current loop iteration; a wait
+/// ends with 503 `queue_timeout` (with `Retry-After`) after the queue timeout, and a cancelled wait leaves the
+/// queue at once. This queue is per worker: the Redis selector keeps the cluster-wide one and uses this one only
+/// while Redis cannot be reached.
 package final class LocalProviderSelector: ProviderSelector {
+    /// A request waiting for capacity.
+    private final class Waiting {
+        let ticket: UInt64
+        let request: LeaseRequest
+        let waiter: LeaseWaiter
+        var cancelTimer: (() -> Void)?
+        /// Cancelled after its grant was made but before it was delivered: the grant is released instead.
+        var cancelled = false
+
+        init(ticket: UInt64, request: LeaseRequest, waiter: LeaseWaiter) {
+            self.ticket = ticket
+            self.request = request
+            self.waiter = waiter
+        }
+    }
+
     private let context: SelectorContext
     private var config: ModelsConfig
     private var strategies: [String: ProviderStrategy] = [:]
@@ -18,6 +42,12 @@ package final class LocalProviderSelector: ProviderSelector {
     /// Admission state (rpm, tpm, max_concurrency, cool-down) of the providers that have any, by id; empty when no
     /// provider is limited or cooling, which keeps selection on its fast path.
     private var admissions: [String: ProviderAdmission] = [:]
+    /// Requests waiting for capacity, by priority then arrival.
+    private var queue: [Waiting] = []
+    /// Granted waiters whose grant is still being delivered (after the current loop iteration).
+    private var delivering: [UInt64: Waiting] = [:]
+    private var nextTicket: UInt64 = 1
+    private var draining = false
 
     /// A selector over `config`. Strategy names without an implementation use ``StrategyCatalog/fallback``.
     package init(context: SelectorContext, config: ModelsConfig, circuits: ProviderCircuits = ProviderCircuits()) {
@@ -89,6 +119,24 @@ package final class LocalProviderSelector: ProviderSelector {
         if request.tokens > 0, request.excluded.isEmpty, let refusal = ContextWindow.refusal(tokens: request.tokens, model: request.model, config: config) {
             return .refused(refusal)
         }
+        if let lease = grant(request) { return .granted(lease) }
+        guard context.queueTimeout > 0, let timers = context.timers, canWait(request) else { return .exhausted }
+        if draining { return .refused(.serviceUnavailable("The router is shutting down; retry the request.")) }
+        guard waitingCount(request.model.name) < context.queueLimit else {
+            return .refused(.queueFull(model: request.model.name, limit: context.queueLimit, retryAfter: context.queueRetryAfter))
+        }
+        let entry = Waiting(ticket: nextTicket, request: request, waiter: waiter)
+        nextTicket &+= 1
+        // By priority, first come first served within one.
+        let position = queue.lastIndex { $0.request.priority <= request.priority }.map { $0 + 1 } ?? 0
+        queue.insert(entry, at: position)
+        let ticket = entry.ticket
+        entry.cancelTimer = timers.schedule(context.queueTimeout) { [weak self] in self?.waitExpired(ticket) }
+        return .pending(LeaseTicket(raw: ticket))
+    }
+
+    /// A lease for `request` now (the model, then its fallback chain), or nil when every provider is taken.
+    private func grant(_ request: LeaseRequest) -> ProviderLease? {
         var model = request.model
         var position = 0
         while true {
@@ -104,15 +152,76 @@ package final class LocalProviderSelector: ProviderSelector {
                     lease.admitted = true
                     lease.reservedTokens = request.tokens
                 }
-                return .granted(lease)
+                return lease
             }
             // The chain is bounded by the number of models, so a cycle in `fallback_model` cannot loop forever.
             guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else {
-                return .exhausted
+                return nil
             }
             position += 1
             model = next
         }
+    }
+
+    /// Whether `request` would get a provider once capacity frees up: some model of its chain has a strategy with
+    /// slots and an eligible provider (otherwise waiting cannot help).
+    private func canWait(_ request: LeaseRequest) -> Bool {
+        var model = request.model
+        var position = 0
+        while true {
+            if strategy(for: model).limitsCapacity,
+               model.providers.contains(where: { context.isSupported($0) && !request.excluded.contains($0.id) }) {
+                return true
+            }
+            guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else { return false }
+            position += 1
+            model = next
+        }
+    }
+
+    /// Requests waiting for `model`.
+    package func waitingCount(_ model: String) -> Int {
+        var count = 0
+        for entry in queue where entry.request.model.name == model { count += 1 }
+        return count
+    }
+
+    /// Requests waiting in this worker's queue, all models.
+    package var waitingTotal: Int { queue.count }
+
+    /// Hands freed capacity to the first waiter it suits (one grant per call: one release frees one slot).
+    private func serveWaiting() {
+        guard !queue.isEmpty, let timers = context.timers else { return }
+        for index in queue.indices {
+            let entry = queue[index]
+            // The model as configured now (a reload may have changed its providers or slots).
+            var request = entry.request
+            if let current = config.model(named: request.model.name) { request.model = current }
+            guard let lease = grant(request) else { continue }
+            queue.remove(at: index)
+            entry.cancelTimer?()
+            entry.cancelTimer = nil
+            delivering[entry.ticket] = entry
+            // Delivered after this iteration: the release that freed the slot is still running in a caller.
+            timers.soon { [weak self] in
+                guard let self else { return }
+                self.delivering[entry.ticket] = nil
+                if entry.cancelled {
+                    self.release(lease, outcome: ProviderOutcome(.cancelled))
+                } else {
+                    entry.waiter.leaseGranted(lease)
+                }
+            }
+            return
+        }
+    }
+
+    private func waitExpired(_ ticket: UInt64) {
+        guard let index = queue.firstIndex(where: { $0.ticket == ticket }) else { return }
+        let entry = queue.remove(at: index)
+        entry.cancelTimer = nil
+        let seconds = Double(context.queueTimeout) / 1e9
+        entry.waiter.leaseDenied(.queueTimeout(model: entry.request.model.name, seconds: seconds, retryAfter: context.queueRetryAfter))
     }
 
     /// The strategy's choice among eligible providers of `model`, preferring those whose circuit is closed.
@@ -146,7 +255,16 @@ package final class LocalProviderSelector: ProviderSelector {
         return strategy.select(for: model, where: { supported($0) && !excluded.contains($0.id) })
     }
 
-    package func cancel(_ ticket: LeaseTicket) {}
+    package func cancel(_ ticket: LeaseTicket) {
+        if let entry = delivering[ticket.raw] {
+            entry.cancelled = true
+            return
+        }
+        guard let index = queue.firstIndex(where: { $0.ticket == ticket.raw }) else { return }
+        let entry = queue.remove(at: index)
+        entry.cancelTimer?()
+        entry.cancelTimer = nil
+    }
 
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         guard live.remove(lease.token) != nil else { return }
@@ -158,12 +276,15 @@ package final class LocalProviderSelector: ProviderSelector {
             circuits.recordSuccess(lease.provider.id)
         }
         strategy(for: lease.model).release(lease.provider, of: lease.model, outcome: outcome)
+        serveWaiting()
     }
 
     package func reload(config: ModelsConfig) {
         self.config = config
         handles = Self.makeHandles(config)
         admissions = Self.makeAdmissions(config, carrying: admissions)
+        // More slots, or other providers, may suit the waiters now.
+        for _ in queue.indices { serveWaiting() }
     }
 
     package func coolDown(_ providerID: String, until: UInt64) {
@@ -203,6 +324,25 @@ package final class LocalProviderSelector: ProviderSelector {
         return earliest
     }
 
+    /// `request` with the providers of its chain that cannot take it added to `excluded`: a context window too small
+    /// for its tokens, or a cool-down in progress. For selectors that choose elsewhere (the Redis script), so that
+    /// these rules hold there too; `request` itself when nothing applies (no allocation on the plain path).
+    package func excludingIneligible(_ request: LeaseRequest) -> LeaseRequest {
+        guard request.tokens > 0 || !admissions.isEmpty else { return request }
+        let now = context.now()
+        var filtered = request
+        var model: ModelConfig? = request.model
+        var steps = 0
+        while let current = model, steps <= config.models.count {
+            for provider in current.providers where !ContextWindow.fits(request.tokens, provider) || (admissions[provider.id]?.coolUntil ?? 0) > now {
+                filtered.excluded.insert(provider.id)
+            }
+            steps += 1
+            model = current.fallbackModel.flatMap { config.model(named: $0) }
+        }
+        return filtered
+    }
+
     /// The admission state of `providerID` (limits, in-flight count, cool-down), nil when it has none.
     package func admission(of providerID: String) -> ProviderAdmission? {
         admissions[providerID]
@@ -227,6 +367,15 @@ package final class LocalProviderSelector: ProviderSelector {
         }
     }
 
-    /// Nothing waits here (every answer is synchronous), so there is nothing to refuse.
-    package func drain() {}
+    /// Waiting requests are refused now, and so is every later one that would wait.
+    package func drain() {
+        draining = true
+        let refused = queue
+        queue.removeAll()
+        for entry in refused {
+            entry.cancelTimer?()
+            entry.cancelTimer = nil
+            entry.waiter.leaseDenied(.serviceUnavailable("The router is shutting down; retry the request."))
+        }
+    }
 }

@@ -1,5 +1,13 @@
+import Glibc
 import Testing
 @testable import SwitchyardCore
+
+/// The example's key variables, set once for every test that parses it (the values are test data).
+private let keysSet: Bool = {
+    setenv("SY_TEST_GOOGLE_KEY", "g-key", 1)
+    setenv("SY_TEST_GROQ_KEY", "q-key", 1)
+    return true
+}()
 
 /// The Go load balancer's README example, shortened (three LLMs, two sharing a model).
 private let example = """
@@ -15,7 +23,7 @@ private let example = """
         rate_limit: 1000000 # Tokens per minute
         requests_per_min: 60
         context_length: 128000
-        api_key_name: "GOOGLE_API_KEY"
+        api_key_name: "SY_TEST_GOOGLE_KEY"
         api_type: "google"
         price: 0.007
         quality: 9
@@ -34,7 +42,7 @@ private let example = """
         rate_limit: 270000000
         requests_per_min: 15000
         context_length: 8192
-        api_key_name: "GROQ_API_KEY"
+        api_key_name: "SY_TEST_GROQ_KEY"
         api_type: "groq"
         price: 0.0005
     """
@@ -43,6 +51,7 @@ private let example = """
 struct ModelsConfigLLMBalancerTests {
     @Test("the README example loads: one provider per entry, one model per model name, and the pool model auto")
     func example() throws {
+        _ = keysSet
         let config = try parse(SwitchyardCoreTests.example)
         #expect(config.format == .llmBalancer)
         #expect(config.models.map(\.name) == ["gemini-1.5-pro", "llama3", "auto"])
@@ -51,19 +60,20 @@ struct ModelsConfigLLMBalancerTests {
         #expect(config.warnings.isEmpty)
         let gemini = config.models[0].providers[0]
         #expect(gemini.apiType == .gemini)
-        #expect(gemini.apiHost == "https://generativelanguage.googleapis.com/v1beta/openai")
+        #expect(gemini.apiHost == "https://generativelanguage.googleapis.com/v1beta")
         #expect(gemini.modelPath == "gemini-1.5-pro")
         #expect(gemini.tpm == 1_000_000 && gemini.rpm == 60 && gemini.contextLength == 128_000)
-        #expect(gemini.apiKeyName == "GOOGLE_API_KEY")
+        #expect(gemini.apiToken == "g-key", "api_key_name names the variable holding the key")
         #expect(gemini.price == 0.007)
         let ollama = config.models[1].providers[0]
         #expect(ollama.apiHost == "http://localhost:11434")
-        #expect(ollama.apiKeyName == nil)
+        #expect(ollama.apiToken == "", "an empty api_key_name means no key")
         #expect(config.models[1].providers[1].apiHost == "https://api.groq.com/openai/v1")
     }
 
     @Test("general sets listen address, port and log level below environment and flags")
     func general() throws {
+        _ = keysSet
         let config = try parse(SwitchyardCoreTests.example)
         #expect(config.general == GeneralSection(listenAddress: "0.0.0.0", listenPort: 8081, logLevel: .debug))
         let fromFile = try Settings.load(environment: [:], arguments: [], general: config.general)
@@ -93,6 +103,7 @@ struct ModelsConfigLLMBalancerTests {
         ("- {model: m, base_url: 'http://h:1'}", "$.llms[0].name"),
         ("- {name: a, base_url: 'http://h:1'}", "$.llms[0].model"),
         ("- {name: a, model: m, base_url: 'http://h:1', rpm: 5, requests_per_min: 5}", "$.llms[0].rpm"),
+        ("- {name: a, model: m, base_url: 'http://h:1', api_key_name: SY_TEST_UNSET_VARIABLE}", "$.llms[0].api_key_name"),
     ])
     func badValues(entry: String, path: String) {
         let found = problems("llms:\n  \(entry)\n")

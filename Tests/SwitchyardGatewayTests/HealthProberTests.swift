@@ -23,7 +23,10 @@ struct HealthProberTests {
         #expect(url(.sglang) == "http://h:1/health")
         #expect(url(.openai) == "http://h:1/v1/models")
         #expect(url(.groq, "https://api.groq.com/openai/v1") == "https://api.groq.com/openai/v1/models")
-        #expect(url(.gemini, "https://g.example") == "https://g.example/v1beta/openai/models")
+        #expect(url(.gemini, "https://g.example") == "https://g.example/v1beta/models")
+        #expect(url(.gemini, "https://g.example/v1beta/openai") == "https://g.example/v1beta/models")
+        #expect(url(.anthropic, "https://a.example") == "https://a.example/v1/models")
+        #expect(url(.ollama, "http://h:1/v1") == "http://h:1/api/tags")
         #expect(url(.vllm, path: "/ready") == "http://h:1/ready")
         for type in APIType.allCases { #expect(!url(type).contains("completions")) }
     }

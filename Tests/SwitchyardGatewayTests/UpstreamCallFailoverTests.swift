@@ -1,11 +1,28 @@
 import Testing
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardProviders
 import SwitchyardRouting
 import SwitchyardUpstream
 @testable import SwitchyardGateway
 
 private let second: UInt64 = 1_000_000_000
+
+/// Records the retries, cool-downs and costs a call reports.
+private final class AdmissionObserver: CallObserver {
+    var retries: [String] = []
+    var coolDowns: [String] = []
+    var costs: [Double] = []
+    func callsInFlight(_ delta: Int) {}
+    func attemptStarted(provider: String, model: ModelConfig, retry: Bool) {}
+    func attemptEnded(provider: String, outcome: String) {}
+    func fellBack(model: String, to fallback: String) {}
+    func firstBytes(model: String, nanoseconds: UInt64) {}
+    func tokens(provider: String, model: String, usage: TokenUsage) {}
+    func retried(provider: String, reason: String) { retries.append("\(provider):\(reason)") }
+    func cooledDown(provider: String, seconds: Double) { coolDowns.append("\(provider):\(seconds)") }
+    func costed(provider: String, cost: Double) { costs.append(cost) }
+}
 
 private func limited(_ id: String, window: Int = 0, rpm: Int? = nil) -> ProviderConfig {
     var config = provider(id)
@@ -30,14 +47,14 @@ struct UpstreamCallFailoverTests {
     @Test("every 5xx and 429 fail over, and each retry is recorded with its reason")
     func serverErrorsFailOver() {
         let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b"), provider("c")])])
-        var seen: [String] = []
-        harness.context.onRetry = { provider, reason in seen.append("\(provider):\(reason)") }
+        let observer = AdmissionObserver()
+        harness.context.observer = observer
         harness.start()
         harness.upstream.last.answer(501, "{}")
         harness.upstream.last.finish(UpstreamError(kind: .timeout, message: "slow"))
         harness.upstream.last.answer(200, #"{"model":"x"}"#)
         #expect(harness.upstream.transfers.count == 3)
-        #expect(seen == ["a:status_501", "b:timeout"])
+        #expect(observer.retries == ["a:status_501", "b:timeout"])
         #expect(harness.sink.summary?.retries == ["a:status_501", "b:timeout"])
         #expect(harness.sink.summary?.attempts == 3)
     }
@@ -61,12 +78,12 @@ struct UpstreamCallFailoverTests {
     @Test("a 429 with Retry-After cools that provider for the time it asked; other calls skip it meanwhile")
     func retryAfterCoolsDown() {
         let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b")])])
-        var cooled: [String] = []
-        harness.context.onCoolDown = { provider, seconds in cooled.append("\(provider):\(seconds)") }
+        let observer = AdmissionObserver()
+        harness.context.observer = observer
         harness.start()
         harness.upstream.last.answer(429, #"{"error":{"message":"slow down"}}"#, fields: [("Content-Type", "application/json"), ("retry-after", "30")])
         harness.upstream.last.answer(200, #"{"model":"x"}"#)
-        #expect(cooled == ["a:30.0"])
+        #expect(observer.coolDowns == ["a:30.0"])
         // Round robin would pick a next; it is cooling, so every call gets b until the 30 s are over.
         for _ in 0..<3 {
             harness.start()
@@ -86,12 +103,12 @@ struct UpstreamCallFailoverTests {
     @Test("a 503 without Retry-After does not cool (the circuit handles it); a 429 without it cools briefly")
     func coolDownRules() {
         let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b")])])
-        var cooled: [String] = []
-        harness.context.onCoolDown = { provider, seconds in cooled.append("\(provider):\(seconds)") }
+        let observer = AdmissionObserver()
+        harness.context.observer = observer
         harness.start()
         harness.upstream.last.answer(503, "{}")
         harness.upstream.last.answer(429, "{}")
-        #expect(cooled == ["b:1.0"])
+        #expect(observer.coolDowns == ["b:1.0"])
     }
 
     @Test("a request too large for a provider's window goes to one that fits; for none, 400 context_length_exceeded")
@@ -171,5 +188,22 @@ struct UpstreamCallReservationTests {
         harness.upstream.last.finish(UpstreamError(kind: .connect, message: "refused"))
         #expect(local.admission(of: "a")?.tokens?.available(now: harness.scheduler.now) == 1_000)
         harness.upstream.last.answer(200, #"{"model":"x"}"#)
+    }
+}
+
+@Suite("Upstream call: TPM settlement on reported usage")
+struct UpstreamCallSettlementTests {
+    @Test("the answering attempt's reservation is corrected to the usage the provider reported")
+    func settlesOnUsage() throws {
+        var limited = provider("a")
+        limited.tpm = 1_000
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [limited])])
+        let local = try #require(harness.selector as? LocalProviderSelector)
+        harness.start(body: #"{"model":"m","max_tokens":500,"messages":[]}"#)
+        let reserved = 1_000 - (local.admission(of: "a")?.tokens?.available(now: harness.scheduler.now) ?? 0)
+        #expect(reserved >= 500)
+        harness.upstream.last.answer(200, #"{"model":"x","choices":[],"usage":{"prompt_tokens":30,"completion_tokens":20,"total_tokens":50}}"#)
+        #expect(harness.sink.summary?.usage != nil)
+        #expect(local.admission(of: "a")?.tokens?.available(now: harness.scheduler.now) == 950)
     }
 }
