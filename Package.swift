@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Switchyard: an OpenAI-compatible LLM router. No SwiftPM package dependencies by design:
-// only the toolchain and Debian C libraries (libcurl, libhiredis) wrapped as system-library targets.
+// only the toolchain and Debian C libraries (libcurl, libhiredis, libyaml) wrapped as system-library targets.
 import PackageDescription
 
 // Checked arithmetic and bounds in every configuration: the parsers face the network, so an indexing mistake must
@@ -22,10 +22,12 @@ let package = Package(
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", providers: [.apt(["libyaml-dev"])]),
 
         .target(name: "SwitchyardIO", dependencies: ["CLinux"], swiftSettings: strict),
         .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardIO"], swiftSettings: strict),
-        .target(name: "SwitchyardCore", swiftSettings: strict),
+        // Core reads the Go load balancer's YAML config with libyaml (its only C module).
+        .target(name: "SwitchyardCore", dependencies: ["CYAML"], swiftSettings: strict),
         .target(name: "SwitchyardUpstream", dependencies: ["SwitchyardIO", "SwitchyardHTTP", "CCurl"], swiftSettings: strict),
         .target(name: "SwitchyardRedis", dependencies: ["SwitchyardIO", "SwitchyardCore", "CHiredis"], swiftSettings: strict),
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardCore"], swiftSettings: strict),

@@ -203,7 +203,22 @@ package final class RedisProviderSelector: ProviderSelector {
 
     // MARK: acquire
 
+    /// Cool-downs are kept by the local selector (per worker until they are shared through Redis).
+    package func coolDown(_ providerID: String, until: UInt64) {
+        local.coolDown(providerID, until: until)
+    }
+
+    /// TPM reservations of leases the local selector admitted are settled there.
+    package func settle(_ lease: ProviderLease, actualTokens: Int) {
+        local.settle(lease, actualTokens: actualTokens)
+    }
+
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
+        // Context windows and cool-downs (issue 10) hold for shared choices too: ineligible providers are excluded.
+        if request.tokens > 0, request.excluded.isEmpty, let refusal = ContextWindow.refusal(tokens: request.tokens, model: request.model, config: config) {
+            return .refused(refusal)
+        }
+        let request = local.excludingIneligible(request)
         guard client.isConnected else { return acquireLocally(request, waiter: waiter, reason: "not connected to Redis") }
         if case .localChoice = strategy(of: request.model) { return acquireRecorded(request, waiter: waiter) }
         guard let (model, position, candidates) = firstWithCandidates(request.model, position: 0, excluding: request.excluded) else {

@@ -118,18 +118,18 @@ extension ModelsConfig {
         let token = reader.apiKey(object, at: path)
         let modelPath = reader.string(object, "model_path", at: path).map { $0.trimmingASCIIWhitespace() } ?? ""
         let weight = reader.weight(object, at: path)
-        let inputSize = reader.integer(object, "input_size", at: path) ?? 0
-        if inputSize < 0 { reader.report(path.key("input_size"), "must be >= 0, got \(inputSize)") }
-        let nworkers = reader.nworkers(object, at: path)
+        let limits = reader.limits(object, at: path)
         let toolCalling = reader.bool(object, "tool_calling", at: path) ?? false
         let keepAlive = readKeepAlive(object, at: path, &reader)
         let healthCheckPath = reader.healthCheckPath(object, at: path)
 
         guard reader.problems.count == before, let id, let host, let apiType else { return nil }
-        return ProviderConfig(
+        var provider = ProviderConfig(
             id: id, apiHost: host, apiType: apiType, apiToken: token,
-            modelPath: modelPath.isEmpty ? model : modelPath, weight: weight, inputSize: inputSize,
-            keepAlive: keepAlive, toolCalling: toolCalling, nworkers: nworkers, healthCheckPath: healthCheckPath)
+            modelPath: modelPath.isEmpty ? model : modelPath, weight: weight,
+            keepAlive: keepAlive, toolCalling: toolCalling, healthCheckPath: healthCheckPath)
+        limits.apply(to: &provider)
+        return provider
     }
 
     /// The provider's bearer token: `api_token`, or the value of the environment variable named by `api_key_name`

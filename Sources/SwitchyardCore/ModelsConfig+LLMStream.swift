@@ -12,9 +12,12 @@ extension ModelsConfig {
             interval = nil
         }
         let models = readModelMap(top, &reader, what: "a model object with a \"servers\" list") { name, object, modelPath, reader, ids in
+            // LLMStream lists bare URLs, so limits (rpm, tpm, context_length, max_concurrency) sit on the model
+            // and hold for each of its servers.
+            let limits = reader.limits(object, at: modelPath)
             // One key for every server of the model (`api_token` or `api_key_name`, as in llm-router's providers).
             let token = reader.apiKey(object, at: modelPath)
-            return readServers(object["servers"], model: name, token: token, at: modelPath.key("servers"), &reader, ids: &ids)
+            return readServers(object["servers"], model: name, token: token, limits: limits, at: modelPath.key("servers"), &reader, ids: &ids)
         }
         guard let models else { return nil }
         return ModelsConfig(format: .llmStream, models: models, metricsUpdateInterval: interval)
@@ -23,7 +26,7 @@ extension ModelsConfig {
     /// Reads LLMStream's `servers` list (URLs, or `host:port` meaning plain HTTP) of model `name`: one vLLM provider
     /// per server, id `<name>@<host:port>`, serving `name` under that name. Records ids for the uniqueness check.
     static func readServers(
-        _ value: JSON?, model name: String, token: String = "", at serversPath: ConfigProblem.Path, _ reader: inout ConfigReader,
+        _ value: JSON?, model name: String, token: String = "", limits: ProviderLimits = ProviderLimits(), at serversPath: ConfigProblem.Path, _ reader: inout ConfigReader,
         ids: inout [(id: String, path: ConfigProblem.Path)]
     ) -> [ProviderConfig] {
         var providers: [ProviderConfig] = []
@@ -44,7 +47,9 @@ extension ModelsConfig {
                 guard let host = reader.baseURL(url, at: serverPath) else { continue }
                 let id = "\(name)@\(hostAndPort(host))"
                 ids.append((id, serverPath))
-                providers.append(ProviderConfig(id: id, apiHost: host, apiType: .vllm, apiToken: token, modelPath: name))
+                var provider = ProviderConfig(id: id, apiHost: host, apiType: .vllm, apiToken: token, modelPath: name)
+                limits.apply(to: &provider)
+                providers.append(provider)
             }
         case let other?:
             reader.report(serversPath, "expected a list of server URLs, got \(other.kindDescription)")

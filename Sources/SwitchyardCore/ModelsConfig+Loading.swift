@@ -7,35 +7,50 @@ import Musl
 extension ModelsConfig {
     /// Parses and validates; throws ConfigError listing EVERY problem found (not just the first).
     ///
-    /// The format is detected: `active_models` at the top level means llm-router; otherwise a `models` object
-    /// whose entries have `servers` means LLMStream and entries with `endpoint`/`endpoints` mean SGLang.
+    /// The format is detected: `active_models` at the top level means llm-router, `llms` the Go load balancer's;
+    /// otherwise a `models` object whose entries have `servers` means LLMStream and entries with
+    /// `endpoint`/`endpoints` mean SGLang. A file whose first character is not `{` or `[` is read as YAML
+    /// (libyaml), any of the four formats; the Go balancer's is YAML by nature.
     package static func parse(_ data: [UInt8], file: String? = nil) throws(ConfigError) -> ModelsConfig {
         var reader = ConfigReader()
         let root: JSON
-        do {
-            root = try parseJSON(data, duplicates: &reader.problems)
-        } catch {
-            throw ConfigError(file: file, problems: [ConfigProblem(
-                .root, "invalid JSON at line \(error.line), column \(error.column) (byte offset \(error.offset)): \(error.message)")])
+        let yaml = YAMLReader.looksLikeYAML(data)
+        if yaml {
+            guard let document = YAMLReader.parse(data, problems: &reader.problems) else {
+                throw ConfigError(file: file, problems: reader.problems)
+            }
+            root = document
+        } else {
+            do {
+                root = try parseJSON(data, duplicates: &reader.problems)
+            } catch {
+                throw ConfigError(file: file, problems: [ConfigProblem(
+                    .root, "invalid JSON at line \(error.line), column \(error.column) (byte offset \(error.offset)): \(error.message)")])
+            }
         }
         guard case .object(let top) = root else {
             throw ConfigError(file: file, problems: [ConfigProblem(
-                .root, "expected a JSON object at the top level, got \(root.kindDescription)")])
+                .root, "expected \(yaml ? "a YAML mapping" : "a JSON object") at the top level, got \(root.kindDescription)")])
         }
         let config: ModelsConfig?
         switch detectFormat(top) {
         case .llmRouter?: config = readLLMRouter(top, &reader)
         case .llmStream?: config = readLLMStream(top, &reader)
         case .sglang?: config = readSGLang(top, &reader)
+        case .llmBalancer?: config = readLLMBalancer(top, &reader)
         case nil:
             reader.report(.root, """
                 unrecognised models config format; expected one of: llm-router (model groups plus "active_models": \
-                {GROUP: [MODEL, …]}), LLMStream ({"models": {MODEL: {"servers": ["http://host:port", …]}}}) or SGLang \
-                router ({"models": {MODEL: {"endpoint": {"host": …, "port": …}}}})
+                {GROUP: [MODEL, …]}), LLMStream ({"models": {MODEL: {"servers": ["http://host:port", …]}}}), SGLang \
+                router ({"models": {MODEL: {"endpoint": {"host": …, "port": …}}}}) or the Go load balancer's YAML \
+                (general: …, llms: [{name: …, model: …, base_url: …}, …])
                 """)
             config = nil
         }
-        if let config, reader.problems.isEmpty { return config }
+        if var config, reader.problems.isEmpty {
+            config.warnings = reader.warnings
+            return config
+        }
         throw ConfigError(file: file, problems: reader.problems)
     }
 
@@ -57,6 +72,7 @@ extension ModelsConfig {
     /// The format `top` is written in, or nil when it matches none.
     static func detectFormat(_ top: JSON.Object) -> ConfigFormat? {
         if top.has("active_models") { return .llmRouter }
+        if top.has("llms") { return .llmBalancer }
         guard case .object(let models)? = top["models"] else { return nil }
         let entries = models.members.compactMap { member -> JSON.Object? in
             if case .object(let entry) = member.value { return entry }
@@ -87,6 +103,14 @@ struct ConfigReader {
     static func isEnvironmentName(_ name: String) -> Bool {
         guard let first = name.utf8.first, name.utf8.count <= 128, !(0x30...0x39).contains(first) else { return false }
         return name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F }
+    }
+
+    /// Things that do not stop the configuration from loading (unknown keys), in the order found.
+    var warnings: [ConfigProblem] = []
+
+    /// Records a warning at `path`.
+    mutating func warn(_ path: Path, _ message: String) {
+        warnings.append(ConfigProblem(path, message))
     }
 
     /// Records a problem at `path`.
@@ -244,6 +268,60 @@ struct ConfigReader {
         return count
     }
 
+    /// The smallest accepted context window: no chat request with a reply fits in less.
+    static let minContextLength = 100
+
+    /// A provider's admission limits, shared by every format: `rpm`, `tpm` (whole numbers >= 1), `context_length`
+    /// (alias `input_size`; >= 100 tokens, `input_size: 0` meaning unknown as in llm-router) and `max_concurrency`
+    /// (alias `nworkers`, which also sets the `first_available` slots). Problems are reported at their paths.
+    mutating func limits(_ object: JSON.Object, at path: Path, rpmKey: String = "rpm", tpmKey: String = "tpm") -> ProviderLimits {
+        var limits = ProviderLimits()
+        limits.rpm = positive(object, rpmKey, at: path)
+        limits.tpm = positive(object, tpmKey, at: path)
+        let context = integer(object, "context_length", at: path)
+        let inputSize = integer(object, "input_size", at: path)
+        if let context, let inputSize, context != inputSize {
+            report(path.key("input_size"), "differs from context_length (\(context)); they are the same setting, give one")
+        }
+        if let context {
+            if context < Self.minContextLength {
+                report(path.key("context_length"), "must be at least \(Self.minContextLength) tokens, got \(context)")
+            } else {
+                limits.contextLength = context
+            }
+        } else if let inputSize {
+            if inputSize < 0 {
+                report(path.key("input_size"), "must be >= 0, got \(inputSize)")
+            } else if inputSize > 0 && inputSize < Self.minContextLength {
+                report(path.key("input_size"), "must be 0 (unknown) or at least \(Self.minContextLength) tokens, got \(inputSize)")
+            } else {
+                limits.contextLength = inputSize
+            }
+        }
+        let maxConcurrency = positive(object, "max_concurrency", at: path)
+        var nworkers: Int?
+        switch object["nworkers"] {
+        case nil, .null?: break
+        default: nworkers = self.nworkers(object, at: path)
+        }
+        if let maxConcurrency, let nworkers, maxConcurrency != nworkers {
+            report(path.key("nworkers"), "differs from max_concurrency (\(maxConcurrency)); nworkers is its alias, give one")
+        }
+        limits.maxConcurrency = maxConcurrency ?? nworkers
+        limits.slots = limits.maxConcurrency ?? 1
+        return limits
+    }
+
+    /// A whole number >= 1 under `key`; nil when missing, null or wrong (reported).
+    mutating func positive(_ object: JSON.Object, _ key: String, at path: Path) -> Int? {
+        guard let value = integer(object, key, at: path) else { return nil }
+        guard value >= 1 else {
+            report(path.key(key), "must be a whole number >= 1, got \(value)")
+            return nil
+        }
+        return value
+    }
+
     /// Checks `text` as a provider base URL: `http`/`https` with a host, no query or fragment. Returns it without
     /// trailing `/` or surrounding whitespace; reports and returns nil otherwise.
     mutating func baseURL(_ text: String, at path: Path) -> String? {
@@ -291,5 +369,25 @@ struct ConfigReader {
                 first[id] = path
             }
         }
+    }
+}
+
+/// The admission limits read from one provider entry (see ``ConfigReader/limits(_:at:)``).
+struct ProviderLimits {
+    var rpm: Int?
+    var tpm: Int?
+    /// 0 = unknown.
+    var contextLength = 0
+    var maxConcurrency: Int?
+    /// `first_available` slots: the concurrency cap, else 1.
+    var slots = 1
+
+    /// Copies the limits into `provider`.
+    func apply(to provider: inout ProviderConfig) {
+        provider.rpm = rpm
+        provider.tpm = tpm
+        provider.inputSize = contextLength
+        provider.maxConcurrency = maxConcurrency
+        provider.nworkers = slots
     }
 }

@@ -1,6 +1,7 @@
 // The SGLang router example format: {"models": {NAME: {"endpoint": {"host": "h", "port": 30000,
 // "health_check_path": "/health"}, "strategy": "weighted"}}}, or "endpoints": [{...}, ...] for several workers;
-// an endpoint may also carry llm-router's "weight" and "nworkers". Every endpoint is an
+// an endpoint may also carry llm-router's "weight" and "nworkers" and the limits ("rpm", "tpm",
+// "context_length", "max_concurrency"). Every endpoint is an
 // SGLang provider serving NAME under that name.
 
 extension ModelsConfig {
@@ -55,7 +56,7 @@ extension ModelsConfig {
         // Not in SGLang's own example, but the same keys as llm-router's providers, so that `weighted` and
         // `first_available` mean something for SGLang configs too.
         let weight = reader.weight(object, at: path)
-        let nworkers = reader.nworkers(object, at: path)
+        let limits = reader.limits(object, at: path)
         let token = reader.apiKey(object, at: path)
         guard reader.problems.count == before, let host, let port else { return nil }
 
@@ -63,8 +64,10 @@ extension ModelsConfig {
         var base = host.contains("://") ? host : "http://" + host
         if !host.contains("://"), host.contains(":"), !host.hasPrefix("[") { base = "http://[\(host)]" }
         guard let url = reader.baseURL("\(base):\(port)", at: path.key("host")) else { return nil }
-        return ProviderConfig(
+        var provider = ProviderConfig(
             id: "\(model)@\(hostAndPort(url))", apiHost: url, apiType: .sglang, apiToken: token, modelPath: model,
-            weight: weight, nworkers: nworkers, healthCheckPath: healthCheckPath)
+            weight: weight, healthCheckPath: healthCheckPath)
+        limits.apply(to: &provider)
+        return provider
     }
 }

@@ -12,7 +12,8 @@ package struct ProviderConfig: Sendable, Equatable {
     package var modelPath: String
     /// Relative weight for weighted strategies, `> 0`. Unlike llm-router it is not clamped to 1.
     package var weight: Double
-    /// Context size in tokens; informational (`0` = unknown).
+    /// Context window in tokens (`context_length`, llm-router's `input_size`; `0` = unknown): a request whose
+    /// estimated prompt plus `max_tokens` exceeds it is never sent to this provider.
     package var inputSize: Int
     /// Keep-alive duration such as `"90s"`, `"35m"` or `"2h"`, for keep-alive pings.
     package var keepAlive: String?
@@ -22,12 +23,21 @@ package struct ProviderConfig: Sendable, Equatable {
     package var nworkers: Int
     /// Path probed for health (SGLang's `health_check_path`), when configured.
     package var healthCheckPath: String?
+    /// Requests per minute the provider accepts (`rpm`; the Go balancer's `requests_per_min`); nil = no limit.
+    package var rpm: Int?
+    /// Tokens per minute the provider accepts (`tpm`; the Go balancer's `rate_limit`); nil = no limit.
+    package var tpm: Int?
+    /// In-flight cap (`max_concurrency`; an explicit llm-router `nworkers` means the same); nil = no cap.
+    package var maxConcurrency: Int?
+    /// Price per 1,000 prompt tokens (the Go balancer's `price`), for the per-request cost in logs and metrics.
+    package var price: Double?
 
     /// Creates a provider; optional settings take llm-router's defaults.
     package init(
         id: String, apiHost: String, apiType: APIType, apiToken: String = "", modelPath: String,
         weight: Double = 1.0, inputSize: Int = 0, keepAlive: String? = nil, toolCalling: Bool = false,
-        nworkers: Int = 1, healthCheckPath: String? = nil
+        nworkers: Int = 1, healthCheckPath: String? = nil, rpm: Int? = nil, tpm: Int? = nil,
+        maxConcurrency: Int? = nil, price: Double? = nil
     ) {
         self.id = id
         self.apiHost = apiHost
@@ -40,7 +50,17 @@ package struct ProviderConfig: Sendable, Equatable {
         self.toolCalling = toolCalling
         self.nworkers = nworkers
         self.healthCheckPath = healthCheckPath
+        self.rpm = rpm
+        self.tpm = tpm
+        self.maxConcurrency = maxConcurrency
+        self.price = price
     }
+
+    /// The context window in tokens, nil when unknown.
+    package var contextLength: Int? { inputSize > 0 ? inputSize : nil }
+
+    /// Whether any admission limit (rpm, tpm, max_concurrency) is configured.
+    package var hasRateLimits: Bool { rpm != nil || tpm != nil || maxConcurrency != nil }
 }
 
 /// A model the router serves, by name, with the providers that serve it.
@@ -71,6 +91,8 @@ package enum ConfigFormat: String, Sendable {
     case llmStream = "llmstream"
     /// SGLang router's `{"models": {NAME: {"endpoint": {...}}}}`.
     case sglang = "sglang"
+    /// The Go LLM load balancer's YAML: `general` plus an `llms` list.
+    case llmBalancer = "llm-balancer"
 }
 
 /// The models the router serves, as loaded from a configuration file.
@@ -79,10 +101,19 @@ package struct ModelsConfig: Sendable, Equatable {
     package var format: ConfigFormat
     /// Models in file order (`active_models` order for the llm-router format).
     package var models: [ModelConfig] {
-        didSet { index = Self.makeIndex(models) }
+        didSet {
+            index = Self.makeIndex(models)
+            usesTokenLimits = Self.anyTokenLimit(models)
+        }
     }
+    /// Whether some provider has a context window, a TPM limit or a price, so requests need a token estimate.
+    package private(set) var usesTokenLimits: Bool
     /// LLMStream's `metrics_update_interval` in seconds, when given.
     package var metricsUpdateInterval: Double?
+    /// The Go balancer's `general` section (listen address, port, log level), when given.
+    package var general: GeneralSection?
+    /// What the loader noticed but accepted (unknown YAML keys), with paths; not part of equality.
+    package var warnings: [ConfigProblem] = []
 
     /// Model name -> position in `models`; rebuilt whenever `models` changes.
     private var index: [String: Int]
@@ -93,6 +124,11 @@ package struct ModelsConfig: Sendable, Equatable {
         self.models = models
         self.metricsUpdateInterval = metricsUpdateInterval
         self.index = Self.makeIndex(models)
+        self.usesTokenLimits = Self.anyTokenLimit(models)
+    }
+
+    private static func anyTokenLimit(_ models: [ModelConfig]) -> Bool {
+        models.contains { $0.providers.contains { $0.contextLength != nil || $0.tpm != nil || $0.price != nil } }
     }
 
     /// The model called `named`, in O(1).
@@ -121,6 +157,7 @@ package struct ModelsConfig: Sendable, Equatable {
     /// Configurations are equal when their format, models and metrics interval are.
     package static func == (lhs: ModelsConfig, rhs: ModelsConfig) -> Bool {
         lhs.format == rhs.format && lhs.models == rhs.models && lhs.metricsUpdateInterval == rhs.metricsUpdateInterval
+            && lhs.general == rhs.general
     }
 
     private static func makeIndex(_ models: [ModelConfig]) -> [String: Int] {

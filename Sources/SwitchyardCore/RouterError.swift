@@ -119,6 +119,12 @@ package struct RouterError: Error, Sendable, Equatable, CustomStringConvertible 
         RouterError(status: 501, message: "Providers of api_type '\(apiType)' are not supported for this endpoint yet.", code: "provider_not_supported")
     }
 
+    /// The request's estimated size fits the context window of no provider of the model or its fallbacks.
+    package static func contextLengthExceeded(estimate: Int, largest: Int) -> RouterError {
+        RouterError(status: 400, message: "This request needs about \(estimate) tokens (estimated prompt plus max_tokens), more than the largest context window of this model's providers (\(largest) tokens). Shorten the messages or lower max_tokens.",
+                    code: "context_length_exceeded", param: "messages")
+    }
+
     /// An admin endpoint was called while no admin token is configured.
     package static func adminDisabled() -> RouterError {
         RouterError(status: 403, message: "The admin endpoints are off: set LLM_ROUTER_ADMIN_TOKEN (or --admin-token) to turn them on, then send it as 'Authorization: Bearer <token>'.",

@@ -86,6 +86,14 @@ package struct Settings: Sendable, Equatable {
     /// Bearer token that opens the admin endpoints such as `GET /admin/state` (`LLM_ROUTER_ADMIN_TOKEN` /
     /// `--admin-token`); nil keeps them off (403). Never printed.
     package var adminToken: String?
+    /// Reply budget assumed for a request without `max_tokens`, for context-window routing and TPM reservations
+    /// (`LLM_ROUTER_DEFAULT_MAX_TOKENS` / `--default-max-tokens`), `>= 0`.
+    package var defaultMaxTokens: Int = 256
+    /// Most upstream attempts of one call across its fallback chain (`LLM_ROUTER_MAX_ATTEMPTS` / `--max-attempts`), `>= 1`.
+    package var maxAttempts: Int = 4
+    /// Seconds between active health probes of each provider (`LLM_ROUTER_HEALTH_INTERVAL` / `--health-interval`);
+    /// 0 turns probing off.
+    package var healthInterval: Double = 10
     // MARK: operations (issue 11: client keys, metrics) — one block, to ease merging
     /// Whether `GET /metrics` is served (`LLM_ROUTER_USE_PROMETHEUS` / `--use-prometheus`); llm-router's switch,
     /// on by default here because `/metrics` always was. Counting goes on either way.
@@ -140,8 +148,16 @@ package struct Settings: Sendable, Equatable {
     /// Reads `environment` (llm-router variable names), then `arguments` (the flags after the subcommand, as
     /// `--flag value` or `--flag=value`), later sources winning. An empty environment variable counts as unset.
     /// Every unknown flag or bad value is reported, one per line of the error, naming the flag or variable.
-    package static func load(environment: [String: String], arguments: [String]) throws(SettingsError) -> Settings {
+    ///
+    /// `general` (the Go load balancer's config section) replaces the built-in defaults of the listen address,
+    /// port and log level, below the environment and flags.
+    package static func load(environment: [String: String], arguments: [String], general: GeneralSection? = nil) throws(SettingsError) -> Settings {
         var settings = defaultValues
+        if let general {
+            if let host = general.listenAddress { settings.host = host }
+            if let port = general.listenPort { settings.port = port }
+            if let level = general.logLevel { settings.logLevel = level }
+        }
         var errors: [String] = []
         var explicitlySet: Set<String> = []
 
@@ -276,6 +292,7 @@ extension Settings: CustomStringConvertible {
             "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "queueTimeout=\(queueTimeout)", "queueMax=\(queueMax)", "localRedis=\(localRedis)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
+            "defaultMaxTokens=\(defaultMaxTokens)", "maxAttempts=\(maxAttempts)", "healthInterval=\(healthInterval)",
             "usePrometheus=\(usePrometheus)", "authEnabled=\(authEnabled)", "authKeysFile=\(authKeysFile ?? "(none)")",
             "authPublicEndpoints=\(authPublicEndpoints.joined(separator: ","))",
         ].joined(separator: "\n")
@@ -325,7 +342,7 @@ extension Settings {
         // Server
         Option(key: "config", flag: "--config", environment: "LLM_ROUTER_MODELS_CONFIG", valueName: "PATH",
                group: .server, defaultText: "none (demo)",
-               help: "models config file: llm-router, LLMStream or SGLang format") { settings, value in
+               help: "models config file: llm-router, LLMStream or SGLang JSON, or the Go load balancer's YAML") { settings, value in
             settings.modelsConfigPath = value.trimmingASCIIWhitespace().isEmpty ? nil : value
             return nil
         },
@@ -452,6 +469,27 @@ extension Settings {
                help: "largest request head accepted (431 beyond)") { settings, value in
             guard let bytes = integer(value, in: 1024...Int.max) else { return "expected a whole number of bytes >= 1024" }
             settings.maxHeaderSize = bytes
+            return nil
+        },
+        Option(key: "max-attempts", flag: "--max-attempts", environment: "LLM_ROUTER_MAX_ATTEMPTS", valueName: "N",
+               group: .upstream, defaultText: "4",
+               help: "upstream attempts of one request across providers and fallback models (retries before the first byte on connect errors, timeouts, 429 and 5xx)") { settings, value in
+            guard let count = integer(value, in: 1...64) else { return "expected a whole number in 1...64" }
+            settings.maxAttempts = count
+            return nil
+        },
+        Option(key: "health-interval", flag: "--health-interval", environment: "LLM_ROUTER_HEALTH_INTERVAL", valueName: "SECONDS",
+               group: .upstream, defaultText: "10",
+               help: "seconds between free health probes of each provider (GET /health, /v1/models or /api/tags); 0 = off") { settings, value in
+            guard let seconds = seconds(value, allowZero: true) else { return "expected seconds >= 0" }
+            settings.healthInterval = seconds
+            return nil
+        },
+        Option(key: "default-max-tokens", flag: "--default-max-tokens", environment: "LLM_ROUTER_DEFAULT_MAX_TOKENS", valueName: "N",
+               group: .limits, defaultText: "256",
+               help: "reply tokens assumed for a request without max_tokens (context-window routing, TPM reservations)") { settings, value in
+            guard let count = integer(value, in: 0...10_000_000) else { return "expected a whole number >= 0" }
+            settings.defaultMaxTokens = count
             return nil
         },
         // Builtin endpoints

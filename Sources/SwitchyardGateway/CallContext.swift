@@ -19,6 +19,14 @@ final class CallContext {
     var runtimes: [String: ProviderRuntime] = [:]
     /// Watches calls and attempts (metrics).
     var observer: CallObserver?
+    /// Per-provider health as seen by this worker's attempts (`GET /health/{model}`).
+    var health: ProviderHealthBoard?
+    /// Most attempts of one call across its fallback chain (`LLM_ROUTER_MAX_ATTEMPTS`).
+    var maxAttempts = 4
+    /// Reply tokens assumed for a request without `max_tokens` (`LLM_ROUTER_DEFAULT_MAX_TOKENS`).
+    var defaultMaxTokens = 256
+    /// Whether the configuration needs a token estimate per request (windows, TPM limits or prices exist).
+    private(set) var estimatesTokens = false
     /// Calls in progress, reached by ``drain()``: an intrusive doubly linked list through the calls themselves
     /// (no hashing or allocation per request).
     private var firstCall: UpstreamCall?
@@ -46,6 +54,7 @@ final class CallContext {
 
     /// Rebuilds the runtimes for `config`.
     func prepare(_ config: ModelsConfig) {
+        estimatesTokens = config.usesTokenLimits
         var table: [String: ProviderRuntime] = [:]
         for provider in config.allProviders where table[provider.id] == nil {
             table[provider.id] = ProviderRuntime(provider: provider)

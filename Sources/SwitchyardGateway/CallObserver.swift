@@ -16,4 +16,16 @@ protocol CallObserver: AnyObject {
     func firstBytes(model: String, nanoseconds: UInt64)
     /// The answering provider reported its token usage for the call.
     func tokens(provider: String, model: String, usage: TokenUsage)
+    /// The attempt on `provider` failed with `reason` (`status_429`, `connect`, …) and the call tries another.
+    func retried(provider: String, reason: String)
+    /// `provider` asked for a pause of `seconds` (429, or 503 with `Retry-After`) and gets no lease meanwhile.
+    func cooledDown(provider: String, seconds: Double)
+    /// A request answered by `provider` had an estimated `cost` at its configured price.
+    func costed(provider: String, cost: Double)
+}
+
+extension CallObserver {
+    func retried(provider: String, reason: String) {}
+    func cooledDown(provider: String, seconds: Double) {}
+    func costed(provider: String, cost: Double) {}
 }

@@ -19,6 +19,12 @@ struct CallSummary {
     var upstreamNanoseconds: UInt64 = 0
     /// The token usage the answering provider reported (nil when unknown), for metrics and rate limits.
     var usage: TokenUsage? = nil
+    /// Each retry as `provider:reason` (`status_429`, `connect`, `timeout`, …), in order; empty without retries.
+    var retries: [String] = []
+    /// Estimated prompt tokens (0 = not estimated), see ``TokenEstimate``.
+    var promptTokens = 0
+    /// Estimated cost of the request at the answering provider's `price` per 1,000 prompt tokens; nil without a price.
+    var cost: Double?
 }
 
 /// Where an ``UpstreamCall`` delivers its answer: the client relay, or an aggregator that collects whole answers

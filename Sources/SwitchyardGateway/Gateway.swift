@@ -25,6 +25,15 @@ package final class Gateway: HTTPResponder {
     /// Bytes held for clients by this worker (buffered answers and connection input), capped by settings.
     package let memory: ByteBudget
     private var operatorRoutes: OperatorRoutes!
+    /// Per-provider health as this worker sees it (attempts and probes), for `GET /health/{model}`.
+    let health = ProviderHealthBoard()
+    /// The active health probes (`LLM_ROUTER_HEALTH_INTERVAL`); nil when they are off.
+    private(set) var prober: HealthProber?
+    /// Who runs the probes: worker 1 of each instance unless replaced (a cluster-wide Redis lease).
+    package var probeElection: ProbeElection {
+        get { prober?.election ?? LocalProbeElection(workerID: identity.id) }
+        set { prober?.election = newValue }
+    }
     private(set) var config: ModelsConfig
     private var requestCounter = 0
     /// `w<worker>-<pid>-`, the fixed part of generated request ids.
@@ -88,16 +97,29 @@ package final class Gateway: HTTPResponder {
                 self.metrics.sync(selector: self.selector as? RedisProviderSelector)
             }
         }
+        calls.health = health
+        calls.maxAttempts = settings.maxAttempts
+        calls.defaultMaxTokens = settings.defaultMaxTokens
         warnAboutStrategies(config)
         OpenAIRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
         BuiltinRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
         operatorRoutes = OperatorRoutes(gateway: self)
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         AdminRoutes(gateway: self).register(in: routes)
+        if settings.healthInterval > 0 {
+            prober = HealthProber(scheduler: loop, upstream: upstream, board: health, circuits: circuits, logger: logger,
+                                  intervalSeconds: settings.healthInterval, election: LocalProbeElection(workerID: identity.id))
+        }
         apply(config)
         registry = ModelRegistry(file: config, store: registryStore ?? makeRegistryStore(), logger: logger) { [unowned self] merged in self.reload(config: merged) }
         AdminModelRoutes(gateway: self).register(in: routes)
         StatusPage(gateway: self).register(in: routes)
+        prober?.start()
+    }
+
+    /// The selector's passive circuits (the local selector's, also behind a Redis selector).
+    var circuits: ProviderCircuits? {
+        SelectorFactory.localSelector(of: selector)?.circuits
     }
 
     /// Swaps in a new models configuration; requests in flight keep the one they started with.
@@ -112,6 +134,7 @@ package final class Gateway: HTTPResponder {
 
     /// The worker starts draining: calls waiting for a provider are refused, and so is every later wait.
     package func beginDrain() {
+        prober?.stop()
         calls.drain()
     }
 
@@ -126,6 +149,8 @@ package final class Gateway: HTTPResponder {
         selector.reload(config: config)
         calls.prepare(config)
         operatorRoutes.refresh(config)
+        prober?.update(config)
+        health.retain(Set(config.allProviders.map(\.id)))
     }
 
     private func warnAboutStrategies(_ config: ModelsConfig) {
@@ -217,7 +242,7 @@ package final class Gateway: HTTPResponder {
     // MARK: local answers
 
     /// Routes polled by probes and scrapers: their successful answers are logged at debug level only.
-    private static let probeRoutes: Set<String> = ["health", "ping", "metrics"]
+    private static let probeRoutes: Set<String> = ["health", "health_model", "health_all", "ping", "metrics"]
 
     /// Sends a response produced by the router itself (not relayed), records it and writes its access-log line.
     func sendLocal(_ response: HTTPServerResponse, route: String, status: Int = 200, body: [UInt8], headers: HTTPHeaders = HTTPHeaders(),

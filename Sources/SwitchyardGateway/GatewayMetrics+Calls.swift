@@ -24,4 +24,16 @@ extension GatewayMetrics: CallObserver {
     func tokens(provider: String, model: String, usage: TokenUsage) {
         recordTokens(model: model, provider: provider, prompt: usage.promptTokens, completion: usage.completionTokens)
     }
+
+    func retried(provider: String, reason: String) {
+        recordRetryReason(provider: provider, reason: reason)
+    }
+
+    func cooledDown(provider: String, seconds: Double) {
+        recordCoolDown(provider: provider)
+    }
+
+    func costed(provider: String, cost: Double) {
+        recordCost(provider: provider, cost: cost)
+    }
 }

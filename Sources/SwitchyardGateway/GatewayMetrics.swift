@@ -149,6 +149,23 @@ final class GatewayMetrics {
         count(word(.streamsBroken, route) { [("route", route)] })
     }
 
+    /// A failed attempt was followed by another one (failover), by the failed provider and the reason
+    /// (`status_429`, `status_503`, `connect`, `timeout`, …).
+    func recordRetryReason(provider: String, reason: String) {
+        count(word(.retryReasons, provider, reason) { [("provider", provider), ("reason", reason)] })
+    }
+
+    /// A provider asked for a pause (429, or 503 with Retry-After) and was cooled down.
+    func recordCoolDown(provider: String) {
+        count(word(.providerCoolDowns, provider) { [("provider", provider)] })
+    }
+
+    /// A request's estimated cost at its provider's configured price, counted in millionths.
+    func recordCost(provider: String, cost: Double) {
+        guard cost > 0, cost.isFinite else { return }
+        count(word(.requestCost, provider) { [("provider", provider)] }, UInt64((cost * 1e6).rounded()))
+    }
+
     func recordRejected(status: Int) {
         count(word(.httpRejected, "", "", "", status) { [("status", String(status))] })
     }

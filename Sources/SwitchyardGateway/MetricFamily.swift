@@ -24,6 +24,10 @@ enum MetricFamily: UInt8, CaseIterable {
     case authRejected = 21
     case workers = 22
     case seriesDropped = 23
+    // Admission (issue 10); numbered apart so other additions do not collide.
+    case retryReasons = 40
+    case providerCoolDowns = 41
+    case requestCost = 42
 
     enum Kind { case counter, gauge, histogram }
 
@@ -52,6 +56,9 @@ enum MetricFamily: UInt8, CaseIterable {
         case .authRejected: "switchyard_auth_rejected_total"
         case .workers: "switchyard_workers"
         case .seriesDropped: "switchyard_metrics_series_dropped_total"
+        case .retryReasons: "switchyard_upstream_retry_reasons_total"
+        case .providerCoolDowns: "switchyard_provider_cooldowns_total"
+        case .requestCost: "switchyard_request_cost_micros_total"
         }
     }
 
@@ -80,6 +87,9 @@ enum MetricFamily: UInt8, CaseIterable {
         case .authRejected: "Requests refused by client-key authentication, by reason."
         case .workers: "Worker processes of the instance reporting into these metrics."
         case .seriesDropped: "Observations not recorded because the shared series dictionary is full or a label set is too long."
+        case .retryReasons: "Failed attempts that were retried on another provider, by the failed provider and reason (status_429, status_503, connect, timeout, …)."
+        case .providerCoolDowns: "Pauses providers asked for (429, or 503 with Retry-After) during which they get no requests."
+        case .requestCost: "Estimated cost of answered requests at each provider's configured price per 1,000 prompt tokens, in millionths."
         }
     }
 

@@ -65,6 +65,7 @@ struct ProxiedAccess {
     /// as broken.
     func record(_ response: HTTPServerResponse, summary: CallSummary, requestID: String) {
         if summary.streamBroken { gateway.metrics.recordBrokenStream(route: route) }
+        if let cost = summary.cost { gateway.metrics.recordCost(provider: summary.providerID, cost: cost) }
         var fields: [(String, LogValue)] = []
         if gateway.logger.enabled(.info) {
             fields = [
@@ -73,6 +74,9 @@ struct ProxiedAccess {
                 ("stream", .bool(stream)),
                 ("attempts", .int(summary.attempts)),
             ]
+            if !summary.retries.isEmpty { fields.append(("retries", .string(summary.retries.joined(separator: ",")))) }
+            if summary.promptTokens > 0 { fields.append(("tokens.prompt_estimate", .int(summary.promptTokens))) }
+            if let cost = summary.cost { fields.append(("cost", .double(cost))) }
             if summary.streamBroken { fields.append(("stream.broken", .bool(true))) }
             if let code = summary.errorCode { fields.append(("error.code", .string(code))) }
         }

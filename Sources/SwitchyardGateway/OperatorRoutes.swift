@@ -1,6 +1,8 @@
+import Glibc
 import SwitchyardCoordination
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardRouting
 
 /// The router's own endpoints: model lists (OpenAI and Ollama shapes), health, ping, version and metrics.
 final class OperatorRoutes {
@@ -31,6 +33,17 @@ final class OperatorRoutes {
         table.add("/health", name: "health", method: "GET") { [unowned self] _, response in
             gateway.sendLocal(response, route: "health", body: healthBody())
         }
+        // Per-model health (SGLang router's `/health/{model}`, model names URL-encoded) and every model's.
+        table.addPrefix("/health/", name: "health_model", method: "GET") { [unowned self] request, response in
+            let raw = String(request.head.path.dropFirst("/health/".count))
+            if raw == "all" { return healthAll(response) }
+            guard let name = URLParts.percentDecoded(raw), let model = gateway.config.model(named: name) else {
+                return gateway.finishLocally(response, route: "health_model", error: .modelNotFound(URLParts.percentDecoded(raw) ?? raw))
+            }
+            var out = JSONWriter()
+            let healthy = writeModelHealth(model, into: &out)
+            gateway.sendLocal(response, route: "health_model", status: healthy ? 200 : 503, body: out.bytes)
+        }
         for path in ["/ping", prefix + "/ping"] {
             table.add(path, name: "ping", method: "GET") { [unowned self] _, response in
                 gateway.sendLocal(response, route: "ping", body: Array("{\"status\":\"ok\",\"body\":\"pong\"}".utf8))
@@ -49,6 +62,67 @@ final class OperatorRoutes {
             gateway.metrics.sync(selector: gateway.selector as? RedisProviderSelector)
             gateway.sendLocal(response, route: "metrics", body: gateway.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+    }
+
+    /// `GET /health/all`: every model's health; 200 when every model has a healthy provider, else 503.
+    private func healthAll(_ response: HTTPServerResponse) {
+        var out = JSONWriter()
+        var allHealthy = true
+        out.raw("{\"models\":[")
+        for (index, model) in gateway.config.models.enumerated() {
+            if index > 0 { out.raw(",") }
+            allHealthy = writeModelHealth(model, into: &out) && allHealthy
+        }
+        out.raw("],\"status\":")
+        out.string(allHealthy ? "ok" : "degraded")
+        out.raw(",\"worker\":")
+        gateway.identity.write(to: &out)
+        out.raw("}")
+        gateway.sendLocal(response, route: "health_all", status: allHealthy ? 200 : 503, body: out.bytes)
+    }
+
+    /// Writes `{"model", "status", "providers": [{"id", "healthy", "since", "last_error", "last_checked",
+    /// "circuit"}]}`; returns whether at least one provider is healthy (healthy as last seen and circuit not open).
+    private func writeModelHealth(_ model: ModelConfig, into out: inout JSONWriter) -> Bool {
+        let circuits = gateway.circuits
+        let now = gateway.loop.now
+        var anyHealthy = false
+        var providers = JSONWriter()
+        for (index, provider) in model.providers.enumerated() {
+            let entry = gateway.health.entry(provider.id)
+            let circuit = circuits?.state(provider.id, now: now) ?? .closed
+            let healthy = entry.healthy && circuit != .open
+            anyHealthy = anyHealthy || healthy
+            if index > 0 { providers.raw(",") }
+            providers.raw("{\"id\":")
+            providers.string(provider.id)
+            providers.raw(",\"healthy\":\(healthy),\"since\":")
+            providers.string(Self.rfc3339(entry.since))
+            providers.raw(",\"last_error\":")
+            if let error = entry.lastError { providers.string(error) } else { providers.raw("null") }
+            providers.raw(",\"last_checked\":")
+            if entry.lastChecked > 0 { providers.string(Self.rfc3339(entry.lastChecked)) } else { providers.raw("null") }
+            providers.raw(",\"circuit\":")
+            providers.string(circuit.rawValue)
+            providers.raw("}")
+        }
+        out.raw("{\"model\":")
+        out.string(model.name)
+        out.raw(",\"status\":")
+        out.string(anyHealthy ? "ok" : "unavailable")
+        out.raw(",\"providers\":[")
+        out.raw(String(decoding: providers.bytes, as: UTF8.self))
+        out.raw("]}")
+        return anyHealthy
+    }
+
+    /// Unix seconds as an RFC 3339 UTC timestamp (`2026-12-02T03:31:26Z`).
+    static func rfc3339(_ seconds: Int) -> String {
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func pad(_ value: Int32) -> String { value < 10 ? "0\(value)" : String(value) }
+        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
     }
 
     private func healthBody() -> [UInt8] {

@@ -26,4 +26,9 @@ enum SelectorFactory {
         subscriber?.start()
         return selector
     }
+
+    /// The in-memory selector behind `selector`: itself, or the one a Redis selector wraps (circuits, limits).
+    static func localSelector(of selector: ProviderSelector) -> LocalProviderSelector? {
+        (selector as? LocalProviderSelector) ?? (selector as? RedisProviderSelector)?.local
+    }
 }

@@ -25,9 +25,11 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         case done
     }
 
-    /// Statuses that mean "this provider cannot serve now" rather than "the request is wrong".
-    static let failoverStatuses: Set<Int> = [429, 500, 502, 503, 504]
-    static let maxAttempts = 8
+    /// Whether `status` means "this provider cannot serve now" (429, any 5xx) rather than "the request is wrong"
+    /// (other 4xx, which go to the client at once: another provider would refuse it too).
+    static func failsOver(_ status: Int) -> Bool { status == 429 || (500...599).contains(status) }
+    /// Cool-down of a provider that answered 429 without `Retry-After`, nanoseconds.
+    static let defaultCoolDown: UInt64 = 1_000_000_000
     /// Largest whole answer collected for one call.
     static let maxBufferedBody = 64 * 1024 * 1024
     /// Largest provider error body kept while deciding to fail over (the rest is dropped).
@@ -69,6 +71,15 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// The model (of the fallback chain) of the last attempt.
     private var lastModelName = ""
     private var streamBroken = false
+    /// Estimated tokens the request needs (prompt + max_tokens) and its prompt alone; 0 when not estimated.
+    private var tokens = 0
+    private var promptTokens = 0
+    /// Each retry as `provider:reason` (allocated only on failover).
+    private var retries: [String] = []
+    /// Why the last attempt failed, for the retry record.
+    private var lastFailure = ""
+    /// The last settled attempt with a TPM reservation (the answering one when the call succeeds).
+    private var answeredLease: ProviderLease?
     /// When ``start()`` ran (monotonic), for the time to the first streamed bytes.
     private var startedAt: UInt64 = 0
     /// Whether the stream's first bytes were relayed.
@@ -95,6 +106,12 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         // periodic sweep ends a transfer still without a first byte at that time; only a wait for a lease (rare)
         // schedules a timer of its own.
         if context.budget > 0 { deadline = context.scheduler.now &+ context.budget }
+        if context.estimatesTokens {
+            promptTokens = TokenEstimate.promptTokens(scan: request.scan)
+            let reply = request.body.withUnsafeBytes { TokenEstimate.maxTokens(body: $0, scan: request.scan) } ?? context.defaultMaxTokens
+            // Embeddings produce no reply tokens.
+            tokens = promptTokens + (request.endpoint == .embeddings ? 0 : reply)
+        }
         acquireNext()
     }
 
@@ -122,11 +139,16 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     // MARK: selection
 
     private func acquireNext() {
-        guard attempts < Self.maxAttempts else { return giveUp() }
+        guard attempts < context.maxAttempts else { return giveUp() }
         // Out of time: a provider's own retryable answer, if one was held, says more than a bare 504.
         if budgetSpent { return heldFailure != nil ? giveUp() : budgetExpired() }
-        if attempts > 0 { attempted.insert(lastProviderID) }
-        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID, priority: request.priority)
+        if attempts > 0 {
+            attempted.insert(lastProviderID)
+            retries.append("\(lastProviderID):\(lastFailure)")
+            context.observer?.retried(provider: lastProviderID, reason: lastFailure)
+        }
+        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID,
+                               priority: request.priority, tokens: tokens)
         switch context.selector.acquire(ask, waiter: self) {
         case .granted(let granted): begin(granted)
         case .pending(let ticket):
@@ -213,7 +235,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         head = received
         contentType = received.contentType
         firstByteAt = context.scheduler.now
-        if Self.failoverStatuses.contains(received.status) {
+        if Self.failsOver(received.status) {
+            coolDownIfAsked(received)
             // Keep (a bounded part of) its answer while the next provider is sought: if none is left, the client
             // gets this provider's own status and error, not a different one.
             phase = .collectingFailure
@@ -281,6 +304,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch phase {
         case .collectingFailure:
             settleAttempt(outcome, label: "status_\(status)")
+            lastFailure = "status_\(status)"
             heldFailure = (status, RelayedHeaders.from(head), transcoder?.mapError(status: status, body: buffer) ?? buffer)
             buffer = []
             context.logger.warning("provider answered with a retryable status; trying another", [
@@ -301,6 +325,22 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         default:
             break
         }
+    }
+
+    /// A 429, or a 503 with `Retry-After`: the provider asked for a pause, so no call gets a lease on it until the
+    /// time it named (RFC 9110 §10.2.3: seconds or an HTTP date; capped at ``RetryAfter/maxSeconds``); a 429 without
+    /// one pauses it for ``defaultCoolDown``.
+    private func coolDownIfAsked(_ received: UpstreamResponseHead) {
+        guard received.status == 429 || received.status == 503 else { return }
+        var asked: Double?
+        received.forEachField { name, value in
+            if asked == nil, RetryAfter.isRetryAfter(name) { asked = RetryAfter.seconds(value) }
+        }
+        let pause: UInt64
+        if let asked { pause = UInt64(asked * 1e9) } else if received.status == 429 { pause = Self.defaultCoolDown } else { return }
+        guard pause > 0 else { return }
+        context.selector.coolDown(lastProviderID, until: context.scheduler.now &+ pause)
+        context.observer?.cooledDown(provider: lastProviderID, seconds: Double(pause) / 1e9)
     }
 
     /// The current attempt failed at the transport level (unreachable, timed out, broke).
@@ -330,6 +370,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             return fail(routerError)
         }
         lastError = routerError
+        lastFailure = error.kind.rawValue
         if budgetSpent { return heldFailure != nil ? giveUp() : budgetExpired() }
         context.logger.warning("provider failed; trying another", [
             ("provider.id", .string(lastProviderID)), ("error", .string(error.message)), ("request.id", .string(request.requestID)),
@@ -421,13 +462,21 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         transfer = nil
     }
 
-    /// Releases the current lease (once) with `outcome`.
+    /// Releases the current lease (once) with `outcome`. An attempt the provider never processed (unreachable, or
+    /// refused with 429) gives its TPM reservation back at once; other attempts are settled on real usage by
+    /// whoever reads it (``ProviderSelector/settle(_:actualTokens:)``).
     private func settleAttempt(_ outcome: ProviderOutcome, label: String) {
         guard let used = lease else { return }
         lease = nil
+        if used.reservedTokens > 0, label == "connect" || label == "status_429" {
+            context.selector.settle(used, actualTokens: 0)
+        }
         upstreamNanoseconds &+= MonotonicClock.now() &- attemptStartedExactly
         context.selector.release(used, outcome: outcome)
         context.observer?.attemptEnded(provider: used.provider.id, outcome: label)
+        context.health?.recordAttempt(used.provider.id, label: label)
+        // Kept for settling the TPM reservation on the usage the answer reports.
+        if used.reservedTokens > 0 { answeredLease = used }
     }
 
     private func end(status: Int, errorCode: String?) {
@@ -445,8 +494,17 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         context.unregister(self)
         let usage = transcoder?.usage
         if let usage { context.observer?.tokens(provider: lastProviderID, model: lastModelName, usage: usage) }
-        let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
+        // The TPM reservation of the answering attempt is corrected to what the provider reported.
+        if let usage, let answered = answeredLease { context.selector.settle(answered, actualTokens: usage.promptTokens + usage.completionTokens) }
+        var summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
                                   upstreamNanoseconds: upstreamNanoseconds, usage: usage)
+        summary.retries = retries
+        summary.promptTokens = promptTokens
+        if promptTokens > 0, (200..<300).contains(status), let price = context.runtimes[lastProviderID]?.provider.price {
+            let cost = Double(usage?.promptTokens ?? promptTokens) / 1000 * price
+            summary.cost = cost
+            context.observer?.costed(provider: lastProviderID, cost: cost)
+        }
         let finalSink = sink
         sink = nil
         finalSink?.callDidEnd(summary)

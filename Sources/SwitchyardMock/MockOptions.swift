@@ -21,6 +21,8 @@ package struct MockOptions: Sendable, Equatable {
     package var failStatus: Int? = nil
     /// `--reset-after`: close the connection after this many tokens, without the terminating chunk.
     package var resetAfterTokens: Int? = nil
+    /// `--retry-after`: the `Retry-After` seconds sent with an injected failure.
+    package var retryAfterSeconds: Int? = nil
 
     /// The defaults.
     package init() {}
@@ -32,6 +34,7 @@ package struct MockOptions: Sendable, Equatable {
 
     private static let valueFlags: Set<String> = [
         "--host", "--port", "--id", "--model", "--tokens", "--token-delay-ms", "--latency-ms", "--fail-status", "--reset-after", "--echo",
+        "--retry-after",
     ]
 
     /// Parses `--flag value` and `--flag=value` arguments (those after `switchyard mock`).
@@ -87,6 +90,8 @@ package struct MockOptions: Sendable, Equatable {
             failStatus = try Self.integer(name, value, in: 400...599)
         case "--reset-after":
             resetAfterTokens = try Self.integer(name, value, in: 0...Self.maxTokens)
+        case "--retry-after":
+            retryAfterSeconds = try Self.integer(name, value, in: 0...86_400)
         default:
             throw MockError.usage("unknown option '\(name)'")
         }
@@ -131,11 +136,14 @@ package struct MockOptions: Sendable, Equatable {
           --reset-after N        close the connection after N tokens without the terminating chunk (a
                                  non-streamed reply is then never sent)
           --echo BOOL            reply with the words of the last user message (default false)
+          --retry-after S        send Retry-After: S with injected failures (e.g. with --fail-status 429)
           -h, --help             print this help and exit
 
         Per-request overrides, in the JSON body (wins) or as headers:
-          "mock": {"status": 503, "latency_ms": 50, "tokens": 5, "token_delay_ms": 10, "reset_after": 2, "echo": true}
-          X-Mock-Status, X-Mock-Latency-Ms, X-Mock-Tokens, X-Mock-Token-Delay-Ms, X-Mock-Reset-After, X-Mock-Echo
+          "mock": {"status": 503, "latency_ms": 50, "tokens": 5, "token_delay_ms": 10, "reset_after": 2, "echo": true,
+                   "retry_after": 5}
+          X-Mock-Status, X-Mock-Latency-Ms, X-Mock-Tokens, X-Mock-Token-Delay-Ms, X-Mock-Reset-After, X-Mock-Echo,
+          X-Mock-Retry-After
           status 0/200/null disables an injected failure, reset_after -1/null disables a reset, echo makes the
           reply repeat the words of the last user message (or prompt) instead of the fixed vocabulary.
 

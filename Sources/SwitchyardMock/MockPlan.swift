@@ -2,7 +2,7 @@ import SwitchyardCore
 import SwitchyardHTTP
 
 /// The knobs for one request: the ``MockOptions``, overridden by `X-Mock-*` headers, overridden by the body's
-/// `"mock"` object (`status`, `latency_ms`, `tokens`, `token_delay_ms`, `reset_after`, `echo`).
+/// `"mock"` object (`status`, `latency_ms`, `tokens`, `token_delay_ms`, `reset_after`, `echo`, `retry_after`).
 struct MockPlan {
     /// Status of an injected failure (400...599), or nil to answer normally.
     var failStatus: Int?
@@ -16,6 +16,8 @@ struct MockPlan {
     var resetAfter: Int?
     /// Repeat the last user message instead of the vocabulary.
     var echo: Bool
+    /// `Retry-After` seconds sent with an injected failure.
+    var retryAfter: Int?
 
     init(options: MockOptions, headers: HTTPHeaders, overrides: JSONValue.Object?) {
         var status = options.failStatus
@@ -24,6 +26,7 @@ struct MockPlan {
         var tokenDelayMs = options.tokenDelayMs
         var resetAfter = options.resetAfterTokens
         var echo = options.echo
+        var retryAfter = options.retryAfterSeconds
 
         if let value = headers["X-Mock-Status"] { status = MockJSON.int(value) }
         if let value = headers["X-Mock-Latency-Ms"], let ms = MockJSON.double(value) { latencyMs = ms }
@@ -31,6 +34,7 @@ struct MockPlan {
         if let value = headers["X-Mock-Token-Delay-Ms"], let ms = MockJSON.double(value) { tokenDelayMs = ms }
         if let value = headers["X-Mock-Reset-After"] { resetAfter = MockJSON.int(value) }
         if let value = headers["X-Mock-Echo"], let flag = MockJSON.bool(value) { echo = flag }
+        if let value = headers["X-Mock-Retry-After"] { retryAfter = MockJSON.int(value) }
 
         if let overrides {
             if let value = overrides["status"] { status = MockJSON.int(value) }
@@ -39,6 +43,7 @@ struct MockPlan {
             if let ms = MockJSON.double(overrides["token_delay_ms"]) { tokenDelayMs = ms }
             if let value = overrides["reset_after"] { resetAfter = MockJSON.int(value) }
             if let flag = MockJSON.bool(overrides["echo"]) { echo = flag }
+            if let value = overrides["retry_after"] { retryAfter = MockJSON.int(value) }
         }
 
         // Anything outside the error range (0, 200, null, garbage) means "no failure for this request".
@@ -48,6 +53,7 @@ struct MockPlan {
         self.tokenDelayNs = Self.nanoseconds(milliseconds: tokenDelayMs)
         self.resetAfter = resetAfter.flatMap { $0 >= 0 ? min($0, MockOptions.maxTokens) : nil }
         self.echo = echo
+        self.retryAfter = retryAfter.flatMap { $0 >= 0 ? $0 : nil }
     }
 
     private static func nanoseconds(milliseconds: Double) -> UInt64 {

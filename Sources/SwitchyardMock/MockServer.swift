@@ -164,13 +164,15 @@ package final class MockServer: HTTPResponder {
         let exchange = MockExchange(server: self, response: response, isStream: isStream)
         exchange.after(plan.latencyNs) { [self] in
             let message = "mock failure injected"
+            var fields = headers(contentType: "application/json")
+            if let seconds = plan.retryAfter { fields.add(name: "Retry-After", value: String(seconds)) }
             if let errorBody {
-                sendJSON(response, status: status, errorBody)
+                response.send(status: status, headers: fields, body: Array(errorBody.utf8))
             } else if ollama {
-                sendOllamaError(response, status: status, message: message)
+                response.send(status: status, headers: fields, body: Array("{\"error\":\(MockJSON.quote(message)),\"system_fingerprint\":\(idJSON)}".utf8))
             } else {
                 let type = status >= 500 ? "server_error" : (status == 429 ? "rate_limit_error" : "invalid_request_error")
-                sendOpenAIError(response, status: status, message: message, type: type, code: String(status))
+                response.send(status: status, headers: fields, body: Array(Self.openAIErrorJSON(message: message, type: type, code: String(status), id: idJSON).utf8))
             }
             exchange.end()
         }

@@ -39,12 +39,18 @@ package final class LocalProviderSelector: ProviderSelector {
     /// One handle per provider id, rebuilt on reload; leases refer to these.
     private var handles: [String: ProviderHandle] = [:]
     private var nextToken: UInt64 = 1
+    /// Admission state (rpm, tpm, max_concurrency, cool-down) of the providers that have any, by id; empty when no
+    /// provider is limited or cooling, which keeps selection on its fast path.
+    private var admissions: [String: ProviderAdmission] = [:]
     /// Requests waiting for capacity, by priority then arrival.
     private var queue: [Waiting] = []
     /// Granted waiters whose grant is still being delivered (after the current loop iteration).
     private var delivering: [UInt64: Waiting] = [:]
     private var nextTicket: UInt64 = 1
     private var draining = false
+    /// The timer that wakes the queue when a rate limit refills (see ``scheduleRefillWake()``), and when it fires.
+    private var cancelRefill: (() -> Void)?
+    private var refillAt = UInt64.max
 
     /// A selector over `config`. Strategy names without an implementation use ``StrategyCatalog/fallback``.
     package init(context: SelectorContext, config: ModelsConfig, circuits: ProviderCircuits = ProviderCircuits()) {
@@ -52,6 +58,21 @@ package final class LocalProviderSelector: ProviderSelector {
         self.config = config
         self.circuits = circuits
         self.handles = Self.makeHandles(config)
+        self.admissions = Self.makeAdmissions(config, carrying: [:])
+    }
+
+    /// Admission state for every limited provider of `config`; a provider already known keeps its in-flight count,
+    /// its cool-down, and its buckets when their limits did not change.
+    private static func makeAdmissions(_ config: ModelsConfig, carrying old: [String: ProviderAdmission]) -> [String: ProviderAdmission] {
+        var table: [String: ProviderAdmission] = [:]
+        for provider in config.allProviders where table[provider.id] == nil {
+            let previous = old[provider.id]
+            guard provider.hasRateLimits || previous != nil else { continue }
+            var fresh = ProviderAdmission(provider)
+            if let previous { fresh.carry(from: previous) }
+            table[provider.id] = fresh
+        }
+        return table
     }
 
     private static func makeHandles(_ config: ModelsConfig) -> [String: ProviderHandle] {
@@ -98,6 +119,9 @@ package final class LocalProviderSelector: ProviderSelector {
     }
 
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
+        if request.tokens > 0, request.excluded.isEmpty, let refusal = ContextWindow.refusal(tokens: request.tokens, model: request.model, config: config) {
+            return .refused(refusal)
+        }
         if let lease = grant(request) { return .granted(lease) }
         guard context.queueTimeout > 0, let timers = context.timers, canWait(request) else { return .exhausted }
         if draining { return .refused(.serviceUnavailable("The router is shutting down; retry the request.")) }
@@ -111,7 +135,31 @@ package final class LocalProviderSelector: ProviderSelector {
         queue.insert(entry, at: position)
         let ticket = entry.ticket
         entry.cancelTimer = timers.schedule(context.queueTimeout) { [weak self] in self?.waitExpired(ticket) }
+        scheduleRefillWake()
         return .pending(LeaseTicket(raw: ticket))
+    }
+
+    /// Wakes the queue when a rate limit (rpm, tpm) or a cool-down lets a waiter in: at the earliest such time any
+    /// waiter could be admitted, computed from the buckets, not polled. Releases wake it by themselves.
+    private func scheduleRefillWake() {
+        guard let timers = context.timers, !queue.isEmpty, !admissions.isEmpty else { return }
+        var earliest = UInt64.max
+        for entry in queue {
+            if let time = nextCapacity(for: entry.request), time < earliest { earliest = time }
+        }
+        guard earliest != .max, earliest < refillAt else { return }
+        cancelRefill?()
+        refillAt = earliest
+        let now = context.now()
+        // At least a millisecond: a waiter that would be admitted "now" but was not (another rule) must not spin.
+        let delay = max(earliest > now ? earliest - now : 0, 1_000_000)
+        cancelRefill = timers.schedule(delay) { [weak self] in
+            guard let self else { return }
+            self.cancelRefill = nil
+            self.refillAt = .max
+            while self.serveWaiting() {}
+            self.scheduleRefillWake()
+        }
     }
 
     /// A lease for `request` now (the model, then its fallback chain), or nil when every provider is taken.
@@ -119,13 +167,19 @@ package final class LocalProviderSelector: ProviderSelector {
         var model = request.model
         var position = 0
         while true {
-            if let provider = pick(from: model, excluding: request.excluded) {
+            if let provider = pick(from: model, request) {
                 let token = nextToken
                 nextToken &+= 1
                 live.insert(token)
                 let handle = handle(for: provider, of: model)
                 usage.granted(handle)
-                return ProviderLease(handle: handle, token: token, chainPosition: position)
+                var lease = ProviderLease(handle: handle, token: token, chainPosition: position)
+                if !admissions.isEmpty, admissions[provider.id] != nil {
+                    admissions[provider.id]!.admit(tokens: request.tokens, now: context.now())
+                    lease.admitted = true
+                    lease.reservedTokens = request.tokens
+                }
+                return lease
             }
             // The chain is bounded by the number of models, so a cycle in `fallback_model` cannot loop forever.
             guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else {
@@ -136,14 +190,17 @@ package final class LocalProviderSelector: ProviderSelector {
         }
     }
 
-    /// Whether `request` would get a provider once capacity frees up: some model of its chain has a strategy with
-    /// slots and an eligible provider (otherwise waiting cannot help).
+    /// Whether `request` would get a provider once capacity frees up: some model of its chain has an eligible
+    /// provider under a strategy with slots, or one with limits (rpm, tpm, max_concurrency, a cool-down) that a
+    /// release or a refill lifts; otherwise waiting cannot help.
     private func canWait(_ request: LeaseRequest) -> Bool {
         var model = request.model
         var position = 0
         while true {
-            if strategy(for: model).limitsCapacity,
-               model.providers.contains(where: { context.isSupported($0) && !request.excluded.contains($0.id) }) {
+            let slotted = strategy(for: model).limitsCapacity
+            if model.providers.contains(where: {
+                context.isSupported($0) && !request.excluded.contains($0.id) && ContextWindow.fits(request.tokens, $0) && (slotted || admissions[$0.id] != nil)
+            }) {
                 return true
             }
             guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else { return false }
@@ -162,9 +219,11 @@ package final class LocalProviderSelector: ProviderSelector {
     /// Requests waiting in this worker's queue, all models.
     package var waitingTotal: Int { queue.count }
 
-    /// Hands freed capacity to the first waiter it suits (one grant per call: one release frees one slot).
-    private func serveWaiting() {
-        guard !queue.isEmpty, let timers = context.timers else { return }
+    /// Hands freed capacity to the first waiter it suits (one grant per call: one release frees one slot); true when
+    /// a waiter was served.
+    @discardableResult
+    private func serveWaiting() -> Bool {
+        guard !queue.isEmpty, let timers = context.timers else { return false }
         for index in queue.indices {
             let entry = queue[index]
             // The model as configured now (a reload may have changed its providers or slots).
@@ -185,8 +244,9 @@ package final class LocalProviderSelector: ProviderSelector {
                     entry.waiter.leaseGranted(lease)
                 }
             }
-            return
+            return true
         }
+        return false
     }
 
     private func waitExpired(_ ticket: UInt64) {
@@ -198,9 +258,24 @@ package final class LocalProviderSelector: ProviderSelector {
     }
 
     /// The strategy's choice among eligible providers of `model`, preferring those whose circuit is closed.
-    private func pick(from model: ModelConfig, excluding excluded: Set<String>) -> ProviderConfig? {
+    /// Eligible: supported, not excluded, large enough a context window and (when limited) admitted now.
+    private func pick(from model: ModelConfig, _ request: LeaseRequest) -> ProviderConfig? {
+        let excluded = request.excluded
         let strategy = strategy(for: model)
         let supported = context.isSupported
+        if request.tokens > 0 || !admissions.isEmpty {
+            // Limits and windows are hard: unlike open circuits, they are never overridden when nothing else is left.
+            let now = context.now()
+            let tokens = request.tokens
+            let admits: (ProviderConfig) -> Bool = { provider in
+                supported(provider) && !excluded.contains(provider.id) && ContextWindow.fits(tokens, provider)
+                    && (self.admissions[provider.id]?.check(tokens: tokens, now: now) ?? .admitted) == .admitted
+            }
+            if !circuits.isEmpty, let chosen = strategy.select(for: model, where: { admits($0) && !self.circuits.isOpen($0.id, now: now) }) {
+                return chosen
+            }
+            return strategy.select(for: model, where: admits)
+        }
         if !circuits.isEmpty {
             let now = context.now()
             if let chosen = strategy.select(for: model, where: { provider in
@@ -227,6 +302,7 @@ package final class LocalProviderSelector: ProviderSelector {
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         guard live.remove(lease.token) != nil else { return }
         usage.released(lease.handle)
+        if lease.admitted { admissions[lease.provider.id]?.released() }
         if outcome.isUnhealthy {
             circuits.recordFailure(lease.provider.id, now: context.now())
         } else if outcome.isHealthy {
@@ -239,8 +315,70 @@ package final class LocalProviderSelector: ProviderSelector {
     package func reload(config: ModelsConfig) {
         self.config = config
         handles = Self.makeHandles(config)
+        admissions = Self.makeAdmissions(config, carrying: admissions)
         // More slots, or other providers, may suit the waiters now.
         for _ in queue.indices { serveWaiting() }
+    }
+
+    package func coolDown(_ providerID: String, until: UInt64) {
+        if admissions[providerID] == nil {
+            guard let provider = handles[providerID]?.provider else { return }
+            admissions[providerID] = ProviderAdmission(provider)
+        }
+        admissions[providerID]!.coolUntil = max(admissions[providerID]!.coolUntil, until)
+    }
+
+    package func settle(_ lease: ProviderLease, actualTokens: Int) {
+        guard lease.admitted, lease.reservedTokens > 0 else { return }
+        admissions[lease.provider.id]?.settle(reserved: lease.reservedTokens, actual: actualTokens, now: context.now())
+    }
+
+    /// When capacity for `request` returns, for a caller that found every eligible provider at a limit (the wait
+    /// queue wakes then): the earliest time a provider of the model or its fallback chain that is not excluded,
+    /// supported and large enough would admit it — `now` when one admits it already — or nil when only a release
+    /// can help (every such provider is at its concurrency cap) or none exists.
+    package func nextCapacity(for request: LeaseRequest) -> UInt64? {
+        let now = context.now()
+        var earliest: UInt64?
+        var model: ModelConfig? = request.model
+        var steps = 0
+        while let current = model, steps <= config.models.count {
+            for provider in current.providers where context.isSupported(provider) && !request.excluded.contains(provider.id)
+                && ContextWindow.fits(request.tokens, provider) {
+                switch admissions[provider.id]?.check(tokens: request.tokens, now: now) ?? .admitted {
+                case .admitted: return now
+                case .retryAt(let time): earliest = min(earliest ?? time, time)
+                case .atConcurrency: break
+                }
+            }
+            steps += 1
+            model = current.fallbackModel.flatMap { config.model(named: $0) }
+        }
+        return earliest
+    }
+
+    /// `request` with the providers of its chain that cannot take it added to `excluded`: a context window too small
+    /// for its tokens, or a cool-down in progress. For selectors that choose elsewhere (the Redis script), so that
+    /// these rules hold there too; `request` itself when nothing applies (no allocation on the plain path).
+    package func excludingIneligible(_ request: LeaseRequest) -> LeaseRequest {
+        guard request.tokens > 0 || !admissions.isEmpty else { return request }
+        let now = context.now()
+        var filtered = request
+        var model: ModelConfig? = request.model
+        var steps = 0
+        while let current = model, steps <= config.models.count {
+            for provider in current.providers where !ContextWindow.fits(request.tokens, provider) || (admissions[provider.id]?.coolUntil ?? 0) > now {
+                filtered.excluded.insert(provider.id)
+            }
+            steps += 1
+            model = current.fallbackModel.flatMap { config.model(named: $0) }
+        }
+        return filtered
+    }
+
+    /// The admission state of `providerID` (limits, in-flight count, cool-down), nil when it has none.
+    package func admission(of providerID: String) -> ProviderAdmission? {
+        admissions[providerID]
     }
 
     /// The state of every configured model and provider, in configuration order, as this worker sees it: lease

@@ -26,6 +26,22 @@ package final class ProviderCircuits {
         return now < entry.openUntil
     }
 
+    /// A circuit's state, for health reports.
+    package enum State: String, Sendable {
+        /// No recent failure: traffic flows.
+        case closed
+        /// Failed recently: skipped until its cool-down ends.
+        case open
+        /// The cool-down ended after a failure: the next request (or probe) decides.
+        case halfOpen = "half_open"
+    }
+
+    /// The state of `provider`'s circuit at `now`.
+    package func state(_ provider: String, now: UInt64) -> State {
+        guard let entry = entries[provider] else { return .closed }
+        return now < entry.openUntil ? .open : .halfOpen
+    }
+
     /// Records a failure: opens the circuit for the next cool-down.
     package func recordFailure(_ provider: String, now: UInt64) {
         var entry = entries[provider] ?? Entry(openUntil: 0, consecutiveFailures: 0)

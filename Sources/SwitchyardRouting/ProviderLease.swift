@@ -28,6 +28,10 @@ package struct ProviderLease: Sendable {
     package let token: UInt64
     /// Position of ``model`` in the fallback chain (0 = the model asked for).
     package let chainPosition: Int
+    /// Tokens reserved against the provider's TPM limit (the request's estimate; 0 = none), for ``ProviderSelector/settle(_:actualTokens:)``.
+    package var reservedTokens = 0
+    /// Whether the grant was counted against the provider's admission state (rpm, tpm, max_concurrency).
+    package var admitted = false
 
     /// A lease on a prepared handle.
     package init(handle: ProviderHandle, token: UInt64, chainPosition: Int) {

@@ -13,14 +13,19 @@ package struct LeaseRequest {
     package var requestID: String
     /// Place in a wait queue: waiters of a higher priority are served first, FIFO within one priority.
     package var priority: LeasePriority
+    /// Estimated tokens the request needs: prompt estimate plus `max_tokens` (or the configured default), see
+    /// ``TokenEstimate``. Providers whose `context_length` is smaller are not eligible, and it is the request's TPM
+    /// reservation. 0 = not estimated (no provider has a window or TPM limit): no check, no reservation.
+    package var tokens: Int
 
     /// A request for a lease.
-    package init(model: ModelConfig, excluded: Set<String> = [], deadline: UInt64, requestID: String = "", priority: LeasePriority = .normal) {
+    package init(model: ModelConfig, excluded: Set<String> = [], deadline: UInt64, requestID: String = "", priority: LeasePriority = .normal, tokens: Int = 0) {
         self.model = model
         self.excluded = excluded
         self.deadline = deadline
         self.requestID = requestID
         self.priority = priority
+        self.tokens = tokens
     }
 }
 
@@ -82,6 +87,19 @@ package protocol ProviderSelector: AnyObject {
     func reload(config: ModelsConfig)
     /// The worker is draining: pending acquisitions are refused now, and so is every later one that would wait.
     func drain()
+    /// The provider asked for a pause (429, or 503 with `Retry-After`): no lease on it before `until` (loop-clock
+    /// nanoseconds). A later, longer cool-down extends it; a shorter one does not shorten it.
+    func coolDown(_ providerID: String, until: UInt64)
+    /// The real token use of `lease`'s request is known (the response's `usage`): its TPM reservation
+    /// (``ProviderLease/reservedTokens``) is corrected to it. Call before or after release, at most once.
+    func settle(_ lease: ProviderLease, actualTokens: Int)
+}
+
+extension ProviderSelector {
+    /// Selectors without local admission state ignore cool-downs.
+    package func coolDown(_ providerID: String, until: UInt64) {}
+    /// Selectors without local admission state have nothing to settle.
+    package func settle(_ lease: ProviderLease, actualTokens: Int) {}
 }
 
 /// What a selector implementation receives from the worker that builds it.

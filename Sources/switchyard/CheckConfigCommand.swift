@@ -38,6 +38,11 @@ enum CheckConfigCommand {
                 let config = try ModelsConfig.load(path: path)
                 let providers = config.models.reduce(0) { $0 + $1.providers.count }
                 print("\(path): ok (\(config.format.rawValue) format, \(config.models.count) models, \(providers) providers)")
+                if !config.warnings.isEmpty {
+                    // Warnings do not change the exit status: the file loads.
+                    Console.error("\(path): \(config.warnings.count) warning(s)\n")
+                    for warning in config.warnings { Console.error("  warning: \(warning.path): \(warning.message)\n") }
+                }
             } catch {
                 Console.error("\(path): \(error.problems.count) problem(s)\n")
                 for problem in error.problems { Console.error("  \(problem.path): \(problem.message)\n") }

@@ -14,17 +14,28 @@ enum ServeCommand {
             print("switchyard serve — run the router\n\n\(Settings.helpText)")
             return ProcessExitCode.ok
         }
-        let settings: Settings
+        var settings: Settings
         do {
             settings = try Settings.load(environment: environment(), arguments: arguments)
         } catch {
             Console.error("switchyard serve: \(error.description)\n")
             return ProcessExitCode.fatalConfiguration
         }
-        let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
+        var logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
         // Both are checked before giving up, so one start lists every problem. The prompt library is separate
         // from the models file: demo mode loads it too.
         let models = readModelsFile(settings, logger: logger)
+        // The Go balancer's `general` section sets the listen address, port and log level below flags and variables.
+        if case .success(let file?) = models, let general = file.config.general,
+           let reloaded = try? Settings.load(environment: environment(), arguments: arguments, general: general) {
+            settings = reloaded
+            logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("role", "supervisor")])
+        }
+        if case .success(let file?) = models {
+            for warning in file.config.warnings {
+                logger.warning("models config: \(warning.message)", [("file", .string(settings.modelsConfigPath ?? "")), ("path", .string(warning.path))])
+            }
+        }
         let promptsDirectory = promptsDirectory(settings)
         let library = loadPrompts(settings, directory: promptsDirectory, logger: logger)
         let clientKeys = readClientKeysFile(settings)

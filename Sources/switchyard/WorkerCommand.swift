@@ -10,7 +10,7 @@ import SwitchyardPrompts
 enum WorkerCommand {
     static func run(arguments: [String]) -> Int32 {
         let environment = ServeCommand.environment()
-        let settings: Settings
+        var settings: Settings
         do {
             settings = try Settings.load(environment: environment, arguments: arguments)
         } catch {
@@ -21,7 +21,7 @@ enum WorkerCommand {
         let generation = Int(environment["SWITCHYARD_WORKER_GENERATION"] ?? "") ?? 1
         let listenFD = Int32(environment["SWITCHYARD_LISTEN_FD"] ?? "") ?? 3
         let controlFD = environment["SWITCHYARD_CONTROL_FD"].flatMap { Int32($0) }
-        let logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("worker.id", .int(id)), ("generation", .int(generation))])
+        var logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("worker.id", .int(id)), ("generation", .int(generation))])
         var config: ModelsConfig?
         if let path = settings.modelsConfigPath {
             // The generation's validated bytes, never the file on disk: it may have been edited since (README).
@@ -32,6 +32,12 @@ enum WorkerCommand {
             }
             do {
                 config = try ModelsConfig.parse(bytes, file: path)
+                // The Go balancer's `general` section (log level) applies below flags and variables, as in `serve`.
+                if let general = config?.general, let reloaded = try? Settings.load(environment: environment, arguments: arguments, general: general),
+                   reloaded.logLevel != settings.logLevel {
+                    settings = reloaded
+                    logger = Logger(level: settings.logLevel, format: settings.logFormat, fileName: settings.logFilename, fields: [("worker.id", .int(id)), ("generation", .int(generation))])
+                }
             } catch {
                 logger.error("invalid models configuration", [("file", .string(path)), ("problems", .string(error.description))])
                 logger.flush()

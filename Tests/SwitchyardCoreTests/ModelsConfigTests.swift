@@ -43,7 +43,8 @@ struct ModelsConfigTests {
         let z = try #require(config.model(named: "z/model"))
         #expect(z.providers == [ProviderConfig(
             id: "z1", apiHost: "https://api.example.com/v1", apiType: .openai, apiToken: "sk-1", modelPath: "gpt-x",
-            weight: 0.25, inputSize: 128_000, keepAlive: "90s", toolCalling: true, nworkers: 3, healthCheckPath: "/health")])
+            weight: 0.25, inputSize: 128_000, keepAlive: "90s", toolCalling: true, nworkers: 3, healthCheckPath: "/health",
+            maxConcurrency: 3)])
         let a = try #require(config.model(named: "a/model"))
         #expect(a.fallbackModel == "z/model")
         #expect(a.strategy == "round_robin")

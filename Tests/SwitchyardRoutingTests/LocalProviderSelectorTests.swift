@@ -2,18 +2,18 @@ import SwitchyardCore
 import Testing
 @testable import SwitchyardRouting
 
-private final class NoWaiter: LeaseWaiter {
+final class NoWaiter: LeaseWaiter {
     func leaseGranted(_ lease: ProviderLease) { Issue.record("the in-memory selector never answers later") }
     func leaseDenied(_ error: RouterError?) { Issue.record("the in-memory selector never answers later") }
 }
 
-private func provider(_ id: String, type: APIType = .vllm, weight: Double = 1) -> ProviderConfig {
+func provider(_ id: String, type: APIType = .vllm, weight: Double = 1) -> ProviderConfig {
     ProviderConfig(id: id, apiHost: "http://\(id):8000", apiType: type, modelPath: id, weight: weight)
 }
 
-private final class Clock: @unchecked Sendable { var now: UInt64 = 1_000 }
+final class Clock: @unchecked Sendable { var now: UInt64 = 1_000 }
 
-private func selector(_ models: [ModelConfig], clock: Clock = Clock(), strategy: String = "round_robin") -> LocalProviderSelector {
+func selector(_ models: [ModelConfig], clock: Clock = Clock(), strategy: String = "round_robin") -> LocalProviderSelector {
     let context = SelectorContext(now: { clock.now }, workerID: 1, pid: 1, defaultStrategy: strategy, isSupported: { $0.apiType != .anthropic })
     return LocalProviderSelector(context: context, config: ModelsConfig(format: .llmRouter, models: models),
                                  circuits: ProviderCircuits(baseCooldown: 100, maxCooldown: 1_000))
@@ -202,5 +202,110 @@ struct LocalProviderSelectorTests {
         #expect(snapshot[1].strategy == "dynamic_weighted")
         #expect(snapshot[1].providers[0].latencyScore == 1)
         #expect(snapshot[1].providers[0].circuitOpen)
+    }
+}
+
+@Suite("In-memory selector: limits, context windows and cool-downs")
+struct LocalProviderSelectorAdmissionTests {
+    private static let second: UInt64 = 1_000_000_000
+
+    private func limited(_ id: String, rpm: Int? = nil, tpm: Int? = nil, concurrency: Int? = nil, window: Int = 0) -> ProviderConfig {
+        var config = provider(id)
+        config.rpm = rpm
+        config.tpm = tpm
+        config.maxConcurrency = concurrency
+        config.inputSize = window
+        return config
+    }
+
+    private func ask(_ selector: LocalProviderSelector, _ model: ModelConfig, tokens: Int = 0, excluding: Set<String> = []) -> LeaseAcquisition {
+        selector.acquire(LeaseRequest(model: model, excluded: excluding, deadline: .max, tokens: tokens), waiter: NoWaiter())
+    }
+
+    private func granted(_ answer: LeaseAcquisition) -> ProviderLease? {
+        if case .granted(let lease) = answer { return lease }
+        return nil
+    }
+
+    @Test("a provider at its rpm limit is skipped; when all are, the answer is exhausted and the next capacity time is known")
+    func rpm() {
+        let clock = Clock()
+        clock.now = 10 * Self.second
+        let model = ModelConfig(name: "m", providers: [limited("a", rpm: 1), limited("b", rpm: 2)])
+        let selector = selector([model], clock: clock)
+        var ids: [String] = []
+        for _ in 0..<3 { if let lease = granted(ask(selector, model)) { ids.append(lease.provider.id); selector.release(lease, outcome: .init(.completed, status: 200)) } }
+        #expect(ids.sorted() == ["a", "b", "b"])
+        guard case .exhausted = ask(selector, model) else { Issue.record("expected exhausted"); return }
+        // b refills one request per 30 s, a one per 60 s.
+        #expect(selector.nextCapacity(for: LeaseRequest(model: model, deadline: .max)) == clock.now + 30 * Self.second)
+        clock.now += 30 * Self.second
+        #expect(granted(ask(selector, model))?.provider.id == "b")
+    }
+
+    @Test("max_concurrency caps leases in flight; a release frees a slot; nextCapacity is nil while only a release helps")
+    func concurrency() {
+        let model = ModelConfig(name: "m", providers: [limited("a", concurrency: 1)])
+        let selector = selector([model])
+        let first = granted(ask(selector, model))
+        #expect(first != nil)
+        guard case .exhausted = ask(selector, model) else { Issue.record("expected exhausted"); return }
+        #expect(selector.nextCapacity(for: LeaseRequest(model: model, deadline: .max)) == nil)
+        selector.release(first!, outcome: .init(.completed, status: 200))
+        #expect(granted(ask(selector, model)) != nil)
+    }
+
+    @Test("the TPM reservation is the request's tokens, and settling on the real usage returns the rest")
+    func tpmSettle() {
+        let model = ModelConfig(name: "m", providers: [limited("a", tpm: 1_000)])
+        let selector = selector([model])
+        let lease = granted(ask(selector, model, tokens: 900))
+        #expect(lease?.reservedTokens == 900)
+        guard case .exhausted = ask(selector, model, tokens: 200) else { Issue.record("expected exhausted"); return }
+        selector.settle(lease!, actualTokens: 300)
+        selector.release(lease!, outcome: .init(.completed, status: 200))
+        #expect(granted(ask(selector, model, tokens: 200)) != nil)
+        #expect(selector.admission(of: "a")?.tokens?.available(now: Clock().now) == 500)
+    }
+
+    @Test("a request larger than a provider's window goes to one that fits; none fitting is a 400 naming the estimate and the largest window")
+    func contextWindows() {
+        let backup = ModelConfig(name: "big", providers: [limited("large", window: 32_000)])
+        let model = ModelConfig(name: "m", providers: [limited("small", window: 4_096), limited("medium", window: 8_192)], fallbackModel: "big")
+        let selector = selector([model, backup])
+        for _ in 0..<3 { #expect(granted(ask(selector, model, tokens: 6_000))?.provider.id == "medium") }
+        #expect(granted(ask(selector, model, tokens: 20_000))?.provider.id == "large")
+        guard case .refused(let error) = ask(selector, model, tokens: 40_000) else { Issue.record("expected a refusal"); return }
+        #expect(error.status == 400 && error.code == "context_length_exceeded")
+        #expect(error.message.contains("40000") && error.message.contains("32000"))
+        // Unknown windows always fit; requests without an estimate are never checked.
+        let unknown = ModelConfig(name: "u", providers: [provider("x")])
+        let plain = SwitchyardRoutingTests.selector([unknown])
+        #expect(granted(ask(plain, unknown, tokens: 1_000_000)) != nil)
+        #expect(granted(ask(selector, model, tokens: 0)) != nil)
+    }
+
+    @Test("a cooled provider is skipped until its cool-down ends, even when nothing else is left")
+    func coolDown() {
+        let clock = Clock()
+        let model = ModelConfig(name: "m", providers: [provider("a"), provider("b")])
+        let selector = selector([model], clock: clock)
+        selector.coolDown("a", until: clock.now + 5 * Self.second)
+        for _ in 0..<3 { #expect(granted(ask(selector, model))?.provider.id == "b") }
+        guard case .exhausted = ask(selector, model, excluding: ["b"]) else { Issue.record("expected exhausted"); return }
+        #expect(selector.nextCapacity(for: LeaseRequest(model: model, excluded: ["b"], deadline: .max)) == clock.now + 5 * Self.second)
+        clock.now += 5 * Self.second
+        #expect(granted(ask(selector, model, excluding: ["b"]))?.provider.id == "a")
+    }
+
+    @Test("limits survive a reload with the same values; in-flight counts carry over")
+    func reload() {
+        let model = ModelConfig(name: "m", providers: [limited("a", concurrency: 1)])
+        let selector = selector([model])
+        let lease = granted(ask(selector, model))!
+        selector.reload(config: ModelsConfig(format: .llmRouter, models: [model]))
+        guard case .exhausted = ask(selector, model) else { Issue.record("expected exhausted"); return }
+        selector.release(lease, outcome: .init(.completed, status: 200))
+        #expect(granted(ask(selector, model)) != nil)
     }
 }

@@ -208,4 +208,26 @@ struct LocalWaitQueueTests {
         timers.endIteration()
         #expect(waiter.granted?.provider.id == "a")
     }
+
+    @Test("a request held back by an rpm limit waits and is admitted when the bucket refills, at the computed time, not by polling")
+    func refill() throws {
+        let timers = FakeTimers()
+        var limited = provider("a")
+        limited.rpm = 2
+        limited.nworkers = 100
+        let model = ModelConfig(name: "m", providers: [limited])
+        let selector = makeSelector([model], timers: timers, strategy: "balanced", queueTimeout: 60 * second)
+        let ask = { (waiter: Waiter) in selector.acquire(LeaseRequest(model: model, deadline: .max), waiter: waiter) }
+        guard case .granted(let first) = ask(Waiter()), case .granted = ask(Waiter()) else { Issue.record("the burst of 2 was not granted"); return }
+        let waiter = Waiter()
+        guard case .pending = ask(waiter) else { Issue.record("the third request did not wait"); return }
+        selector.release(first, outcome: ProviderOutcome(.completed, status: 200))
+        timers.endIteration()
+        #expect(waiter.granted == nil, "a release does not refill a rate bucket")
+        timers.advance(29 * second)
+        #expect(waiter.granted == nil)
+        timers.advance(1 * second)
+        #expect(waiter.granted != nil, "admitted when one request's worth has refilled (60 s / 2)")
+        #expect(timers.pendingTimers == 0, "no timer left behind")
+    }
 }

@@ -10,11 +10,16 @@ package final class RouterProcess {
     /// Starts `serve --config <dir>/models.json --host 127.0.0.1 --port 0` plus `arguments`, or demo mode
     /// (no `--config`) when `config` is nil. `environment` adds variables such as `LLM_ROUTER_LOG_FORMAT`;
     /// `executable` replaces the located binary (e.g. a ``SwappableBinary``).
-    package init(config: RouterConfig?, arguments: [String] = [], environment: [String: String] = [:], executable: String? = nil) throws {
+    package convenience init(config: RouterConfig?, arguments: [String] = [], environment: [String: String] = [:], executable: String? = nil) throws {
+        try self.init(configText: config.map { ($0.json, "models.json") }, arguments: arguments, environment: environment, executable: executable)
+    }
+
+    /// Starts `serve` with a config file written as given (`text` into `file`, e.g. a YAML config), or demo mode.
+    package init(configText: (text: String, file: String)?, arguments: [String] = [], environment: [String: String] = [:], executable: String? = nil) throws {
         directory = try TemporaryDirectory(prefix: "switchyard-router")
         var command = ["serve", "--host", "127.0.0.1", "--port", "0"]
-        if let config {
-            command += ["--config", try directory.write(config.json, to: "models.json")]
+        if let configText {
+            command += ["--config", try directory.write(configText.text, to: configText.file)]
         }
         process = try ManagedProcess(
             arguments: command + arguments, environment: environment, currentDirectory: directory.path, executable: executable)
