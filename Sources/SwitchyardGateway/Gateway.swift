@@ -58,6 +58,8 @@ package final class Gateway: HTTPResponder {
         operatorRoutes = OperatorRoutes(gateway: self)
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         AdminRoutes(gateway: self).register(in: routes)
+        OllamaRoutes(gateway: self).register(in: routes)
+        AnthropicRoutes(gateway: self).register(in: routes)
         apply(config)
     }
 

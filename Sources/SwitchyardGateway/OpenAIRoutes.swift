@@ -3,7 +3,9 @@ import SwitchyardHTTP
 import SwitchyardProviders
 
 /// The OpenAI-compatible proxy endpoints (chat completions, completions, embeddings) under `/v1`, the bare
-/// paths and llm-router's prefix: each request becomes one ``UpstreamCall`` relayed to the client.
+/// paths and llm-router's prefix, the Responses API (`/v1/responses`, `/responses`: OpenAI-family providers
+/// only) and llm-router's LM Studio-style `{prefix}/v0/chat/completions`: each request becomes one
+/// ``UpstreamCall`` relayed to the client.
 struct OpenAIRoutes {
     unowned let gateway: Gateway
 
@@ -13,6 +15,9 @@ struct OpenAIRoutes {
             add(table, base + "/completions", "completions", .completions)
             add(table, base + "/embeddings", "embeddings", .embeddings)
         }
+        add(table, "/v1/responses", "responses", .responses)
+        add(table, "/responses", "responses", .responses)
+        add(table, prefix + "/v0/chat/completions", "chat_completions", .chatCompletions)
     }
 
     private func add(_ table: RouteTable, _ path: String, _ name: String, _ endpoint: EndpointKind) {
@@ -24,7 +29,7 @@ struct OpenAIRoutes {
         }
     }
 
-    private static func proxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String, gateway: Gateway) {
+    static func proxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String, gateway: Gateway) {
         let requestID = gateway.requestID(for: request)
         let parsed: ProxyRequest
         switch ProxyRequest.parse(request.body) {
@@ -35,6 +40,13 @@ struct OpenAIRoutes {
         }
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
+        }
+        if endpoint == .responses, let other = model.providers.first(where: { !$0.apiType.isOpenAICompatible }) {
+            // The Responses API has no translation here: only providers that serve it themselves can answer.
+            let error = RouterError.invalidRequest(
+                "The Responses API (/v1/responses) is passed through to OpenAI-family providers only; model '\(parsed.model)' is served by a provider of api_type '\(other.apiType.rawValue)'. Use /v1/chat/completions.",
+                param: "model", code: "responses_not_supported")
+            return gateway.finishLocally(response, route: route, error: error, requestID: requestID)
         }
         let access = ProxiedAccess(gateway: gateway, route: route, model: parsed.model, stream: parsed.stream)
         let sink = ClientRelaySink(response: response, requestID: requestID, access: access)

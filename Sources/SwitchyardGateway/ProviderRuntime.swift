@@ -14,6 +14,7 @@ final class ProviderRuntime {
     private let chatURL: String
     private let completionsURL: String
     private let embeddingsURL: String
+    private let responsesURL: String
 
     init(provider: ProviderConfig) {
         self.provider = provider
@@ -23,6 +24,7 @@ final class ProviderRuntime {
         self.chatURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .chatCompletions)
         self.completionsURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .completions)
         self.embeddingsURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .embeddings)
+        self.responsesURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .responses)
     }
 
     func url(_ endpoint: EndpointKind) -> String {
@@ -30,6 +32,7 @@ final class ProviderRuntime {
         case .chatCompletions: return chatURL
         case .completions: return completionsURL
         case .embeddings: return embeddingsURL
+        case .responses: return responsesURL
         }
     }
 

@@ -12,25 +12,31 @@ import SwitchyardCore
 /// images inside tool results are refused with a 400 rather than dropped.
 package enum AnthropicRequestTranslator {
     /// The OpenAI request, or a 400 naming the field at fault (Anthropic's dotted paths: `messages.0.content`).
-    package static func translate(_ body: [UInt8]) -> Result<TranslatedRequest, RouterError> {
+    /// `requireMaxTokens` is false for `count_tokens`, whose requests have none.
+    package static func translate(_ body: [UInt8], requireMaxTokens: Bool = true) -> Result<TranslatedRequest, RouterError> {
         let object: JSONValue.Object
         switch ClientRequestReader.object(body) {
         case .failure(let error): return .failure(error)
         case .success(let value): object = value
         }
         do {
-            return .success(try messages(object))
+            return .success(try messages(object, requireMaxTokens: requireMaxTokens))
         } catch {
             return .failure(error)
         }
     }
 
-    private static func messages(_ object: JSONValue.Object) throws(RouterError) -> TranslatedRequest {
+    private static func messages(_ object: JSONValue.Object, requireMaxTokens: Bool) throws(RouterError) -> TranslatedRequest {
         let model = try ClientRequestReader.model(object).get()
         let stream = try ClientRequestReader.stream(object, default: false).get()
-        guard let maxTokensValue = object["max_tokens"], !maxTokensValue.isNull else { throw ClientRequestReader.missing("max_tokens") }
-        guard let maxTokens = maxTokensValue.int, maxTokens >= 1 else {
-            throw ClientRequestReader.invalid("max_tokens", "must be an integer of at least 1")
+        var maxTokens = 1
+        if let maxTokensValue = object["max_tokens"], !maxTokensValue.isNull {
+            guard let value = maxTokensValue.int, value >= 1 else {
+                throw ClientRequestReader.invalid("max_tokens", "must be an integer of at least 1")
+            }
+            maxTokens = value
+        } else if requireMaxTokens {
+            throw ClientRequestReader.missing("max_tokens")
         }
         guard let messagesValue = object["messages"], !messagesValue.isNull else { throw ClientRequestReader.missing("messages") }
         guard let messages = messagesValue.array else {
