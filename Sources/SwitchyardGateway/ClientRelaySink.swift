@@ -87,8 +87,10 @@ final class ClientRelaySink: CallSink {
             fields.replaceOrAdd(name: "Content-Type", value: "application/json")
             return response.send(status: status, headers: fields, body: translator.providerErrorBody(status: status, body: body))
         }
-        guard let answer = translator.whole(body, stream: clientStream) else {
-            let error = RouterError.upstreamFailed("the provider's answer is not a JSON object in the OpenAI shape")
+        let answer: [UInt8]
+        switch translator.wholeAnswer(body, stream: clientStream) {
+        case .success(let translated): answer = translated
+        case .failure(let error):
             fields.replaceOrAdd(name: "Content-Type", value: "application/json")
             return response.send(status: error.status, headers: fields, body: translator.errorBody(error))
         }

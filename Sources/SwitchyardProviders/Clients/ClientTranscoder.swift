@@ -16,13 +16,27 @@ package protocol ClientTranscoder: AnyObject {
     func fail(_ error: RouterError, into out: inout [UInt8])
     /// A whole successful answer in the client's dialect; `stream` when the client asked for a stream (the
     /// provider answered whole anyway: the stream form is written at once). Nil when it is not a readable
-    /// OpenAI answer.
+    /// OpenAI answer; ``wholeAnswer(_:stream:)`` says why.
     func whole(_ body: [UInt8], stream: Bool) -> [UInt8]?
     /// The body of a router error in the client's error shape.
     func errorBody(_ error: RouterError) -> [UInt8]
 }
 
 extension ClientTranscoder {
+    /// ``whole(_:stream:)``, or the 502 to answer instead: an error object inside a 2xx answer keeps its message.
+    package func wholeAnswer(_ body: [UInt8], stream: Bool) -> Result<[UInt8], RouterError> {
+        // The scanner finds a top-level `error` without building a tree; only then is the body parsed for it.
+        if case .success(let scan) = body.withUnsafeBytes({ JSONScanner.scanObject($0) }), let member = scan.member("error"), member.kind != .null,
+           let error = JSONValue.parse(body)?["error"] {
+            let message = error["message"]?.string ?? error.string ?? "The provider reported an error."
+            return .failure(RouterError(status: 502, message: message, code: "upstream_error"))
+        }
+        guard let answer = whole(body, stream: stream) else {
+            return .failure(.upstreamFailed("the provider's answer is not a JSON object in the OpenAI shape"))
+        }
+        return .success(answer)
+    }
+
     /// A provider's error answer (already made client-safe, in the OpenAI shape) in the client's shape.
     package func providerErrorBody(status: Int, body: [UInt8]) -> [UInt8] {
         let value = JSONValue.parse(body)

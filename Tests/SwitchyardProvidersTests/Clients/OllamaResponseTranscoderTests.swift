@@ -79,6 +79,21 @@ struct OllamaResponseTranscoderTests {
         #expect(String(decoding: old, as: UTF8.self) == #"{"embedding":[0.25,0.125]}"#)
     }
 
+    @Test("an error object inside a successful answer becomes a 502 with its message; an unreadable answer a 502")
+    func errorInsideWholeAnswer() throws {
+        guard case .failure(let error) = transcoder().wholeAnswer(Array(#"{"error":{"message":"quota"}}"#.utf8), stream: false) else {
+            Issue.record("an error answer was translated")
+            return
+        }
+        #expect(error.status == 502 && error.message == "quota")
+        guard case .failure(let unreadable) = transcoder().wholeAnswer(Array("<html>".utf8), stream: false) else {
+            Issue.record("HTML was translated")
+            return
+        }
+        #expect(unreadable.status == 502)
+        #expect(try transcoder().wholeAnswer(try Golden.bytes("openai/text_whole.json"), stream: false).get().isEmpty == false)
+    }
+
     @Test("router and provider errors use Ollama's shape")
     func errors() {
         #expect(String(decoding: transcoder().errorBody(.noProvider("m")), as: UTF8.self) == #"{"error":"No provider is available for model 'm'."}"#)
