@@ -208,6 +208,26 @@ struct FrontDoorTests {
         #expect(try mock.stats()["completions"]?.int ?? 0 == 0)
     }
 
+    @Test("an Ollama or Anthropic client that leaves mid-stream aborts the upstream stream", arguments: [
+        ("/api/chat", #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#, "\"content\":\"[a] "),
+        ("/v1/messages", #"{"model":"m","max_tokens":500,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#, "text_delta"),
+    ])
+    func disconnectAbortsUpstream(path: String, body: String, marker: String) throws {
+        // 200 tokens × 20 ms ≈ 4 s: the stream is certainly still running when the client leaves.
+        let mock = try MockUpstream(id: "a", arguments: ["--tokens", "200", "--token-delay-ms", "20"])
+        let router = try RouterProcess(config: .single("m", providers: [mock.provider()]))
+        let client = try router.connect()
+        try client.send(RawHTTPClient.request("POST", path, body: body))
+        #expect(try client.readUntil(marker).hasPrefix("HTTP/1.1 200"))
+        client.close()
+        var stats = try mock.stats()
+        let aborted = try Deadline.poll(seconds: 5, interval: 0.05) {
+            stats = try mock.stats()
+            return stats["streamsAbortedByClient"]?.int == 1 && stats["inFlight"]?.int == 0
+        }
+        #expect(aborted, "mock stats after the client left: \(stats)")
+    }
+
     // MARK: OpenAI additions and llm-router routes
 
     @Test("/v1/responses reaches OpenAI-family providers as is; other providers get a clear 400")
