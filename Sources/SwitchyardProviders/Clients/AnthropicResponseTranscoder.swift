@@ -23,6 +23,7 @@ package final class AnthropicResponseTranscoder: ClientTranscoder {
     private var block = Block.none
     private var blockIndex = -1
     private var finishReason: String?
+    private var matchedStop: String?
     private var usage: (prompt: Int, completion: Int)?
     private var pieces = 0
     /// The id of the message (from the provider's id).
@@ -95,8 +96,10 @@ package final class AnthropicResponseTranscoder: ClientTranscoder {
             json.raw("}")
         }
         json.raw("],\"stop_reason\":")
-        json.string(Self.stopReason(piece.finishReason, hasToolCalls: !piece.toolCalls.isEmpty))
-        json.raw(",\"stop_sequence\":null,\"usage\":{\"input_tokens\":")
+        json.string(Self.stopReason(piece.finishReason, matchedStop: piece.matchedStop, hasToolCalls: !piece.toolCalls.isEmpty))
+        json.raw(",\"stop_sequence\":")
+        Self.writeStopSequence(piece.finishReason, piece.matchedStop, into: &json)
+        json.raw(",\"usage\":{\"input_tokens\":")
         json.number(piece.usage?.prompt ?? 0)
         json.raw(",\"output_tokens\":")
         json.number(piece.usage?.completion ?? 0)
@@ -124,6 +127,7 @@ package final class AnthropicResponseTranscoder: ClientTranscoder {
     private func consume(_ piece: OpenAIAnswerPiece, into out: inout [UInt8]) {
         if messageID == nil, let id = piece.id { messageID = Self.messageID(id) }
         if let reason = piece.finishReason { finishReason = reason }
+        if let stop = piece.matchedStop { matchedStop = stop }
         if let counts = piece.usage { usage = counts }
         startIfNeeded(into: &out)
         if let reasoning = piece.reasoning, !reasoning.isEmpty {
@@ -206,8 +210,10 @@ package final class AnthropicResponseTranscoder: ClientTranscoder {
         closeBlock(into: &out)
         var json = JSONWriter(capacity: 160)
         json.raw("{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":")
-        json.string(Self.stopReason(finishReason, hasToolCalls: !toolCalls.calls.isEmpty))
-        json.raw(",\"stop_sequence\":null},\"usage\":{\"input_tokens\":")
+        json.string(Self.stopReason(finishReason, matchedStop: matchedStop, hasToolCalls: !toolCalls.calls.isEmpty))
+        json.raw(",\"stop_sequence\":")
+        Self.writeStopSequence(finishReason, matchedStop, into: &json)
+        json.raw("},\"usage\":{\"input_tokens\":")
         json.number(usage?.prompt ?? 0)
         json.raw(",\"output_tokens\":")
         json.number(usage?.completion ?? pieces)
@@ -248,9 +254,16 @@ package final class AnthropicResponseTranscoder: ClientTranscoder {
         return "msg_" + id
     }
 
-    /// Anthropic's `stop_reason` for an OpenAI `finish_reason`.
-    static func stopReason(_ finishReason: String?, hasToolCalls: Bool) -> String {
+    /// The matched stop string, or null.
+    private static func writeStopSequence(_ finishReason: String?, _ matchedStop: String?, into json: inout JSONWriter) {
+        if finishReason == "stop", let matchedStop { json.string(matchedStop) } else { json.raw("null") }
+    }
+
+    /// Anthropic's `stop_reason` for an OpenAI `finish_reason` (`stop_sequence` when the provider names the stop
+    /// string that matched, as vLLM and SGLang do).
+    static func stopReason(_ finishReason: String?, matchedStop: String?, hasToolCalls: Bool) -> String {
         switch finishReason {
+        case "stop" where matchedStop != nil: return "stop_sequence"
         case "length": return "max_tokens"
         case "tool_calls", "function_call": return "tool_use"
         case "content_filter": return "refusal"

@@ -19,6 +19,8 @@ package struct OpenAIAnswerPiece: Equatable {
     package var reasoning: String?
     package var toolCalls: [ToolCall] = []
     package var finishReason: String?
+    /// The stop string that ended the answer, when the provider says (vLLM's and SGLang's `stop_reason`).
+    package var matchedStop: String?
     /// `usage.prompt_tokens` and `usage.completion_tokens`, when the piece carries them.
     package var usage: (prompt: Int, completion: Int)?
     /// An in-band error (`{"error": …}`), its message.
@@ -26,7 +28,7 @@ package struct OpenAIAnswerPiece: Equatable {
 
     package static func == (a: OpenAIAnswerPiece, b: OpenAIAnswerPiece) -> Bool {
         a.id == b.id && a.content == b.content && a.reasoning == b.reasoning && a.toolCalls == b.toolCalls
-            && a.finishReason == b.finishReason && a.usage?.prompt == b.usage?.prompt && a.usage?.completion == b.usage?.completion
+            && a.finishReason == b.finishReason && a.matchedStop == b.matchedStop && a.usage?.prompt == b.usage?.prompt && a.usage?.completion == b.usage?.completion
             && a.errorMessage == b.errorMessage
     }
 
@@ -48,6 +50,7 @@ package struct OpenAIAnswerPiece: Equatable {
         }
         guard let choice = value["choices"]?[0] else { return }
         finishReason = choice["finish_reason"]?.string
+        matchedStop = choice["stop_reason"]?.string ?? choice["matched_stop"]?.string
         let message = whole ? choice["message"] : choice["delta"]
         content = message?["content"]?.string ?? choice["text"]?.string
         reasoning = message?["reasoning_content"]?.string ?? message?["reasoning"]?.string

@@ -79,6 +79,19 @@ struct AnthropicResponseTranscoderTests {
         #expect(plain["usage"]?["input_tokens"]?.int == 5 && plain["usage"]?["output_tokens"]?.int == 2)
     }
 
+    @Test("a stop string the provider names (vLLM's stop_reason) becomes stop_sequence, whole and streamed")
+    func matchedStopSequence() throws {
+        let body = Array(#"{"id":"chatcmpl-s","choices":[{"index":0,"message":{"role":"assistant","content":"a"},"finish_reason":"stop","stop_reason":"END"}]}"#.utf8)
+        let messageBody = try #require(transcoder().whole(body, stream: false))
+        let message = try #require(JSONValue.parse(messageBody))
+        #expect(message["stop_reason"]?.string == "stop_sequence" && message["stop_sequence"]?.string == "END")
+        let stream = Array("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":null}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\",\"stop_reason\":\"END\"}]}\n\n".utf8)
+        let events = String(decoding: transcode(transcoder(), stream, cuts: []), as: UTF8.self)
+        #expect(events.contains(#""delta":{"stop_reason":"stop_sequence","stop_sequence":"END"}"#), "\(events)")
+        let plain = Array(#"{"choices":[{"index":0,"message":{"content":"a"},"finish_reason":"stop","stop_reason":null}]}"#.utf8)
+        #expect(String(decoding: try #require(transcoder().whole(plain, stream: false)), as: UTF8.self).contains(#""stop_reason":"end_turn","stop_sequence":null"#))
+    }
+
     @Test("router errors get Anthropic's type for their status", arguments: [
         (400, "invalid_request_error"), (401, "authentication_error"), (404, "not_found_error"), (413, "request_too_large"),
         (429, "rate_limit_error"), (500, "api_error"), (502, "api_error"), (503, "overloaded_error"), (504, "timeout_error"),
