@@ -1,12 +1,17 @@
-"""The official `ollama` Python client against a real `switchyard serve` (demo mode, embedded OpenAI-dialect mocks).
+"""The official `ollama` Python client against a real `switchyard serve` (demo mode, embedded OpenAI-dialect mocks),
+and for the tools round trip against a router whose provider is the tool-calling upstream of tool_upstream.py.
 
 Run by scripts/test.sh inside a virtualenv that has `ollama`; exits non-zero on the first failed check.
 Usage: python ollama_sdk_smoke.py PATH_TO_SWITCHYARD
 """
+import json
+import os
 import subprocess
 import sys
+import tempfile
 
 import ollama
+from tool_upstream import RECEIVED, start_process, start_tool_upstream
 
 
 def main(binary: str) -> int:
@@ -70,11 +75,55 @@ def main(binary: str) -> int:
         except ollama.ResponseError as error:
             assert error.status_code == 400 and "messages[0].role" in error.error, error
         checks += 3
+
+        checks += tools_round_trip(binary)
         print(f"ollama SDK smoke test: all {checks} checks succeeded")
         return 0
     finally:
         router.terminate()
         router.wait(timeout=10)
+
+
+def tools_round_trip(binary: str) -> int:
+    """A tool call comes back with its arguments as a mapping, and the tool's result reaches the provider as an
+    OpenAI tool message answering that call; streamed and not."""
+    upstream = start_tool_upstream()
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "models.json")
+        with open(path, "w") as file:
+            json.dump({"group": {"tools": {"providers": [{"id": "t", "api_host": f"http://127.0.0.1:{upstream.server_port}",
+                                                          "api_type": "vllm", "model_path": "tool-model"}]}},
+                       "active_models": {"group": ["tools"]}}, file)
+        router, url = start_process([binary, "serve", "--port", "0", "--workers", "1", "--log-level", "warning", "--config", path])
+        try:
+            client = ollama.Client(host=url, timeout=10)
+            tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city", "parameters": {
+                "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+            question = {"role": "user", "content": "Weather in Paris?"}
+            checks = 0
+            for streaming in (False, True):
+                if streaming:
+                    calls = [call for chunk in client.chat(model="tools", messages=[question], tools=tools, stream=True)
+                             for call in (chunk.message.tool_calls or [])]
+                else:
+                    calls = client.chat(model="tools", messages=[question], tools=tools).message.tool_calls
+                assert len(calls) == 1 and calls[0].function.name == "get_weather", calls
+                assert dict(calls[0].function.arguments) == {"city": "Paris"}, calls
+                answer = client.chat(model="tools", tools=tools, messages=[
+                    question,
+                    {"role": "assistant", "content": "", "tool_calls": [call.model_dump() for call in calls]},
+                    {"role": "tool", "tool_name": "get_weather", "content": "22 C and sunny"},
+                ])
+                assert answer.message.content == "It is 22 C and sunny.", answer
+                _, sent = RECEIVED[-1]
+                call_id = sent["messages"][-2]["tool_calls"][0]["id"]
+                assert sent["messages"][-1] == {"role": "tool", "content": "22 C and sunny", "tool_call_id": call_id}, sent
+                checks += 1
+            return checks
+        finally:
+            router.terminate()
+            router.wait(timeout=10)
+            upstream.shutdown()
 
 
 if __name__ == "__main__":
