@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reads an SSE stream (WHATWG HTML §9.2.6) fed in arbitrary pieces and hands over the `data` of each complete
 /// event (its `data:` lines joined by LF). Comments, `event:`, `id:` and `retry:` lines are skipped: the OpenAI
 /// dialect carries everything in `data`. Lines end in LF or CRLF. An event larger than ``maxEvent`` bytes is
@@ -23,15 +25,21 @@ package struct SSEPayloadReader: Sendable {
 
     /// Feeds `bytes`; `handle` gets each event completed by them, in order.
     package mutating func feed(_ bytes: UnsafeRawBufferPointer, _ handle: (Payload) -> Void) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         var start = 0
-        for i in 0..<bytes.count where bytes[i] == 0x0A {
+        // Hop from LF to LF with memchr rather than looking at every byte.
+        while start < bytes.count, let hit = memchr(base + start, 0x0A, bytes.count - start) {
+            let i = base.distance(to: UnsafeRawPointer(hit))
             if line.isEmpty {
                 takeLine(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), handle)
             } else {
                 line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
-                let held = line
-                line.removeAll(keepingCapacity: true)
+                // Taken out of `self` while it is read (takeLine mutates self), then put back for reuse.
+                var held: [UInt8] = []
+                swap(&held, &line)
                 held.withUnsafeBytes { takeLine($0, handle) }
+                held.removeAll(keepingCapacity: true)
+                line = held
             }
             start = i + 1
         }
