@@ -318,11 +318,11 @@ start_mock() {
     wait_http "$PORT" /health "$PID" 10 || PID=0
 }
 
-start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN), $4 strategy (default round_robin)
-    local bin=${3:-$BIN} strategy=${4:-round_robin}
-    local cfg=$TMP/switchyard-$1.json
+start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN), $4 strategy (default round_robin), $5 api_type (default vllm)
+    local bin=${3:-$BIN} strategy=${4:-round_robin} api_type=${5:-vllm}
+    local cfg=$TMP/switchyard-$1-$api_type.json
     cat >"$cfg" <<EOF
-{"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "vllm", "model_path": "mock-model"}]}}, "active_models": {"m": ["bench"]}}
+{"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "$api_type", "model_path": "mock-model"}]}}, "active_models": {"m": ["bench"]}}
 EOF
     PORT=$(free_port)
     # One worker stays on the router's core; several workers get both cores (pinning them to one core would make
@@ -467,6 +467,20 @@ run_rows() {
         NOTE["$scen|switchyard (1 worker)"]="did not start"
     fi
 
+    if [ "$scen" = B ]; then
+        # Translated: the same OpenAI client, the mock answering in Ollama's dialect (native /api/chat, NDJSON
+        # stream translated into OpenAI SSE chunks by the router). Target: CPU per stream <= 1.5x the passthrough.
+        start_switchyard "$up" 1 "" "" ollama
+        if [ "$PID" != 0 ]; then
+            measure "$scen" "switchyard → Ollama dialect (1 worker)" "$PORT" "$PID"
+            stop_tree "$PID"
+        else
+            NOTE["$scen|switchyard → Ollama dialect (1 worker)"]="did not start"
+        fi
+    else
+        NOTE["$scen|switchyard → Ollama dialect (1 worker)"]="streaming scenario only (the nginx upstream speaks only the OpenAI API)"
+    fi
+
     if [ -n "$REDIS_BENCH_PORT" ]; then
         # The same router sharing its selection state through one Redis on loopback (balanced: one script per
         # acquire, one per release). Redis's own CPU is reported below the table, not in the router column.
@@ -591,7 +605,7 @@ fi
 
 # ---------------------------------------------------------------- table
 
-ROWS=(direct "switchyard (1 worker)")
+ROWS=(direct "switchyard (1 worker)" "switchyard → Ollama dialect (1 worker)")
 [ -n "$REDIS_BENCH_PORT" ] && ROWS+=("switchyard + Redis (1 worker)")
 [ -n "$BASELINE_BIN" ] && ROWS+=("baseline (1 worker)")
 ROWS+=("switchyard (2 workers)" vllm-router "nginx proxy")

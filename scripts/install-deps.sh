@@ -2,7 +2,7 @@
 # Installs the Debian packages Switchyard builds, runs and tests with, if any is missing.
 # Usage: scripts/install-deps.sh [extra packages…]
 set -euo pipefail
-packages=(libcurl4-openssl-dev libhiredis-dev redis-server "$@")
+packages=(libcurl4-openssl-dev libhiredis-dev redis-server prometheus "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -58,6 +58,9 @@ extern int memfd_create(const char *name, unsigned int flags);
 static inline int sy_memfd_create_sealable(const char *name) { return memfd_create(name, 0x0001U | 0x0002U); }
 // F_ADD_SEALS with F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE: the contents are fixed for good.
 static inline int sy_seal_all(int fd) { return fcntl(fd, 1024 + 9, 0x0001 | 0x0002 | 0x0004 | 0x0008); }
+// Fixes a memfd's size for good (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW): no holder can shrink a mapping under
+// another process (which would SIGBUS it), while writes stay allowed.
+static inline int sy_seal_size(int fd) { return fcntl(fd, 1024 + 9, 0x0001 | 0x0002 | 0x0004); }
 
 static inline int sy_wifexited(int status) { return WIFEXITED(status); }
 static inline int sy_wexitstatus(int status) { return WEXITSTATUS(status); }

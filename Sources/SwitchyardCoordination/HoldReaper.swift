@@ -3,7 +3,7 @@ import SwitchyardIO
 import SwitchyardRedis
 
 /// The supervisor's side of shared holds: when a worker dies without releasing its leases (`kill -9`, a crash),
-/// ends that worker's holds in every model of its generation at once (``CoordinationScripts/releaseWorker``),
+/// ends that worker's holds and waits in every model of its generation at once (``CoordinationScripts/releaseWorker``),
 /// instead of leaving its slots taken until the holds expire (`LLM_ROUTER_LEASE_SECONDS`).
 ///
 /// Owns its ``RedisClient`` on the supervisor's loop. Best effort: when Redis cannot be reached the holds expire by
@@ -37,7 +37,7 @@ package final class HoldReaper {
         }
         let names = client.keys
         for model in models {
-            let keys: [any RedisArgument] = ["holds", "holders", "inflight"].map { names.model(model, $0) }
+            let keys: [any RedisArgument] = CoordinationScripts.keySuffixes.map { names.model(model, $0) }
             client.evaluate(CoordinationScripts.releaseWorker, keys: keys, arguments: [prefix]) { [weak self] result in
                 guard let self else { return }
                 switch result {

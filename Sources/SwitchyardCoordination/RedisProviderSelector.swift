@@ -8,16 +8,26 @@ import SwitchyardRouting
 /// the same in-flight counts, slots, cursors and weights, so they act as one router.
 ///
 /// **What is shared.** For `balanced` / `least_connection`, `round_robin`, `first_available` (and llm-router's
-/// two aliases) and `weighted`, the choice is made *and* recorded by one Lua script (``CoordinationScripts/acquire``)
-/// in one round trip, on the keys of the model's hash slot: in-flight counts and selections per provider, the
-/// round-robin cursor, the smooth-WRR counters, and one hold per lease (owner token `<instance>:<pid>:<counter>`,
-/// deadline from Redis `TIME`). `random`, `dynamic_weighted` and `real_time_metrics` choose from this worker's
-/// state (the local selector's strategy) and only record the hold in Redis, so in-flight counts stay exact; their
-/// choice itself (random draws, latency averages) is not shared yet. A fallback model reached by a shared request
-/// is chosen by the script (as `balanced` when its own strategy is a local-choice one).
+/// two aliases), `weighted` and `dynamic_weighted`, the choice is made *and* recorded by one Lua script
+/// (``CoordinationScripts/acquire``) in one round trip, on the keys of the model's hash slot: in-flight counts and
+/// selections per provider, the round-robin cursor, the smooth-WRR counters, the latency averages, and one hold per
+/// lease (owner token `<instance>:<pid>:<counter>`, deadline from Redis `TIME`). `random` and `real_time_metrics`
+/// choose from this worker's state (the local selector's strategy) and only record the hold in Redis, so
+/// in-flight counts stay exact. A fallback model reached by a shared request is chosen by the script (as
+/// `balanced` when its own strategy is a local-choice one).
 ///
-/// **What is not shared.** Provider circuits stay per worker (the candidates passed to the script carry each
-/// one's circuit state, preferring closed ones as the in-memory selector does).
+/// **Circuits and latency.** The release script records each attempt's outcome in the model's shared circuits
+/// (a failure opens the provider's circuit for a cool-down that doubles per consecutive failure; a success closes
+/// it) and, for `dynamic_weighted`, in the shared latency average, so one worker's discovery steers every
+/// router. The candidates passed to the acquire script also carry this worker's own circuit state.
+///
+/// **Waiting.** When every provider of a `first_available` model is taken, the request waits in the model's
+/// cluster-wide queue (by `x-priority`, then arrival): the script that ends a hold hands the freed slot to the
+/// first waiter and publishes the hand-off on the waiter's worker channel, which this selector hears on its
+/// subscriber connection and turns into a grant. A wait ends after the queue timeout (503 `queue_timeout`), when
+/// the call is cancelled (the client left) or on drain; each removes the waiter with the release script, which
+/// passes on a slot handed over meanwhile. When the subscriber reconnects, waiters look up whether a hand-off
+/// was published while it was away.
 ///
 /// **Holds.** Each grant is a hold with a deadline `leaseSeconds` ahead; one renewal script per model with live
 /// holds runs every third of that (not per request). Every script first purges expired holds, so the holds of a
@@ -39,7 +49,7 @@ package final class RedisProviderSelector: ProviderSelector {
         let model: String
     }
 
-    /// An acquisition waiting for the acquire script's answer.
+    /// An acquisition waiting for the acquire script's answer, or for a hand-off in the model's queue.
     private final class Pending {
         let waiter: LeaseWaiter
         let request: LeaseRequest
@@ -48,6 +58,12 @@ package final class RedisProviderSelector: ProviderSelector {
         var position: Int
         /// Cancelled (or refused by a drain) while the script ran: a grant is handed back at once.
         var cancelled = false
+        /// Whether the request may wait in the queue (asked once the whole chain had nothing free).
+        var mayWait = false
+        /// Waiting in the model's queue for a hand-off.
+        var queued = false
+        /// Ends the wait at the queue timeout.
+        var timer: TimerID?
 
         init(waiter: LeaseWaiter, request: LeaseRequest, owner: String, model: ModelConfig, position: Int) {
             self.waiter = waiter
@@ -58,7 +74,8 @@ package final class RedisProviderSelector: ProviderSelector {
         }
     }
 
-    /// Tokens of leases granted from shared state carry this bit; the local selector's tokens never do.
+    /// Tokens of leases granted from shared state carry this bit; the local selector's tokens never do. So do the
+    /// tickets of this selector's pending acquisitions (a ticket without it is the local selector's).
     private static let sharedBit: UInt64 = 1 << 63
     /// Most releases kept for a retry while Redis cannot be reached (the rest expire by their deadline).
     private static let maxRetainedReleases = 10_000
@@ -71,6 +88,8 @@ package final class RedisProviderSelector: ProviderSelector {
     package private(set) var isOnLocalState = false
 
     private let client: RedisClient
+    /// The selector's Redis connection, for its statistics and round-trip observer (metrics).
+    package var redisClient: RedisClient { client }
     private let loop: EventLoop
     private let context: SelectorContext
     private let logger: Logger
@@ -80,7 +99,7 @@ package final class RedisProviderSelector: ProviderSelector {
     /// `<instance id>:<pid>:`, the fixed part of every owner token.
     private let ownerPrefix: String
     private var ownerCounter: UInt64 = 0
-    private var keyCache: [String: [String]] = [:]
+    private var keyCache: [String: [any RedisArgument]] = [:]
     /// Leases granted from shared state, by token.
     private var shared: [UInt64: Hold] = [:]
     /// Leases granted by the local selector (local-choice strategies) whose hold was recorded in Redis, by token.
@@ -88,8 +107,19 @@ package final class RedisProviderSelector: ProviderSelector {
     /// Holds whose release (or a grant whose fate) is unknown: released again at the next renewal tick.
     private var unsettled: [Hold] = []
     private var pending: [UInt64: Pending] = [:]
+    /// Tickets of the queued acquisitions, by owner token (hand-off messages name the owner).
+    private var queuedOwners: [String: UInt64] = [:]
+    /// The connection that hears hand-offs (`SUBSCRIBE` to ``channel``); nil: requests never wait in a queue.
+    private let subscriber: RedisClient?
+    /// This worker's hand-off channel.
+    private let channel: String
+    /// Recent hand-off latencies (Redis time of the hand-off → grant here), microseconds, for the operator view.
+    package private(set) var wakeLatencies = SampleWindow(capacity: 1024)
     private var nextTicket: UInt64 = 1
     private var nextToken: UInt64 = 1
+    /// The local selector's tickets of acquisitions that began here and wait there now (Redis went away).
+    private var localTickets: [UInt64: LeaseTicket] = [:]
+    private var draining = false
     private var renewalTimer: TimerID?
     private var closed = false
 
@@ -97,7 +127,8 @@ package final class RedisProviderSelector: ProviderSelector {
     /// `instanceID` names this router in owner tokens (default: host name and parent process id).
     package init(
         context: SelectorContext, config: ModelsConfig, client: RedisClient, loop: EventLoop, logger: Logger,
-        leaseSeconds: Double = 30, instanceID: String = RedisProviderSelector.defaultInstanceID(), local: LocalProviderSelector? = nil
+        leaseSeconds: Double = 30, instanceID: String = RedisProviderSelector.defaultInstanceID(), local: LocalProviderSelector? = nil,
+        subscriber: RedisClient? = nil
     ) {
         self.context = context
         self.config = config
@@ -109,6 +140,8 @@ package final class RedisProviderSelector: ProviderSelector {
         leaseMilliseconds = Int(seconds * 1000)
         renewalInterval = MonotonicClock.nanoseconds(seconds / 3)
         ownerPrefix = Self.ownerPrefix(instanceID: instanceID, pid: context.pid)
+        channel = client.keys.global("handoff:" + instanceID + ":" + String(context.pid))
+        self.subscriber = subscriber
         for script in [CoordinationScripts.acquire, CoordinationScripts.release, CoordinationScripts.renew] {
             client.register(script)
             // Already connected: load now, ahead of any call. A NOSCRIPT retry would let a later call (an acquire)
@@ -116,6 +149,11 @@ package final class RedisProviderSelector: ProviderSelector {
             if client.isConnected { client.send(["SCRIPT", "LOAD", script.source]) { _ in } }
         }
         scheduleRenewal()
+        if let subscriber {
+            subscriber.subscribe(channel) { [weak self] payload in self?.handedOff(payload) }
+            subscriber.onConnected = { [weak self] in self?.catchUp() }
+        }
+        client.onDisconnected = { [weak self] _ in self?.moveQueuedToLocal() }
     }
 
     deinit {
@@ -147,6 +185,7 @@ package final class RedisProviderSelector: ProviderSelector {
     /// Stops renewing (holds then expire by their deadline); pending acquisitions get no answer.
     package func close() {
         closed = true
+        subscriber?.close()
         if let renewalTimer { loop.cancel(renewalTimer) }
         renewalTimer = nil
     }
@@ -160,12 +199,12 @@ package final class RedisProviderSelector: ProviderSelector {
     // MARK: acquire
 
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
-        guard client.isConnected else { return acquireLocally(request, reason: "not connected to Redis") }
+        guard client.isConnected else { return acquireLocally(request, waiter: waiter, reason: "not connected to Redis") }
         if case .localChoice = strategy(of: request.model) { return acquireRecorded(request, waiter: waiter) }
         guard let (model, position, candidates) = firstWithCandidates(request.model, position: 0, excluding: request.excluded) else {
             return .exhausted
         }
-        let ticket = nextTicket
+        let ticket = Self.sharedBit | nextTicket
         nextTicket &+= 1
         let entry = Pending(waiter: waiter, request: request, owner: nextOwner(), model: model, position: position)
         pending[ticket] = entry
@@ -174,17 +213,21 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     package func cancel(_ ticket: LeaseTicket) {
-        pending[ticket.raw]?.cancelled = true
+        if ticket.raw & Self.sharedBit == 0 { return local.cancel(ticket) }
+        if let moved = localTickets.removeValue(forKey: ticket.raw) { return local.cancel(moved) }
+        guard let entry = pending[ticket.raw] else { return }
+        entry.cancelled = true
+        if entry.queued { leaveQueue(ticket.raw, entry) }
     }
 
     /// Serves `request` from the local selector and notes the fallback (a warning once per outage).
-    private func acquireLocally(_ request: LeaseRequest, reason: String) -> LeaseAcquisition {
+    private func acquireLocally(_ request: LeaseRequest, waiter: LeaseWaiter, reason: String) -> LeaseAcquisition {
         statistics.localFallbacks += 1
         if !isOnLocalState {
             isOnLocalState = true
             logger.warning("Redis unavailable; selecting providers on this worker's local state until it is back", [("reason", .string(reason))])
         }
-        return local.acquire(request, waiter: NoWaiter.shared)
+        return local.acquire(request, waiter: waiter)
     }
 
     /// A local-choice strategy: the local selector chooses now; the hold is recorded in Redis (fire and forget).
@@ -197,8 +240,8 @@ package final class RedisProviderSelector: ProviderSelector {
         recorded[lease.token] = hold
         let provider = lease.provider
         let arguments: [any RedisArgument] = [
-            leaseMilliseconds, hold.owner, "record", lease.model.providers.count,
-            provider.id, index, max(provider.nworkers, 1), String(provider.weight), 0,
+            leaseMilliseconds, hold.owner, "record", lease.model.providers.count, 0, "", 1, 0,
+            provider.id, index, 0, String(provider.weight), 0,
         ]
         client.evaluate(CoordinationScripts.acquire, keys: keys(hold.model), arguments: arguments) { [weak self] result in
             guard let self, case .failure(let error) = result else { return }
@@ -215,7 +258,9 @@ package final class RedisProviderSelector: ProviderSelector {
         case .script(let scripted): name = scripted
         case .localChoice: name = "balanced"
         }
-        let arguments: [any RedisArgument] = [leaseMilliseconds, entry.owner, name, entry.model.providers.count] + candidates
+        let wait = entry.mayWait ? Int(context.queueTimeout / 1_000_000) : 0
+        let arguments: [any RedisArgument] = [leaseMilliseconds, entry.owner, name, entry.model.providers.count,
+                                              wait, channel, entry.request.priority.rawValue, context.queueLimit] + candidates
         client.evaluate(CoordinationScripts.acquire, keys: keys(entry.model.name), arguments: arguments) { [weak self] result in
             self?.acquireAnswered(ticket, result)
         }
@@ -226,27 +271,27 @@ package final class RedisProviderSelector: ProviderSelector {
         switch result {
         case .success(.string(let bytes)):
             backOnSharedState()
-            let id = String(decoding: bytes, as: UTF8.self)
-            let hold = Hold(owner: entry.owner, model: entry.model.name)
             pending[ticket] = nil
+            grantShared(entry, providerID: String(decoding: bytes, as: UTF8.self))
+        case .success(.array(let parts)) where parts.first == .string(Array("queued".utf8)):
+            backOnSharedState()
             guard !entry.cancelled else {
-                statistics.lateGrantsReleased += 1
-                releaseShared(hold)
+                // Cancelled while the script ran: leave the queue again (and pass on anything handed over).
+                pending[ticket] = nil
+                releaseShared(Hold(owner: entry.owner, model: entry.model.name))
                 return
             }
-            guard let provider = entry.model.providers.first(where: { $0.id == id }) else {
-                // Only a foreign writer could answer with a provider the model does not have.
-                releaseShared(hold)
-                fallBack(entry, reason: "the acquire script chose an unknown provider")
-                return
+            entry.queued = true
+            queuedOwners[entry.owner] = ticket
+            statistics.queued += 1
+            let wait = context.queueTimeout
+            entry.timer = loop.schedule(afterNanoseconds: wait) { [weak self] in self?.waitExpired(ticket) }
+        case .success(.array(let parts)) where parts.first == .string(Array("full".utf8)):
+            backOnSharedState()
+            pending[ticket] = nil
+            if !entry.cancelled {
+                entry.waiter.leaseDenied(.queueFull(model: entry.model.name, limit: context.queueLimit, retryAfter: context.queueRetryAfter))
             }
-            let token = Self.sharedBit | nextToken
-            nextToken &+= 1
-            shared[token] = hold
-            statistics.sharedGrants += 1
-            let handle = local.handle(for: provider, of: entry.model)
-            local.usage.granted(handle)
-            entry.waiter.leaseGranted(ProviderLease(handle: handle, token: token, chainPosition: entry.position))
         case .success(.null):
             backOnSharedState()
             // Nothing free in this model: the next model of the fallback chain, or exhausted.
@@ -257,28 +302,135 @@ package final class RedisProviderSelector: ProviderSelector {
                 evaluateAcquire(ticket, entry, candidates)
                 return
             }
+            // The whole chain is taken: wait in the requested model's queue when its strategy has slots.
+            if !entry.cancelled, !entry.mayWait, mayWait(entry.request),
+               let candidates = candidates(of: entry.request.model, excluding: entry.request.excluded) {
+                entry.mayWait = true
+                entry.model = entry.request.model
+                entry.position = 0
+                evaluateAcquire(ticket, entry, candidates)
+                return
+            }
             pending[ticket] = nil
             if !entry.cancelled { entry.waiter.leaseDenied(nil) }
         case .success(let other):
             statistics.scriptFailures += 1
             pending[ticket] = nil
-            logger.error("the acquire script failed", [("model", .string(entry.model.name)), ("redis.reply", .string("\(other)"))])
-            fallBack(entry, reason: "the acquire script failed")
+            logger.error("the acquire script failed", [("model", .string(entry.model.name)), ("redis.reply", .string("\(other)")), ("request.id", .string(entry.request.requestID))])
+            fallBack(entry, ticket: ticket, reason: "the acquire script failed")
         case .failure(let error):
             statistics.scriptFailures += 1
             pending[ticket] = nil
             // Timed out or lost: the script may have run and recorded a hold; release it once Redis answers again.
             if error != .notConnected { retain(Hold(owner: entry.owner, model: entry.model.name)) }
-            fallBack(entry, reason: error.description)
+            fallBack(entry, ticket: ticket, reason: error.description)
         }
     }
 
+    /// Turns the script's choice of `providerID` for `entry` (answered or handed off) into a lease for its
+    /// waiter; a grant nobody wants any more goes back at once.
+    private func grantShared(_ entry: Pending, providerID id: String) {
+        let hold = Hold(owner: entry.owner, model: entry.model.name)
+        guard !entry.cancelled else {
+            statistics.lateGrantsReleased += 1
+            releaseShared(hold)
+            return
+        }
+        guard let provider = entry.model.providers.first(where: { $0.id == id }) else {
+            // Only a foreign writer could answer with a provider the model does not have.
+            releaseShared(hold)
+            logger.error("the acquire script chose a provider the model does not have", [("model", .string(entry.model.name)), ("provider.id", .string(id))])
+            entry.waiter.leaseDenied(nil)
+            return
+        }
+        let token = Self.sharedBit | nextToken
+        nextToken &+= 1
+        shared[token] = hold
+        statistics.sharedGrants += 1
+        let handle = local.handle(for: provider, of: entry.model)
+        local.usage.granted(handle)
+        entry.waiter.leaseGranted(ProviderLease(handle: handle, token: token, chainPosition: entry.position))
+    }
+
+    /// Whether `request` may wait in its model's queue: waiting is on, and the model's strategy has slots.
+    private func mayWait(_ request: LeaseRequest) -> Bool {
+        subscriber != nil && context.queueTimeout > 0 && !draining && strategy(of: request.model).limitsCapacity
+    }
+
+    /// A hand-off message `<owner>|<provider id>|<Redis time, µs>` from the subscriber connection.
+    private func handedOff(_ payload: [UInt8]) {
+        let fields = payload.split(separator: UInt8(ascii: "|"), maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3 else { return }
+        let owner = String(decoding: fields[0], as: UTF8.self)
+        let id = String(decoding: fields[1], as: UTF8.self)
+        if let sent = UInt64(String(decoding: fields[2], as: UTF8.self)) {
+            let now = WallClock.microseconds()
+            wakeLatencies.add(now > sent ? now - sent : 0)
+        }
+        // Nobody waits for it here any more: the waiter left, and the release script it sent passes the slot on.
+        guard let ticket = queuedOwners.removeValue(forKey: owner), let entry = pending.removeValue(forKey: ticket) else { return }
+        entry.queued = false
+        if let timer = entry.timer { loop.cancel(timer) }
+        entry.timer = nil
+        statistics.handOffs += 1
+        grantShared(entry, providerID: id)
+    }
+
+    /// After the subscriber (re)connects: hand-offs published while it was away are found in the holders hash.
+    private func catchUp() {
+        for (owner, ticket) in queuedOwners {
+            guard let entry = pending[ticket] else { continue }
+            let holders = client.keys.model(entry.model.name, "holders")
+            client.send(["HGET", holders, owner]) { [weak self] result in
+                guard let self, case .success(.string(let id)) = result,
+                      self.queuedOwners[owner] == ticket, let waiting = self.pending.removeValue(forKey: ticket) else { return }
+                self.queuedOwners[owner] = nil
+                waiting.queued = false
+                if let timer = waiting.timer { self.loop.cancel(timer) }
+                waiting.timer = nil
+                self.statistics.handOffs += 1
+                self.grantShared(waiting, providerID: String(decoding: id, as: UTF8.self))
+            }
+        }
+    }
+
+    /// The wait of `ticket` timed out: 503 with `Retry-After`, and out of the queue.
+    private func waitExpired(_ ticket: UInt64) {
+        guard let entry = pending[ticket], entry.queued else { return }
+        entry.timer = nil
+        leaveQueue(ticket, entry)
+        statistics.queueTimeouts += 1
+        if !entry.cancelled {
+            entry.cancelled = true
+            let seconds = Double(context.queueTimeout) / 1e9
+            entry.waiter.leaseDenied(.queueTimeout(model: entry.model.name, seconds: seconds, retryAfter: context.queueRetryAfter))
+        }
+    }
+
+    /// Takes a queued acquisition out of the queue (the release script also passes on a slot handed to it meanwhile).
+    private func leaveQueue(_ ticket: UInt64, _ entry: Pending) {
+        pending[ticket] = nil
+        queuedOwners[entry.owner] = nil
+        entry.queued = false
+        if let timer = entry.timer { loop.cancel(timer) }
+        entry.timer = nil
+        releaseShared(Hold(owner: entry.owner, model: entry.model.name))
+    }
+
+    fileprivate func forgetLocalTicket(_ ticket: UInt64) {
+        localTickets[ticket] = nil
+    }
+
     /// Serves a pending acquisition from the local selector after a failed script call.
-    private func fallBack(_ entry: Pending, reason: String) {
+    private func fallBack(_ entry: Pending, ticket: UInt64, reason: String) {
         guard !entry.cancelled else { return }
-        switch acquireLocally(entry.request, reason: reason) {
+        let relay = LocalRelay(selector: self, ticket: ticket, waiter: entry.waiter)
+        switch acquireLocally(entry.request, waiter: relay, reason: reason) {
         case .granted(let lease): entry.waiter.leaseGranted(lease)
-        case .exhausted, .pending: entry.waiter.leaseDenied(nil)
+        case .pending(let moved):
+            // It waits in the local queue now; the caller still holds this selector's ticket.
+            localTickets[ticket] = moved
+        case .exhausted: entry.waiter.leaseDenied(nil)
         case .refused(let error): entry.waiter.leaseDenied(error)
         }
     }
@@ -300,15 +452,26 @@ package final class RedisProviderSelector: ProviderSelector {
             } else if outcome.isHealthy {
                 local.circuits.recordSuccess(lease.provider.id)
             }
-            releaseShared(hold)
+            releaseShared(hold, outcome: outcome, timed: strategy(of: lease.model) == .script("dynamic_weighted"))
         } else {
             local.release(lease, outcome: outcome)
-            if let hold = recorded.removeValue(forKey: lease.token) { releaseShared(hold) }
+            if let hold = recorded.removeValue(forKey: lease.token) { releaseShared(hold, outcome: outcome, timed: false) }
         }
     }
 
-    private func releaseShared(_ hold: Hold) {
-        client.evaluate(CoordinationScripts.release, keys: keys(hold.model, count: 3), arguments: [hold.owner]) { [weak self] result in
+    /// Ends `hold` (or a wait) in Redis, recording `outcome` in the shared circuit and, when `timed`, in the
+    /// shared latency average.
+    private func releaseShared(_ hold: Hold, outcome: ProviderOutcome? = nil, timed: Bool = false) {
+        var arguments: [any RedisArgument] = [hold.owner]
+        if let outcome {
+            let health = outcome.isUnhealthy ? 2 : outcome.isHealthy ? 1 : 0
+            let sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
+            let observed = Double(outcome.timeToFirstByte ?? outcome.total) / 1e6
+            arguments += [health, sample, String(observed), Int(local.circuits.baseCooldown / 1_000_000), Int(local.circuits.maxCooldown / 1_000_000)]
+        } else {
+            arguments += [0, 0, 0, 0, 0]
+        }
+        client.evaluate(CoordinationScripts.release, keys: keys(hold.model), arguments: arguments) { [weak self] result in
             guard let self, case .failure = result else { return }
             self.statistics.scriptFailures += 1
             self.retain(hold)
@@ -340,7 +503,7 @@ package final class RedisProviderSelector: ProviderSelector {
         for hold in recorded.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.owner) }
         for (model, arguments) in byModel {
             statistics.renewals += 1
-            client.evaluate(CoordinationScripts.renew, keys: keys(model, count: 3), arguments: arguments) { [weak self] result in
+            client.evaluate(CoordinationScripts.renew, keys: keys(model), arguments: arguments) { [weak self] result in
                 if case .failure = result { self?.statistics.scriptFailures += 1 }
             }
         }
@@ -358,10 +521,26 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// Pending acquisitions are refused now. Later ones still ask Redis: one round trip is not a wait in a queue.
     package func drain() {
+        draining = true
         local.drain()
-        for entry in pending.values where !entry.cancelled {
+        for (ticket, entry) in pending where !entry.cancelled {
+            if entry.queued { leaveQueue(ticket, entry) }
             entry.cancelled = true
             entry.waiter.leaseDenied(.serviceUnavailable("The router is shutting down; retry the request."))
+        }
+    }
+
+    /// Redis went away: queued acquisitions cannot hear a hand-off any more, so they move to the local selector
+    /// (their entries in Redis are removed once it is back, or expire).
+    private func moveQueuedToLocal() {
+        for (owner, ticket) in queuedOwners {
+            guard let entry = pending.removeValue(forKey: ticket) else { continue }
+            queuedOwners[owner] = nil
+            entry.queued = false
+            if let timer = entry.timer { loop.cancel(timer) }
+            entry.timer = nil
+            retain(Hold(owner: entry.owner, model: entry.model.name))
+            fallBack(entry, ticket: ticket, reason: "the Redis connection was lost")
         }
     }
 
@@ -377,9 +556,10 @@ package final class RedisProviderSelector: ProviderSelector {
         var arguments: [any RedisArgument] = []
         let circuits = local.circuits
         let now = circuits.isEmpty ? 0 : context.now()
+        let slotted = strategy(of: model).limitsCapacity
         for (index, provider) in model.providers.enumerated() where context.isSupported(provider) && !excluded.contains(provider.id) {
             let tier = !circuits.isEmpty && circuits.isOpen(provider.id, now: now) ? 1 : 0
-            arguments += [provider.id, index, max(provider.nworkers, 1), String(provider.weight), tier] as [any RedisArgument]
+            arguments += [provider.id, index, slotted ? max(provider.nworkers, 1) : 0, String(provider.weight), tier] as [any RedisArgument]
         }
         return arguments.isEmpty ? nil : arguments
     }
@@ -410,25 +590,38 @@ package final class RedisProviderSelector: ProviderSelector {
         return ownerPrefix + String(ownerCounter)
     }
 
-    /// The script keys of `model` (see ``CoordinationScripts``): all five, or the first `count`.
-    private func keys(_ model: String, count: Int = 5) -> [any RedisArgument] {
-        let all: [String]
-        if let cached = keyCache[model] {
-            all = cached
-        } else {
-            let names = client.keys
-            all = ["holds", "holders", "inflight", "selections", "cursor"].map { names.model(model, $0) }
-            keyCache[model] = all
-        }
-        return Array(all.prefix(count))
+    /// The script keys of `model` (see ``CoordinationScripts``), all nine.
+    private func keys(_ model: String) -> [any RedisArgument] {
+        if let cached = keyCache[model] { return cached }
+        let names = client.keys
+        let all: [any RedisArgument] = CoordinationScripts.keySuffixes.map { names.model(model, $0) }
+        keyCache[model] = all
+        return all
     }
 }
 
-/// The waiter handed to the local selector, which always answers synchronously.
-private final class NoWaiter: LeaseWaiter, Sendable {
-    static let shared = NoWaiter()
-    func leaseGranted(_ lease: ProviderLease) {}
-    func leaseDenied(_ error: RouterError?) {}
+/// Relays the later answer of an acquisition that moved to the local selector's queue, forgetting the ticket
+/// mapping once answered.
+private final class LocalRelay: LeaseWaiter {
+    weak var selector: RedisProviderSelector?
+    let ticket: UInt64
+    let waiter: LeaseWaiter
+
+    init(selector: RedisProviderSelector, ticket: UInt64, waiter: LeaseWaiter) {
+        self.selector = selector
+        self.ticket = ticket
+        self.waiter = waiter
+    }
+
+    func leaseGranted(_ lease: ProviderLease) {
+        selector?.forgetLocalTicket(ticket)
+        waiter.leaseGranted(lease)
+    }
+
+    func leaseDenied(_ error: RouterError?) {
+        selector?.forgetLocalTicket(ticket)
+        waiter.leaseDenied(error)
+    }
 }
 
 extension String {

@@ -11,6 +11,13 @@ package struct RedisProviderSelectorStatistics: Sendable, Equatable {
     /// Holds released at once because their grant arrived after the acquisition was cancelled.
     package var lateGrantsReleased = 0
 
+    /// Acquisitions that waited in a model's cluster-wide queue.
+    package var queued = 0
+    /// Queued acquisitions granted by a hand-off.
+    package var handOffs = 0
+    /// Queued acquisitions that gave up at the queue timeout.
+    package var queueTimeouts = 0
+
     /// All zero.
     package init() {}
 }

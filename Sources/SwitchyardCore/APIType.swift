@@ -25,13 +25,14 @@ package enum APIType: String, Sendable, CaseIterable {
     /// Groq's OpenAI-compatible cloud.
     case groq
 
-    /// Parses a config spelling case-insensitively; also accepts `llama_cpp`/`llamacpp` for llama.cpp and
-    /// `vertexai`/`vertex-ai` for Vertex AI. Surrounding whitespace is ignored.
+    /// Parses a config spelling case-insensitively; also accepts `llama_cpp`/`llamacpp` for llama.cpp,
+    /// `vertexai`/`vertex-ai` for Vertex AI and `google` for Gemini. Surrounding whitespace is ignored.
     package init?(parsing text: String) {
         let lowered = text.trimmingASCIIWhitespace().lowercased()
         switch lowered {
         case "llama_cpp", "llamacpp", "llama-cpp": self = .llamacpp
         case "vertexai", "vertex-ai": self = .vertexAI
+        case "google": self = .gemini
         default:
             guard let value = APIType(rawValue: lowered) else { return nil }
             self = value

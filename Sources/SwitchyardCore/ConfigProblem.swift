@@ -76,6 +76,8 @@ package struct ConfigError: Error, Sendable, CustomStringConvertible {
     package var file: String?
     /// Every problem found, in the order they were found (never empty when thrown by the loader).
     package var problems: [ConfigProblem]
+    /// What the file is, for the heading ("models config", "client keys file").
+    package var what: String = "models config"
 
     /// Creates an error for `file` listing `problems`.
     package init(file: String? = nil, problems: [ConfigProblem]) {
@@ -83,10 +85,17 @@ package struct ConfigError: Error, Sendable, CustomStringConvertible {
         self.problems = problems
     }
 
+    /// Creates an error for `file`, a `what`, listing `problems`.
+    package init(file: String?, problems: [ConfigProblem], what: String) {
+        self.file = file
+        self.problems = problems
+        self.what = what
+    }
+
     /// A heading line naming the file when known, then every problem, one per line as `path: message`.
     package var description: String {
         let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
-        let heading = file.map { "invalid models config \($0) (\(count)):" } ?? "invalid models config (\(count)):"
+        let heading = file.map { "invalid \(what) \($0) (\(count)):" } ?? "invalid \(what) (\(count)):"
         return ([heading] + problems.map(\.description)).joined(separator: "\n")
     }
 }

@@ -115,7 +115,7 @@ extension ModelsConfig {
                 reader.report(path.key("api_type"), "unknown api_type \(ConfigProblem.Path.quoted(typeName)); valid: \(APIType.validNames)")
             }
         }
-        let token = reader.string(object, "api_token", at: path) ?? ""
+        let token = reader.apiKey(object, at: path)
         let modelPath = reader.string(object, "model_path", at: path).map { $0.trimmingASCIIWhitespace() } ?? ""
         let weight = reader.weight(object, at: path)
         let inputSize = reader.integer(object, "input_size", at: path) ?? 0

@@ -1,5 +1,6 @@
 // LLMStream's config: {"models": {NAME: {"servers": ["http://h:p", ...], "strategy": "round_robin"}},
-// "metrics_update_interval": 5}. Every server is a vLLM provider serving NAME under that name.
+// "metrics_update_interval": 5}. Every server is a vLLM provider serving NAME under that name. A model may add
+// "api_token" or "api_key_name" (an environment variable holding the key) for all its servers.
 
 extension ModelsConfig {
     /// Reads the LLMStream format; nil when the structure is too broken to go on (problems are in `reader`).
@@ -12,6 +13,8 @@ extension ModelsConfig {
         }
         let models = readModelMap(top, &reader, what: "a model object with a \"servers\" list") { name, object, modelPath, reader, ids in
             let serversPath = modelPath.key("servers")
+            // One key for every server of the model (`api_token` or `api_key_name`, as in llm-router's providers).
+            let token = reader.apiKey(object, at: modelPath)
             var providers: [ProviderConfig] = []
             switch object["servers"] {
             case nil:
@@ -30,7 +33,7 @@ extension ModelsConfig {
                     guard let host = reader.baseURL(url, at: serverPath) else { continue }
                     let id = "\(name)@\(hostAndPort(host))"
                     ids.append((id, serverPath))
-                    providers.append(ProviderConfig(id: id, apiHost: host, apiType: .vllm, modelPath: name))
+                    providers.append(ProviderConfig(id: id, apiHost: host, apiType: .vllm, apiToken: token, modelPath: name))
                 }
             case let other?:
                 reader.report(serversPath, "expected a list of server URLs, got \(other.kindDescription)")

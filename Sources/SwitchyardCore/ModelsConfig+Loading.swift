@@ -81,6 +81,28 @@ struct ConfigReader {
         problems.append(ConfigProblem(path, message))
     }
 
+    /// The provider's key: `api_token` as written, or the value of the environment variable `api_key_name` names
+    /// (read now, so at start-up and on every reload). A missing or empty variable, or both keys at once, is a
+    /// problem. Messages name the variable, never its value.
+    mutating func apiKey(_ object: JSON.Object, at path: Path) -> String {
+        let token = string(object, "api_token", at: path) ?? ""
+        guard let name = string(object, "api_key_name", at: path)?.trimmingASCIIWhitespace() else { return token }
+        let keyPath = path.key("api_key_name")
+        if !token.isEmpty {
+            report(keyPath, "give either \"api_token\" or \"api_key_name\", not both")
+            return token
+        }
+        guard !name.isEmpty else {
+            report(keyPath, "must name an environment variable")
+            return ""
+        }
+        guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else {
+            report(keyPath, "environment variable \(Path.quoted(name)) is not set or empty (it should hold the provider's key)")
+            return ""
+        }
+        return value
+    }
+
     /// `value` as an object, reporting anything else.
     mutating func object(_ value: JSON, at path: Path, what: String = "an object") -> JSON.Object? {
         if case .object(let object) = value { return object }

@@ -56,6 +56,7 @@ extension ModelsConfig {
         // `first_available` mean something for SGLang configs too.
         let weight = reader.weight(object, at: path)
         let nworkers = reader.nworkers(object, at: path)
+        let token = reader.apiKey(object, at: path)
         guard reader.problems.count == before, let host, let port else { return nil }
 
         // A host may carry its scheme ("https://h"); otherwise SGLang workers speak plain HTTP.
@@ -63,7 +64,7 @@ extension ModelsConfig {
         if !host.contains("://"), host.contains(":"), !host.hasPrefix("[") { base = "http://[\(host)]" }
         guard let url = reader.baseURL("\(base):\(port)", at: path.key("host")) else { return nil }
         return ProviderConfig(
-            id: "\(model)@\(hostAndPort(url))", apiHost: url, apiType: .sglang, modelPath: model,
+            id: "\(model)@\(hostAndPort(url))", apiHost: url, apiType: .sglang, apiToken: token, modelPath: model,
             weight: weight, nworkers: nworkers, healthCheckPath: healthCheckPath)
     }
 }

@@ -7,12 +7,15 @@ package struct RouterError: Error, Sendable, Equatable, CustomStringConvertible 
     package var code: String
     /// The request parameter at fault, if any.
     package var param: String?
+    /// Seconds after which the client may retry, sent as `Retry-After` (queue timeouts, a full queue, limits).
+    package var retryAfter: Int?
 
-    package init(status: Int, message: String, code: String, param: String? = nil) {
+    package init(status: Int, message: String, code: String, param: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.message = message
         self.code = code
         self.param = param
+        self.retryAfter = retryAfter
     }
 
     /// OpenAI error `type` for the status.
@@ -89,6 +92,23 @@ package struct RouterError: Error, Sendable, Equatable, CustomStringConvertible 
 
     package static func noProvider(_ model: String) -> RouterError {
         RouterError(status: 503, message: "No provider is available for model '\(model)'.", code: "no_provider_available")
+    }
+
+    /// A request waited `seconds` in `model`'s queue without a provider becoming free.
+    package static func queueTimeout(model: String, seconds: Double, retryAfter: Int) -> RouterError {
+        RouterError(status: 503, message: "Every provider of model '\(model)' stayed busy for the \(Self.seconds(seconds)) s this request may wait in the queue (LLM_ROUTER_QUEUE_TIMEOUT); retry later.",
+                    code: "queue_timeout", retryAfter: retryAfter)
+    }
+
+    /// `model`'s queue already holds `limit` waiting requests.
+    package static func queueFull(model: String, limit: Int, retryAfter: Int) -> RouterError {
+        RouterError(status: 429, message: "The queue of model '\(model)' is full (\(limit) requests waiting, LLM_ROUTER_QUEUE_MAX); retry later.",
+                    code: "queue_full", retryAfter: retryAfter)
+    }
+
+    /// `value` without a fractional part when it has none.
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() && value < 1e15 ? String(Int(value)) : String(value)
     }
 
     package static func serviceUnavailable(_ message: String) -> RouterError {

@@ -71,11 +71,35 @@ package struct Settings: Sendable, Equatable {
     /// (`LLM_ROUTER_LEASE_SECONDS` / `--lease-seconds`): a worker renews its holds every third of it, so the holds
     /// of a machine that vanished free themselves within this time.
     package var leaseSeconds: Double = 30
+    /// How long a request may wait in its model's queue for a provider with a free slot, seconds
+    /// (`LLM_ROUTER_QUEUE_TIMEOUT` / `--queue-timeout`); then it gets 503 with `Retry-After`. 0 turns waiting off
+    /// (a full model answers 503 at once).
+    package var queueTimeout: Double = 60
+    /// Most requests waiting in one model's queue (`LLM_ROUTER_QUEUE_MAX` / `--queue-max`); beyond it 429.
+    package var queueMax: Int = 1000
+    /// Whether `serve` runs a private `redis-server` on a Unix socket so that its workers act as one router when
+    /// no Redis is configured (`LLM_ROUTER_LOCAL_REDIS` / `--local-redis`: `auto`, the default, when there are
+    /// several workers and `redis-server` is installed; `off` never).
+    package var localRedis = true
     /// Worker processes (`LLM_ROUTER_SERVER_WORKERS_COUNT` / `--workers`), `>= 1`; defaults to the online CPUs.
     package var workers: Int
     /// Bearer token that opens the admin endpoints such as `GET /admin/state` (`LLM_ROUTER_ADMIN_TOKEN` /
     /// `--admin-token`); nil keeps them off (403). Never printed.
     package var adminToken: String?
+    // MARK: operations (issue 11: client keys, metrics) — one block, to ease merging
+    /// Whether `GET /metrics` is served (`LLM_ROUTER_USE_PROMETHEUS` / `--use-prometheus`); llm-router's switch,
+    /// on by default here because `/metrics` always was. Counting goes on either way.
+    package var usePrometheus = true
+    /// Whether client requests need a key from ``authKeysFile`` (`LLM_ROUTER_AUTH_ENABLED` / `--auth-enabled`).
+    package var authEnabled = false
+    /// The client keys file (`LLM_ROUTER_AUTH_KEYS_FILE` / `--auth-keys-file`): key id → SHA-256 of the key, optional
+    /// `rpm` and `models`. Read and validated per generation (start, HUP).
+    package var authKeysFile: String?
+    /// Paths served without a client key when ``authEnabled`` (`LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS` /
+    /// `--auth-public-endpoints`, comma-separated, exact paths).
+    package var authPublicEndpoints: [String] = ["/health", "/metrics"]
+    // end of the operations block
+
     /// Whether no models config is given: the executable then serves the embedded demo upstreams.
     package var demo: Bool { modelsConfigPath == nil }
     /// The Redis to use, or nil for none: the URL when one is given (its password, or else
@@ -249,9 +273,11 @@ extension Settings: CustomStringConvertible {
             "maxHeaderSize=\(maxHeaderSize)", "balanceStrategy=\(balanceStrategy)",
             "redisHost=\(redisHost ?? "(none)")", "redisPort=\(redisPort)", "redisDB=\(redisDB)",
             "redisPassword=\(redisPassword == nil ? "(none)" : "(set)")", "redisURL=\(redisURL?.description ?? "(none)")",
-            "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "workers=\(workers)", "demo=\(demo)",
+            "adminToken=\(adminToken == nil ? "(none)" : "(set)")", "redisPrefix=\(redisPrefix)", "leaseSeconds=\(leaseSeconds)", "queueTimeout=\(queueTimeout)", "queueMax=\(queueMax)", "localRedis=\(localRedis)", "workers=\(workers)", "demo=\(demo)",
             "drainTimeout=\(drainTimeout)", "promptsDirectory=\(promptsDirectory ?? "(default)")",
             "defaultLanguage=\(defaultLanguage)", "builtinConcurrency=\(builtinConcurrency)", "builtinMaxTexts=\(builtinMaxTexts)",
+            "usePrometheus=\(usePrometheus)", "authEnabled=\(authEnabled)", "authKeysFile=\(authKeysFile ?? "(none)")",
+            "authPublicEndpoints=\(authPublicEndpoints.joined(separator: ","))",
         ].joined(separator: "\n")
     }
 }
@@ -269,6 +295,7 @@ extension Settings {
             case builtin = "Builtin endpoints"
             case logging = "Logging"
             case cluster = "Cluster (Redis)"
+            case access = "Access and metrics"
         }
 
         /// Stable identifier, used to know which settings were given explicitly.
@@ -550,6 +577,60 @@ extension Settings {
                help: "lifetime of an unrenewed hold in Redis: a vanished router's in-flight leases and slots free themselves within it") { settings, value in
             guard let seconds = seconds(value), seconds >= 1 else { return "expected a number of seconds >= 1" }
             settings.leaseSeconds = seconds
+            return nil
+        },
+        Option(key: "queue-timeout", flag: "--queue-timeout", environment: "LLM_ROUTER_QUEUE_TIMEOUT", valueName: "SECONDS",
+               group: .cluster, defaultText: "60",
+               help: "how long a request waits in its model's queue for a free provider before 503 (0: never wait)") { settings, value in
+            guard let seconds = seconds(value, allowZero: true) else { return "expected a number of seconds >= 0" }
+            settings.queueTimeout = seconds
+            return nil
+        },
+        Option(key: "local-redis", flag: "--local-redis", environment: "LLM_ROUTER_LOCAL_REDIS", valueName: "auto|off",
+               group: .cluster, defaultText: "auto",
+               help: "without a configured Redis, run a private redis-server on a Unix socket so several workers act as one router") { settings, value in
+            switch value.trimmingASCIIWhitespace().lowercased() {
+            case "auto", "on", "true", "1", "yes": settings.localRedis = true
+            case "off", "false", "0", "no": settings.localRedis = false
+            default: return "expected auto or off"
+            }
+            return nil
+        },
+        Option(key: "queue-max", flag: "--queue-max", environment: "LLM_ROUTER_QUEUE_MAX", valueName: "N",
+               group: .cluster, defaultText: "1000",
+               help: "most requests waiting in one model's queue; beyond it 429 with Retry-After") { settings, value in
+            guard let count = integer(value, in: 1...10_000_000) else { return "expected a whole number from 1 to 10000000" }
+            settings.queueMax = count
+            return nil
+        },
+        // Access and metrics (issue 11) — one block, to ease merging
+        Option(key: "auth-enabled", flag: "--auth-enabled", environment: "LLM_ROUTER_AUTH_ENABLED", valueName: "BOOL",
+               group: .access, defaultText: "false",
+               help: "require a client key (Authorization: Bearer KEY or x-api-key: KEY) from --auth-keys-file on every non-public path") { settings, value in
+            guard let enabled = strictBool(value) else { return "expected true or false" }
+            settings.authEnabled = enabled
+            return nil
+        },
+        Option(key: "auth-keys-file", flag: "--auth-keys-file", environment: "LLM_ROUTER_AUTH_KEYS_FILE", valueName: "PATH",
+               group: .access, defaultText: "none",
+               help: "client keys: {\"<key id>\": {\"sha256\": \"<hex>\", \"rpm\": N, \"models\": [...]}}; reloaded on HUP") { settings, value in
+            let path = value.trimmingASCIIWhitespace()
+            settings.authKeysFile = path.isEmpty ? nil : path
+            return nil
+        },
+        Option(key: "auth-public-endpoints", flag: "--auth-public-endpoints", environment: "LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS", valueName: "PATHS",
+               group: .access, defaultText: "/health,/metrics",
+               help: "comma-separated paths served without a client key") { settings, value in
+            let paths = value.split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+            guard paths.allSatisfy({ $0.hasPrefix("/") }) else { return "expected paths starting with /, separated by commas" }
+            settings.authPublicEndpoints = paths
+            return nil
+        },
+        Option(key: "use-prometheus", flag: "--use-prometheus", environment: "LLM_ROUTER_USE_PROMETHEUS", valueName: "BOOL",
+               group: .access, defaultText: "true",
+               help: "serve GET /metrics (one scrape returns the whole instance); false answers 404 there") { settings, value in
+            guard let enabled = strictBool(value) else { return "expected true or false" }
+            settings.usePrometheus = enabled
             return nil
         },
     ]

@@ -22,7 +22,7 @@ struct BuiltinRoutes {
 
     private static func serve(_ endpoint: BuiltinEndpoint, _ request: HTTPRequest, _ response: HTTPServerResponse, gateway: Gateway) {
         let route = endpoint.routeName
-        let requestID = gateway.requestID(for: request)
+        let requestID = response.requestID
         let settings = gateway.settings
         let parsed: BuiltinRequest
         switch BuiltinRequest.parse(request.body, defaultLanguage: settings.defaultLanguage, maxTexts: settings.builtinMaxTexts) {
@@ -31,6 +31,9 @@ struct BuiltinRoutes {
         }
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
+        }
+        if let refusal = gateway.clientKeyRefusal(model: model.name) {
+            return gateway.finishLocally(response, route: route, error: refusal)
         }
         if parsed.stream && endpoint.isPerText {
             let error = RouterError.invalidRequest("`stream` is not supported by \(endpoint.rawValue): it answers one result per text; stream the single-output endpoints (articles, answers, conversations) instead.", param: "stream", code: "stream_not_supported")
@@ -76,7 +79,7 @@ struct BuiltinRoutes {
         }
         response.onAbort = { [job] in
             job.cancel()
-            gateway.recordAccess(response, route: route, status: 499, fields: [("request.id", .string(requestID))])
+            gateway.recordAccess(response, route: route, status: 499, fields: [])
         }
         job.start()
     }

@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardIO
+import SwitchyardProviders
 import SwitchyardRouting
 
 /// What every ``UpstreamCall`` of a worker shares: scheduler, upstream client, selector, provider runtimes,
@@ -16,8 +17,8 @@ final class CallContext {
     let memory: ByteBudget
     /// Prepared provider runtimes by id, replaced on reload.
     var runtimes: [String: ProviderRuntime] = [:]
-    /// Observes each attempt's end: provider id and outcome label (metrics).
-    var onAttemptEnded: ((String, String) -> Void)?
+    /// Watches calls and attempts (metrics).
+    var observer: CallObserver?
     /// Calls in progress, reached by ``drain()``: an intrusive doubly linked list through the calls themselves
     /// (no hashing or allocation per request).
     private var firstCall: UpstreamCall?
@@ -68,6 +69,7 @@ final class CallContext {
         firstCall?.previousInFlight = call
         firstCall = call
         inFlightCount += 1
+        observer?.callsInFlight(1)
     }
 
     func unregister(_ call: UpstreamCall) {
@@ -83,6 +85,7 @@ final class CallContext {
         call.nextInFlight = nil
         call.previousInFlight = nil
         inFlightCount -= 1
+        observer?.callsInFlight(-1)
     }
 
     /// The worker is draining: every call still waiting for a provider is refused now, as is every later wait;

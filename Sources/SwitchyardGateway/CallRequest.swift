@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardProviders
+import SwitchyardRouting
 
 /// What one upstream call sends: the client's body (scanned once), the endpoint, the model it resolved to.
 struct CallRequest {
@@ -13,8 +14,10 @@ struct CallRequest {
     /// The resolved model (head of the fallback chain).
     var model: ModelConfig
     var requestID: String
+    /// Place in the model's wait queue (`x-priority`).
+    var priority: LeasePriority
 
-    init(endpoint: EndpointKind, proxy: ProxyRequest, model: ModelConfig, requestID: String) {
+    init(endpoint: EndpointKind, proxy: ProxyRequest, model: ModelConfig, requestID: String, priority: LeasePriority = .normal) {
         self.endpoint = endpoint
         self.body = proxy.body
         self.scan = proxy.scan
@@ -22,5 +25,6 @@ struct CallRequest {
         self.stream = proxy.stream
         self.model = model
         self.requestID = requestID
+        self.priority = priority
     }
 }

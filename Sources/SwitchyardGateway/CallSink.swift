@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardProviders
 
 /// How one ``UpstreamCall`` ended, for access logs and metrics.
 struct CallSummary {
@@ -13,6 +14,11 @@ struct CallSummary {
     var providerID: String
     /// A stream was started and ended before its end (provider broke, budget, drain).
     var streamBroken: Bool
+    /// Time spent in upstream attempts (each from its start to its settlement), nanoseconds: the rest of the
+    /// request's time is the router's own.
+    var upstreamNanoseconds: UInt64 = 0
+    /// The token usage the answering provider reported (nil when unknown), for metrics and rate limits.
+    var usage: TokenUsage? = nil
 }
 
 /// Where an ``UpstreamCall`` delivers its answer: the client relay, or an aggregator that collects whole answers

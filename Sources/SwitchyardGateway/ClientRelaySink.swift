@@ -102,6 +102,7 @@ final class ClientRelaySink: CallSink {
         var fields = HTTPHeaders()
         fields.add(name: "X-Request-Id", value: requestID)
         fields.add(name: "Content-Type", value: "application/json")
+        if let retryAfter = error.retryAfter { fields.add(name: "Retry-After", value: String(retryAfter)) }
         response.send(status: error.status, headers: fields, body: translator?.errorBody(error) ?? error.body)
     }
 

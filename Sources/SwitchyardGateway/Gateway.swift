@@ -1,3 +1,4 @@
+import SwitchyardCoordination
 import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardIO
@@ -15,7 +16,7 @@ package final class Gateway: HTTPResponder {
     let logger: Logger
     let identity: WorkerIdentity
     let upstream: UpstreamClient
-    let metrics = GatewayMetrics()
+    let metrics: GatewayMetrics
     let selector: ProviderSelector
     let calls: CallContext
     /// The prompt library of this worker's generation, for the builtin endpoints.
@@ -29,8 +30,22 @@ package final class Gateway: HTTPResponder {
     /// `w<worker>-<pid>-`, the fixed part of generated request ids.
     private let requestIDPrefix: [UInt8]
 
-    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, logger: Logger, identity: WorkerIdentity) {
+    /// Who may call `/admin/*`.
+    private let adminAccess: AdminAccess
+    /// Client keys at the door, when `LLM_ROUTER_AUTH_ENABLED` is on.
+    private let clientAuth: ClientAuthenticator?
+    /// The key of the request being routed, while its handler runs (handlers run synchronously on the loop).
+    private(set) var currentClientKey: ClientKeys.Key?
+
+    /// `metrics` records into the instance's shared counters (nil: a region of this worker's own).
+    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, logger: Logger, identity: WorkerIdentity,
+                 metrics sharedMetrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil) {
         self.loop = loop
+        let metrics = sharedMetrics.map { GatewayMetrics(region: $0.region, cell: $0.cell) } ?? GatewayMetrics.standalone()
+        self.metrics = metrics
+        self.adminAccess = AdminAccess(token: settings.adminToken)
+        self.clientAuth = settings.authEnabled ? ClientAuthenticator(keys: clientKeys ?? ClientKeys(), publicPaths: settings.authPublicEndpoints,
+                                                                     limiter: InstanceRateLimiter(region: metrics.region)) : nil
         self.prompts = prompts
         self.settings = settings
         self.logger = logger
@@ -44,14 +59,31 @@ package final class Gateway: HTTPResponder {
             totalTimeout: settings.externalTimeout,
             builtInHTTP1: settings.upstreamClient != "curl",
             caFile: settings.upstreamCAFile))
-        let context = SelectorContext(
+        var context = SelectorContext(
             now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
-            defaultStrategy: settings.balanceStrategy, isSupported: OpenAICompatibleAdapter.supports)
+            defaultStrategy: settings.balanceStrategy, isSupported: ProviderAdapters.supports)
+        context.queueTimeout = MonotonicClock.nanoseconds(settings.queueTimeout)
+        context.queueLimit = settings.queueMax
+        context.timers = SelectorTimers(
+            schedule: { [unowned loop] nanoseconds, body in
+                let timer = loop.schedule(afterNanoseconds: nanoseconds, body)
+                return { [unowned loop] in loop.cancel(timer) }
+            },
+            soon: { [unowned loop] body in loop.afterCurrentIteration(body) })
         self.selector = SelectorFactory.make(loop: loop, settings: settings, config: config, context: context, logger: logger, identity: identity)
         self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
-        calls.onAttemptEnded = { [metrics] provider, outcome in metrics.recordUpstream(provider: provider, outcome: outcome) }
+        metrics.defaultStrategy = settings.balanceStrategy
+        calls.observer = metrics
+        if let redis = selector as? RedisProviderSelector {
+            redis.redisClient.onRoundTrip = { [metrics] in metrics.recordRedisRoundTrip(nanoseconds: $0) }
+            // Selector and Redis client keep their own counters; they reach the shared cell every second.
+            loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [weak self] in
+                guard let self else { return }
+                self.metrics.sync(selector: self.selector as? RedisProviderSelector)
+            }
+        }
         warnAboutStrategies(config)
         OpenAIRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
         BuiltinRoutes(gateway: self).register(in: routes, prefix: settings.endpointPrefix)
@@ -101,6 +133,28 @@ package final class Gateway: HTTPResponder {
 
     package func respond(to request: HTTPRequest, response: HTTPServerResponse) {
         let path = String(request.head.path)
+        response.requestID = requestID(for: request)
+        // Every admin path, known or not, is behind the admin token: nothing about it shows without the token.
+        // Client keys do not apply there (the admin token is its own credential).
+        if path == "/admin" || path.hasPrefix("/admin/") {
+            if let error = adminAccess.check(authorization: request.head.headers["Authorization"]) {
+                var headers = HTTPHeaders()
+                // RFC 6750 §3: a 401 for a bearer-protected resource names the scheme.
+                if error.status == 401 { headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"switchyard-admin\"") }
+                return finishLocally(response, route: "admin", error: error, headers: headers)
+            }
+        } else if let clientAuth, !clientAuth.isPublic(path) {
+            switch clientAuth.authenticate(request.head.headers) {
+            case .refused(let error, let reason, let headers):
+                metrics.recordAuthRejected(reason: reason)
+                // In the shape the caller's SDK parses (Anthropic and Ollama clients included).
+                return finishLocally(response, route: "auth", error: error, dialect: Self.dialect(ofPath: path), headers: headers)
+            case .passed(let key):
+                response.clientKeyID = key.id
+                currentClientKey = key
+            }
+        }
+        defer { currentClientKey = nil }
         switch routes.match(path: path, method: request.head.method) {
         case .found(_, let handler):
             handler(request, response)
@@ -113,8 +167,20 @@ package final class Gateway: HTTPResponder {
         }
     }
 
+    /// The request's place in a wait queue from its `x-priority` header (`high`, `normal`, `low`; absent =
+    /// `normal`), or a 400 naming the header.
+    func priority(of request: HTTPRequest) -> Result<LeasePriority, RouterError> {
+        guard let value = request.head.headers["x-priority"] else { return .success(.normal) }
+        guard let priority = LeasePriority(header: value) else {
+            return .failure(.invalidRequest("The x-priority header must be high, normal or low.", param: "x-priority", code: "invalid_priority"))
+        }
+        return .success(priority)
+    }
+
     /// A request id: the client's `X-Request-Id` when it is sane, else one made from worker, pid and a counter.
-    func requestID(for request: HTTPRequest) -> String {
+    /// Set on every request's response (``HTTPServerResponse/requestID``) before its handler runs; the HTTP
+    /// parser has already refused control characters in field values, so the id is safe to send upstream.
+    private func requestID(for request: HTTPRequest) -> String {
         requestCounter &+= 1
         if let given = request.head.headers["X-Request-Id"], !given.isEmpty, given.utf8.count <= 128 { return given }
         // `w<worker>-<pid>-<counter>` without string interpolation (measured ~1,000 instructions per request).
@@ -137,6 +203,13 @@ package final class Gateway: HTTPResponder {
         }
     }
 
+    /// Why the current request's client key may not use `model` (403), or nil when it may (or auth is off).
+    func clientKeyRefusal(model: String) -> RouterError? {
+        guard let key = currentClientKey, let error = ClientAuthenticator.refusal(key: key, model: model) else { return nil }
+        metrics.recordAuthRejected(reason: "model_not_allowed")
+        return error
+    }
+
     // MARK: local answers
 
     /// Routes polled by probes and scrapers: their successful answers are logged at debug level only.
@@ -147,17 +220,21 @@ package final class Gateway: HTTPResponder {
                    contentType: String = "application/json", errorCode: String? = nil) {
         var fields = headers
         fields.add(name: "Content-Type", value: contentType)
+        if !response.requestID.isEmpty && fields["X-Request-Id"] == nil { fields.add(name: "X-Request-Id", value: response.requestID) }
         response.send(status: status, headers: fields, body: body)
         let level: LogLevel = status < 400 && Self.probeRoutes.contains(route) ? .debug : .info
         recordAccess(response, route: route, status: status, level: level, fields: errorCode.map { [("error.code", .string($0))] } ?? [])
     }
 
     /// The end of every request, local or proxied: request metrics and the one access-log line (method, path,
-    /// status, duration, bytes, then `fields`).
-    func recordAccess(_ response: HTTPServerResponse, route: String, status: Int, level: LogLevel = .info, fields: [(String, LogValue)]) {
-        let seconds = Double(loop.now &- response.receivedAt) / 1e9
-        metrics.recordRequest(route: route, status: status, seconds: seconds)
+    /// status, duration, bytes, then `fields`, then the request id and the client key id).
+    func recordAccess(_ response: HTTPServerResponse, route: String, status: Int, level: LogLevel = .info, fields: [(String, LogValue)],
+                      model: String = "", provider: String = "") {
+        let nanoseconds = loop.now &- response.receivedAt
+        metrics.recordRequest(route: route, model: model, provider: provider, status: status, nanoseconds: nanoseconds)
+        if let keyID = response.clientKeyID { metrics.recordClient(keyID: keyID, status: status) }
         guard logger.enabled(level) else { return }
+        let seconds = Double(nanoseconds) / 1e9
         var line: [(String, LogValue)] = [
             ("method", .string(response.requestHead.method)),
             ("path", .string(String(response.requestHead.path))),
@@ -166,13 +243,16 @@ package final class Gateway: HTTPResponder {
             ("bytes", .int(response.bodyBytes)),
         ]
         line.append(contentsOf: fields)
+        if !response.requestID.isEmpty { line.append(("request.id", .string(response.requestID))) }
+        if let keyID = response.clientKeyID { line.append(("key.id", .string(keyID))) }
         logger.log(level, "request", line)
     }
 
-    /// Answers with a router error.
+    /// Answers with a router error (`X-Request-Id` is the response's own; the parameter is kept for callers).
     func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, headers: HTTPHeaders = HTTPHeaders(), requestID: String? = nil) {
+        if let requestID, response.requestID.isEmpty { response.requestID = requestID }
         var fields = headers
-        if let requestID { fields.add(name: "X-Request-Id", value: requestID) }
+        if let retryAfter = error.retryAfter { fields.add(name: "Retry-After", value: String(retryAfter)) }
         sendLocal(response, route: route, status: error.status, body: error.body, headers: fields, errorCode: error.code)
     }
 }

@@ -1,88 +1,290 @@
+import Glibc
 import SwitchyardCoordination
 import SwitchyardCore
+import SwitchyardIO
+import SwitchyardRedis
 
-/// Per-worker Prometheus counters, rendered in the text exposition format (version 0.0.4).
+/// The instance's Prometheus metrics, as one worker sees them: it records into its own cell of the instance's
+/// ``SharedCounters`` (relaxed atomic adds, no locks, no system calls) and renders the sum of every cell, so one
+/// scrape of any worker returns the whole instance, each family once (text exposition format 0.0.4).
+///
+/// Series are found through a per-worker cache keyed by the family and its label values; a miss (once per series
+/// and worker) looks the label text up in the shared dictionary or publishes it. Label values with unbounded
+/// cardinality (model, provider, client key id) come only from the configuration, never from a request's bytes
+/// (an unknown model is counted without a model label), so the dictionary grows with the configurations the
+/// instance ran, not with traffic; when it is full, observations of new series are counted in
+/// `switchyard_metrics_series_dropped_total` instead.
 final class GatewayMetrics {
-    private struct RequestKey: Hashable { var route: String; var status: Int }
-    private struct UpstreamKey: Hashable { var provider: String; var outcome: String }
-
-    private var requests: [RequestKey: Int] = [:]
-    private var upstream: [UpstreamKey: Int] = [:]
-    private var durationBuckets: [Int]
-    private var durationSum = 0.0
-    private var durationCount = 0
-    private var rejected: [Int: Int] = [:]
-    private var brokenStreams: [String: Int] = [:]
-    private static let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
-
-    init() {
-        durationBuckets = Array(repeating: 0, count: Self.bounds.count)
+    private struct SeriesKey: Hashable {
+        var family: UInt8
+        var a: String
+        var b: String
+        var c: String
+        var n: Int
     }
 
-    func recordRequest(route: String, status: Int, seconds: Double) {
-        requests[RequestKey(route: route, status: status), default: 0] += 1
-        durationSum += seconds
-        durationCount += 1
-        for (i, bound) in Self.bounds.enumerated() where seconds <= bound {
-            durationBuckets[i] += 1
-            break
+    let region: SharedCounters
+    /// This worker's cell.
+    let cell: Int
+    /// The strategy of models that name none (`LLM_ROUTER_BALANCE_STRATEGY`), for `selections_total`.
+    var defaultStrategy = StrategyName.defaultName.rawValue
+    private var cache: [SeriesKey: Int] = [:]
+    private var inFlightWord = 0
+    private var droppedWord: Int?
+    private var localStateWord: Int?
+    /// Values of pulled statistics (selector, Redis client) already added to the cell, by family and kind.
+    private var synced: [SeriesKey: Int] = [:]
+    /// Bucket bounds in nanoseconds, per histogram family.
+    private var boundsNanos: [UInt8: [UInt64]] = [:]
+
+    /// Metrics recording into `cell` of `region`.
+    init(region: SharedCounters, cell: Int) {
+        self.region = region
+        self.cell = cell
+        for family in MetricFamily.allCases where family.kind == .histogram {
+            boundsNanos[family.rawValue] = family.bounds.map { UInt64(($0 * 1e9).rounded()) }
+        }
+        droppedWord = region.series(family: MetricFamily.seriesDropped.rawValue, labels: [], kind: .counter, words: 1)
+        inFlightWord = region.series(family: MetricFamily.requestsInFlight.rawValue, labels: [], kind: .gauge, words: 1) ?? 0
+        if let workers = region.series(family: MetricFamily.workers.rawValue, labels: [], kind: .gauge, words: 1) {
+            region.cellWord(cell: cell, workers).pointee.store(1, ordering: .relaxed)
         }
     }
 
+    /// Metrics in a region of their own (a worker run without a supervisor, tests).
+    static func standalone() -> GatewayMetrics {
+        // A private region cannot fail for want of anything but memory; a mapping failure there is fatal anyway.
+        let region = try! SharedCounters.create(name: "switchyard-metrics-standalone", layout: .init(cells: 1, series: 1024, wordsPerCell: 8192, globalWords: 1024))
+        return GatewayMetrics(region: region, cell: region.claimCell(pid: getpid()) ?? 0)
+    }
+
+    // MARK: recording (hot path)
+
+    /// The word offset of a series, from the cache or the shared dictionary; nil when it cannot be recorded.
+    @inline(__always)
+    private func word(_ family: MetricFamily, _ a: String = "", _ b: String = "", _ c: String = "", _ n: Int = -1,
+                      labels: () -> [(String, String)]) -> Int? {
+        let key = SeriesKey(family: family.rawValue, a: a, b: b, c: c, n: n)
+        if let found = cache[key] { return found >= 0 ? found : nil }
+        let offset = region.series(family: family.rawValue, labels: Self.labelText(labels()), kind: family.kind == .gauge ? .gauge : .counter, words: family.words)
+        cache[key] = offset ?? -1
+        return offset
+    }
+
+    private func count(_ offset: Int?, _ delta: UInt64 = 1) {
+        if let offset {
+            region.add(cell: cell, word: offset, delta)
+        } else if let droppedWord {
+            region.add(cell: cell, word: droppedWord, 1)
+        }
+    }
+
+    private func observe(_ family: MetricFamily, _ offset: Int?, nanoseconds: UInt64) {
+        guard let offset else { return count(nil) }
+        region.add(cell: cell, word: offset, 1)
+        region.add(cell: cell, word: offset + 1, nanoseconds)
+        let bounds = boundsNanos[family.rawValue]!
+        for index in bounds.indices where nanoseconds <= bounds[index] {
+            region.add(cell: cell, word: offset + 2 + index, 1)
+            return
+        }
+    }
+
+    /// One answered request: its route, model and provider (empty when none), status and duration.
+    func recordRequest(route: String, model: String = "", provider: String = "", status: Int, nanoseconds: UInt64) {
+        count(word(.httpRequests, route, model, provider, status) {
+            [("route", route), ("model", model), ("provider", provider), ("status", String(status))]
+        })
+        observe(.requestDuration, word(.requestDuration, route) { [("route", route)] }, nanoseconds: nanoseconds)
+    }
+
+    /// The router's own share of a proxied request's time.
+    func recordOverhead(nanoseconds: UInt64) {
+        observe(.routerOverhead, word(.routerOverhead) { [] }, nanoseconds: nanoseconds)
+    }
+
+    /// Time to the first body bytes of a streamed answer.
+    func recordFirstToken(model: String, nanoseconds: UInt64) {
+        observe(.timeToFirstToken, word(.timeToFirstToken, model) { [("model", model)] }, nanoseconds: nanoseconds)
+    }
+
     func recordUpstream(provider: String, outcome: String) {
-        upstream[UpstreamKey(provider: provider, outcome: outcome), default: 0] += 1
+        count(word(.upstreamAttempts, provider, outcome) { [("provider", provider), ("outcome", outcome)] })
+    }
+
+    /// An upstream attempt on `provider` began (`delta` 1) or ended (`delta` -1).
+    func providerInFlight(_ provider: String, _ delta: Int) {
+        count(word(.providerInFlight, provider) { [("provider", provider)] }, UInt64(bitPattern: Int64(delta)))
+    }
+
+    /// An upstream call began (`delta` 1) or ended (`delta` -1).
+    func callsInFlight(_ delta: Int) {
+        region.add(cell: cell, word: inFlightWord, UInt64(bitPattern: Int64(delta)))
+    }
+
+    func recordSelection(strategy: String) {
+        count(word(.selections, strategy) { [("strategy", strategy)] })
+    }
+
+    func recordRetry(model: String) {
+        count(word(.retries, model) { [("model", model)] })
+    }
+
+    func recordFallback(model: String, fallback: String) {
+        count(word(.fallbacks, model, fallback) { [("model", model), ("fallback_model", fallback)] })
+    }
+
+    /// Token usage of one answer as its provider reported it: the hook for usage accounting.
+    func recordTokens(model: String, provider: String, prompt: Int, completion: Int) {
+        if prompt > 0 {
+            count(word(.tokens, model, provider, "prompt") { [("model", model), ("provider", provider), ("direction", "prompt")] }, UInt64(prompt))
+        }
+        if completion > 0 {
+            count(word(.tokens, model, provider, "completion") { [("model", model), ("provider", provider), ("direction", "completion")] }, UInt64(completion))
+        }
     }
 
     /// A streamed answer that ended before its end (provider broke, timed out, or the router cut it).
     func recordBrokenStream(route: String) {
-        brokenStreams[route, default: 0] += 1
+        count(word(.streamsBroken, route) { [("route", route)] })
     }
 
     func recordRejected(status: Int) {
-        rejected[status, default: 0] += 1
+        count(word(.httpRejected, "", "", "", status) { [("status", String(status))] })
     }
 
-    /// The exposition text; `coordination` adds the shared selector's counters when Redis is configured.
-    func render(identity: WorkerIdentity, inFlight: Int, coordination: (RedisProviderSelectorStatistics, onLocalState: Bool)? = nil) -> [UInt8] {
-        var out = ""
-        let worker = "worker=\"\(identity.id)\""
-        out += "# HELP switchyard_http_requests_total Requests answered, by route and status.\n# TYPE switchyard_http_requests_total counter\n"
-        for (key, value) in requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
-            out += "switchyard_http_requests_total{\(worker),route=\"\(key.route)\",status=\"\(key.status)\"} \(value)\n"
+    /// A request of an authenticated client key, with its final status.
+    func recordClient(keyID: String, status: Int) {
+        count(word(.clientRequests, keyID, "", "", status) { [("key_id", keyID), ("status", String(status))] })
+    }
+
+    /// A request refused by client-key authentication: `reason` is `missing_key`, `invalid_key`,
+    /// `rate_limited` or `model_not_allowed`.
+    func recordAuthRejected(reason: String) {
+        count(word(.authRejected, reason) { [("reason", reason)] })
+    }
+
+    /// One Redis reply's round-trip time.
+    func recordRedisRoundTrip(nanoseconds: UInt64) {
+        observe(.redisRoundTrip, word(.redisRoundTrip) { [] }, nanoseconds: nanoseconds)
+    }
+
+    // MARK: pulled statistics
+
+    /// Adds what the selector and its Redis client counted since the last call (they keep their own counters;
+    /// called every second and before each scrape).
+    func sync(selector: RedisProviderSelector?) {
+        guard let selector else { return }
+        let statistics = selector.statistics
+        pull(.selectorSharedGrants, "", statistics.sharedGrants)
+        pull(.selectorLocalFallbacks, "", statistics.localFallbacks)
+        pull(.selectorRedisFailures, "", statistics.scriptFailures)
+        let client = selector.redisClient.statistics
+        pull(.redisErrors, "not_connected", client.notConnectedFailures)
+        pull(.redisErrors, "timeout", client.timeouts)
+        pull(.redisErrors, "connection_failure", client.connectionFailures)
+        pull(.redisErrors, "error_reply", client.errorReplies)
+        if localStateWord == nil {
+            localStateWord = region.series(family: MetricFamily.selectorLocalState.rawValue, labels: [], kind: .gauge, words: 1)
         }
-        out += "# HELP switchyard_http_rejected_total Requests rejected by the HTTP layer (malformed, too large, timed out).\n# TYPE switchyard_http_rejected_total counter\n"
-        for (status, value) in rejected.sorted(by: { $0.key < $1.key }) {
-            out += "switchyard_http_rejected_total{\(worker),status=\"\(status)\"} \(value)\n"
+        if let localStateWord {
+            region.cellWord(cell: cell, localStateWord).pointee.store(selector.isOnLocalState ? 1 : 0, ordering: .relaxed)
         }
-        out += "# HELP switchyard_http_streams_broken_total Streamed answers cut off before their end (counted in requests_total with the status already sent).\n# TYPE switchyard_http_streams_broken_total counter\n"
-        for (route, value) in brokenStreams.sorted(by: { $0.key < $1.key }) {
-            out += "switchyard_http_streams_broken_total{\(worker),route=\"\(route)\"} \(value)\n"
+    }
+
+    private func pull(_ family: MetricFamily, _ kind: String, _ total: Int) {
+        let key = SeriesKey(family: family.rawValue, a: kind, b: "", c: "", n: -1)
+        let delta = total - synced[key, default: 0]
+        // Touch the series even at zero, so the family shows a sample once Redis is configured.
+        let offset = word(family, kind) { kind.isEmpty ? [] : [("kind", kind)] }
+        guard delta > 0 else { return }
+        synced[key] = total
+        count(offset, UInt64(delta))
+    }
+
+    // MARK: rendering
+
+    /// The exposition text of the whole instance: every family once, each series summed over every worker.
+    func render() -> [UInt8] {
+        var sums: [UInt8: [[UInt8]: [UInt64]]] = [:]
+        for entry in region.entries() where entry.kind != .global {
+            var values = (0..<entry.words).map { region.sum(word: entry.offset + $0) }
+            if let existing = sums[entry.family]?[entry.labels] {
+                for index in values.indices where index < existing.count { values[index] &+= existing[index] }
+            }
+            sums[entry.family, default: [:]][entry.labels] = values
         }
-        out += "# HELP switchyard_upstream_attempts_total Upstream attempts, by provider id and outcome.\n# TYPE switchyard_upstream_attempts_total counter\n"
-        for (key, value) in upstream.sorted(by: { ($0.key.provider, $0.key.outcome) < ($1.key.provider, $1.key.outcome) }) {
-            out += "switchyard_upstream_attempts_total{\(worker),provider=\"\(key.provider)\",outcome=\"\(key.outcome)\"} \(value)\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(16 * 1024)
+        for family in MetricFamily.allCases {
+            let name = family.name
+            out.append(contentsOf: "# HELP \(name) \(family.help)\n# TYPE \(name) ".utf8)
+            switch family.kind {
+            case .counter: out.append(contentsOf: "counter\n".utf8)
+            case .gauge: out.append(contentsOf: "gauge\n".utf8)
+            case .histogram: out.append(contentsOf: "histogram\n".utf8)
+            }
+            let series = (sums[family.rawValue] ?? [:]).sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            for (labels, values) in series {
+                switch family.kind {
+                case .counter:
+                    Self.sample(&out, name, labels, nil, String(values[0]))
+                case .gauge:
+                    Self.sample(&out, name, labels, nil, String(Int64(bitPattern: values[0])))
+                case .histogram:
+                    var cumulative: UInt64 = 0
+                    for (index, bound) in family.bounds.enumerated() {
+                        cumulative &+= values[2 + index]
+                        Self.sample(&out, name + "_bucket", labels, Self.format(bound), String(cumulative))
+                    }
+                    Self.sample(&out, name + "_bucket", labels, "+Inf", String(values[0]))
+                    Self.sample(&out, name + "_sum", labels, nil, Self.format(Double(values[1]) / 1e9))
+                    Self.sample(&out, name + "_count", labels, nil, String(values[0]))
+                }
+            }
         }
-        out += "# HELP switchyard_requests_in_flight Upstream calls in progress.\n# TYPE switchyard_requests_in_flight gauge\n"
-        out += "switchyard_requests_in_flight{\(worker)} \(inFlight)\n"
-        out += "# HELP switchyard_request_duration_seconds Time from a complete request to the end of its response.\n# TYPE switchyard_request_duration_seconds histogram\n"
-        var cumulative = 0
-        for (i, bound) in Self.bounds.enumerated() {
-            cumulative += durationBuckets[i]
-            out += "switchyard_request_duration_seconds_bucket{\(worker),le=\"\(bound)\"} \(cumulative)\n"
+        return out
+    }
+
+    private static func sample(_ out: inout [UInt8], _ name: String, _ labels: [UInt8], _ le: String?, _ value: String) {
+        out.append(contentsOf: name.utf8)
+        if !labels.isEmpty || le != nil {
+            out.append(UInt8(ascii: "{"))
+            out.append(contentsOf: labels)
+            if let le {
+                if !labels.isEmpty { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: "le=\"\(le)\"".utf8)
+            }
+            out.append(UInt8(ascii: "}"))
         }
-        out += "switchyard_request_duration_seconds_bucket{\(worker),le=\"+Inf\"} \(durationCount)\n"
-        out += "switchyard_request_duration_seconds_sum{\(worker)} \(durationSum)\n"
-        out += "switchyard_request_duration_seconds_count{\(worker)} \(durationCount)\n"
-        if let (statistics, onLocalState) = coordination {
-            out += "# HELP switchyard_selector_shared_grants_total Leases granted from the state shared through Redis.\n# TYPE switchyard_selector_shared_grants_total counter\n"
-            out += "switchyard_selector_shared_grants_total{\(worker)} \(statistics.sharedGrants)\n"
-            out += "# HELP switchyard_selector_local_fallbacks_total Selections made on this worker's local state because Redis could not be reached.\n# TYPE switchyard_selector_local_fallbacks_total counter\n"
-            out += "switchyard_selector_local_fallbacks_total{\(worker)} \(statistics.localFallbacks)\n"
-            out += "# HELP switchyard_selector_redis_failures_total Selector script calls that failed (not connected, timed out, lost, error reply).\n# TYPE switchyard_selector_redis_failures_total counter\n"
-            out += "switchyard_selector_redis_failures_total{\(worker)} \(statistics.scriptFailures)\n"
-            out += "# HELP switchyard_selector_local_state Whether the worker selects on local state (1) or shared state (0).\n# TYPE switchyard_selector_local_state gauge\n"
-            out += "switchyard_selector_local_state{\(worker)} \(onLocalState ? 1 : 0)\n"
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: value.utf8)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// A float as Prometheus reads it (`1`, `0.25`, `1e-05`).
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
+    }
+
+    /// `name="value",…` with the exposition format's escapes (backslash, double quote, line feed); pairs with an
+    /// empty value are left out (Prometheus reads an empty label as an absent one).
+    static func labelText(_ pairs: [(String, String)]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (name, value) in pairs where !value.isEmpty {
+            if !out.isEmpty { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: "=\"".utf8)
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case 0x0A: out.append(contentsOf: "\\n".utf8)
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
         }
-        return Array(out.utf8)
+        return out
     }
 }

@@ -43,14 +43,12 @@ struct OllamaRoutes {
                 // OpenAI body (`input`, no `prompt`) keeps being served as OpenAI.
                 return OpenAIRoutes.proxy(request, response: response, endpoint: .embeddings, route: "embeddings", gateway: gateway)
             }
-            let requestID = gateway.requestID(for: request)
-            let translator = OllamaResponseTranscoder(operation: operation, model: Self.modelName(request.body))
+            let translator = OllamaClientTranscoder(operation: operation, model: Self.modelName(request.body))
             if operation == .generate && OllamaRequestTranslator.isLoadOnly(request.body),
                case .success(let object) = ClientRequestReader.object(request.body), case .success(let model) = ClientRequestReader.model(object) {
                 // No prompt: Ollama only loads the model and says so. A known model is always "loaded" here.
                 guard gateway.config.model(named: model) != nil else {
-                    let error = Self.notFound(model)
-                    return gateway.finishLocally(response, route: route, error: error, body: translator.errorBody(error), requestID: requestID)
+                    return gateway.finishLocally(response, route: route, error: Self.notFound(model), dialect: .ollama)
                 }
                 var out = JSONWriter()
                 out.raw("{\"model\":")
@@ -62,9 +60,9 @@ struct OllamaRoutes {
             }
             switch OllamaRequestTranslator.translate(request.body, operation: operation) {
             case .failure(let error):
-                gateway.finishLocally(response, route: route, error: error, body: translator.errorBody(error), requestID: requestID)
+                gateway.finishLocally(response, route: route, error: error, dialect: .ollama)
             case .success(let translated):
-                gateway.proxy(translated, response: response, route: route, requestID: requestID, translator: translator, notFound: Self.notFound)
+                gateway.proxy(translated, request: request, response: response, route: route, translator: translator, dialect: .ollama, notFound: Self.notFound)
             }
         }
     }
@@ -91,18 +89,17 @@ struct OllamaRoutes {
         let object: JSONValue.Object
         switch ClientRequestReader.object(request.body) {
         case .failure(let error):
-            return gateway.finishLocally(response, route: "ollama_show", error: error, body: ClientErrorShape.ollama(error), requestID: nil)
+            return gateway.finishLocally(response, route: "ollama_show", error: error, dialect: .ollama)
         case .success(let value): object = value
         }
         let name: String
         switch ClientRequestReader.model(object, alias: "name") {
         case .failure(let error):
-            return gateway.finishLocally(response, route: "ollama_show", error: error, body: ClientErrorShape.ollama(error), requestID: nil)
+            return gateway.finishLocally(response, route: "ollama_show", error: error, dialect: .ollama)
         case .success(let value): name = value
         }
         guard let model = gateway.config.model(named: name) else {
-            let error = notFound(name)
-            return gateway.finishLocally(response, route: "ollama_show", error: error, body: ClientErrorShape.ollama(error), requestID: nil)
+            return gateway.finishLocally(response, route: "ollama_show", error: notFound(name), dialect: .ollama)
         }
         gateway.sendLocal(response, route: "ollama_show", body: ModelListing.ollamaShow(model))
     }

@@ -1,6 +1,8 @@
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardProviders
+import SwitchyardRouting
 
 /// The OpenAI-compatible proxy endpoints (chat completions, completions, embeddings) under `/v1`, the bare
 /// paths and llm-router's prefix, the Responses API (`/v1/responses`, `/responses`: OpenAI-family providers
@@ -30,7 +32,7 @@ struct OpenAIRoutes {
     }
 
     static func proxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String, gateway: Gateway) {
-        let requestID = gateway.requestID(for: request)
+        let requestID = response.requestID
         let parsed: ProxyRequest
         switch ProxyRequest.parse(request.body) {
         case .failure(let error):
@@ -41,16 +43,21 @@ struct OpenAIRoutes {
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
         }
-        if endpoint == .responses, let other = model.providers.first(where: { !$0.apiType.isOpenAICompatible }) {
-            // The Responses API has no translation here: only providers that serve it themselves can answer.
-            let error = RouterError.invalidRequest(
-                "The Responses API (/v1/responses) is passed through to OpenAI-family providers only; model '\(parsed.model)' is served by a provider of api_type '\(other.apiType.rawValue)'. Use /v1/chat/completions.",
-                param: "model", code: "responses_not_supported")
-            return gateway.finishLocally(response, route: route, error: error, requestID: requestID)
+        if endpoint == .responses, model.providers.contains(where: { !$0.apiType.isOpenAICompatible }) {
+            // The Responses API has no translation: only providers that serve it themselves can answer.
+            return gateway.finishLocally(response, route: route, error: OpenAIRequest.responsesNotSupported, requestID: requestID)
+        }
+        if let refusal = gateway.clientKeyRefusal(model: model.name) {
+            return gateway.finishLocally(response, route: route, error: refusal)
+        }
+        let priority: LeasePriority
+        switch gateway.priority(of: request) {
+        case .failure(let error): return gateway.finishLocally(response, route: route, error: error)
+        case .success(let value): priority = value
         }
         let access = ProxiedAccess(gateway: gateway, route: route, model: parsed.model, stream: parsed.stream)
         let sink = ClientRelaySink(response: response, requestID: requestID, access: access)
-        let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID), sink: sink)
+        let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID, priority: priority), sink: sink)
         sink.attach(call)
         call.start()
     }
@@ -74,11 +81,13 @@ struct ProxiedAccess {
                 ("provider.id", .string(summary.providerID)),
                 ("stream", .bool(stream)),
                 ("attempts", .int(summary.attempts)),
-                ("request.id", .string(requestID)),
             ]
             if summary.streamBroken { fields.append(("stream.broken", .bool(true))) }
             if let code = summary.errorCode { fields.append(("error.code", .string(code))) }
         }
-        gateway.recordAccess(response, route: route, status: summary.status, level: summary.streamBroken ? .warning : .info, fields: fields)
+        let total = MonotonicClock.now() &- response.receivedAt
+        gateway.metrics.recordOverhead(nanoseconds: total > summary.upstreamNanoseconds ? total - summary.upstreamNanoseconds : 0)
+        gateway.recordAccess(response, route: route, status: summary.status, level: summary.streamBroken ? .warning : .info, fields: fields,
+                             model: model, provider: summary.providerID)
     }
 }

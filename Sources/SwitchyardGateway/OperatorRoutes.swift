@@ -51,10 +51,11 @@ final class OperatorRoutes {
             out.raw("}")
             gateway.sendLocal(response, route: "version", body: out.bytes)
         }
+        // LLM_ROUTER_USE_PROMETHEUS=false leaves /metrics out (404); counting goes on, it is cheap.
+        guard gateway.settings.usePrometheus else { return }
         table.add("/metrics", name: "metrics", method: "GET") { [unowned self] _, response in
-            gateway.sendLocal(response, route: "metrics", body: gateway.metrics.render(identity: gateway.identity, inFlight: gateway.inFlight,
-                                                                                                coordination: (gateway.selector as? RedisProviderSelector).map { ($0.statistics, $0.isOnLocalState) }),
-                              contentType: "text/plain; version=0.0.4; charset=utf-8")
+            gateway.metrics.sync(selector: gateway.selector as? RedisProviderSelector)
+            gateway.sendLocal(response, route: "metrics", body: gateway.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 

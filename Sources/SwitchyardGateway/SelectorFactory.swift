@@ -16,9 +16,14 @@ enum SelectorFactory {
         }
         redis.clientName = "switchyard-w\(identity.id)-\(identity.pid)"
         let client = RedisClient(configuration: redis, loop: loop, logger: logger)
+        // Hand-offs from the cluster-wide wait queue arrive on a connection of their own (it only subscribes).
+        var listening = redis
+        listening.clientName = "switchyard-w\(identity.id)-\(identity.pid)-handoff"
+        let subscriber = context.queueTimeout > 0 ? RedisClient(configuration: listening, loop: loop, logger: logger) : nil
         let selector = RedisProviderSelector(context: context, config: config, client: client, loop: loop, logger: logger, leaseSeconds: settings.leaseSeconds,
-            instanceID: identity.instanceID ?? RedisProviderSelector.defaultInstanceID())
+            instanceID: identity.instanceID ?? RedisProviderSelector.defaultInstanceID(), subscriber: subscriber)
         client.start()
+        subscriber?.start()
         return selector
     }
 }

@@ -66,7 +66,17 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// The router error of the last failed attempt (unreachable, timed out, …).
     private var lastError: RouterError?
     private var lastProviderID = ""
+    /// The model (of the fallback chain) of the last attempt.
+    private var lastModelName = ""
     private var streamBroken = false
+    /// When ``start()`` ran (monotonic), for the time to the first streamed bytes.
+    private var startedAt: UInt64 = 0
+    /// Whether the stream's first bytes were relayed.
+    private var relayedFirstBytes = false
+    /// Time spent in upstream attempts so far, and when the current one began, read from the clock itself (the
+    /// loop's time is fixed per iteration, too coarse for the router's own share of a request).
+    private var upstreamNanoseconds: UInt64 = 0
+    private var attemptStartedExactly: UInt64 = 0
 
     init(context: CallContext, request: CallRequest, sink: CallSink) {
         self.context = context
@@ -80,6 +90,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     /// Starts the call; the sink hears about it later (or at once for synchronous errors).
     func start() {
         context.register(self)
+        startedAt = context.scheduler.now
         // The budget is a deadline, not a timer per call: each attempt carries it to the upstream client, whose
         // periodic sweep ends a transfer still without a first byte at that time; only a wait for a lease (rare)
         // schedules a timer of its own.
@@ -115,7 +126,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         // Out of time: a provider's own retryable answer, if one was held, says more than a bare 504.
         if budgetSpent { return heldFailure != nil ? giveUp() : budgetExpired() }
         if attempts > 0 { attempted.insert(lastProviderID) }
-        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID)
+        let ask = LeaseRequest(model: request.model, excluded: attempted, deadline: deadline == 0 ? UInt64.max : deadline, requestID: request.requestID, priority: request.priority)
         switch context.selector.acquire(ask, waiter: self) {
         case .granted(let granted): begin(granted)
         case .pending(let ticket):
@@ -152,8 +163,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             context.logger.info("falling back to another model", [
                 ("model", .string(request.model.name)), ("fallback_model", .string(granted.model.name)), ("request.id", .string(request.requestID)),
             ])
+            context.observer?.fellBack(model: request.model.name, to: granted.model.name)
         }
         attempts += 1
+        context.observer?.attemptStarted(provider: granted.provider.id, model: granted.model, retry: attempts > 1)
         lease = granted
         lastProviderID = granted.provider.id
         phase = .attempting
@@ -161,9 +174,16 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         contentType = nil
         firstByteAt = nil
         buffer.removeAll()
-        transcoder = runtime.transcoder(clientModel: request.clientModel)
+        lastModelName = granted.model.name
+        var upstreamRequest: UpstreamRequest
+        do {
+            (upstreamRequest, transcoder) = try runtime.prepare(request)
+        } catch {
+            // The provider's dialect cannot express the request (a 400 naming the field); `end` releases the lease.
+            return fail(error)
+        }
         attemptStarted = context.scheduler.now
-        var upstreamRequest = runtime.upstreamRequest(for: request)
+        attemptStartedExactly = MonotonicClock.now()
         upstreamRequest.firstByteDeadline = deadline
         transfer = context.upstream.start(upstreamRequest, handler: self)
     }
@@ -172,7 +192,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private func giveUp() {
         if let held = heldFailure {
             heldFailure = nil
-            deliverWhole(status: held.status, headers: held.headers, body: held.body)
+            deliverWhole(status: held.status, headers: held.headers, body: held.body, mapped: true)
             return
         }
         if let lastError { return fail(lastError) }
@@ -215,6 +235,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch phase {
         case .streaming:
             guard let sink else { return true }
+            if !relayedFirstBytes {
+                relayedFirstBytes = true
+                context.observer?.firstBytes(model: request.clientModel, nanoseconds: context.scheduler.now &- startedAt)
+            }
             streamBuffer.removeAll(keepingCapacity: true)
             if transcoder!.transcode(bytes, into: &streamBuffer) {
                 return streamBuffer.isEmpty ? true : streamBuffer.withUnsafeBytes { sink.callDidReceive($0) }
@@ -257,7 +281,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         switch phase {
         case .collectingFailure:
             settleAttempt(outcome, label: "status_\(status)")
-            heldFailure = (status, RelayedHeaders.from(head), buffer)
+            heldFailure = (status, RelayedHeaders.from(head), transcoder?.mapError(status: status, body: buffer) ?? buffer)
             buffer = []
             context.logger.warning("provider answered with a retryable status; trying another", [
                 ("provider.id", .string(lastProviderID)), ("status", .int(status)), ("request.id", .string(request.requestID)),
@@ -357,16 +381,22 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private var elapsed: UInt64 { context.scheduler.now &- attemptStarted }
     private var timeToFirstByte: UInt64? { firstByteAt.map { $0 &- attemptStarted } }
 
-    private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+    /// `mapped`: the error body is already in the OpenAI shape (held from a failed attempt).
+    private func deliverWhole(status: Int, headers: HTTPHeaders, body: [UInt8], mapped: Bool = false) {
         commit()
         var fields = headers
         let answer: [UInt8]
         if (200..<300).contains(status) {
-            answer = transcoder?.transcodeWhole(body) ?? body
+            do {
+                answer = try transcoder?.transcodeWhole(body) ?? body
+            } catch {
+                return fail(error)
+            }
             fields.add(name: "Content-Type", value: contentType ?? "application/json")
         } else {
             // The provider's own error: keep its status, give it the OpenAI shape, never leak its address.
-            answer = UpstreamErrorBody.sanitize(body, status: status, provider: context.runtimes[lastProviderID]?.provider)
+            let shaped = mapped ? body : (transcoder?.mapError(status: status, body: body) ?? body)
+            answer = UpstreamErrorBody.sanitize(shaped, status: status, provider: context.runtimes[lastProviderID]?.provider)
             fields.add(name: "Content-Type", value: "application/json")
         }
         sink?.callDidAnswer(status: status, headers: fields, body: answer)
@@ -395,8 +425,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     private func settleAttempt(_ outcome: ProviderOutcome, label: String) {
         guard let used = lease else { return }
         lease = nil
+        upstreamNanoseconds &+= MonotonicClock.now() &- attemptStartedExactly
         context.selector.release(used, outcome: outcome)
-        context.onAttemptEnded?(used.provider.id, label)
+        context.observer?.attemptEnded(provider: used.provider.id, outcome: label)
     }
 
     private func end(status: Int, errorCode: String?) {
@@ -412,7 +443,10 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         }
         buffer = []
         context.unregister(self)
-        let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken)
+        let usage = transcoder?.usage
+        if let usage { context.observer?.tokens(provider: lastProviderID, model: lastModelName, usage: usage) }
+        let summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
+                                  upstreamNanoseconds: upstreamNanoseconds, usage: usage)
         let finalSink = sink
         sink = nil
         finalSink?.callDidEnd(summary)

@@ -22,15 +22,17 @@ package final class WorkerProcess {
     private var supervisorLink: SupervisorLink?
 
     /// Sets up the worker on `loop` serving `config` and `prompts` on `listeningSocket`.
-    /// `controlFD` is the worker's end of the supervisor's control socket (nil when run standalone).
-    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger, controlFD: Int32? = nil) throws {
+    /// `controlFD` is the worker's end of the supervisor's control socket (nil when run standalone); `metrics` the
+    /// instance's shared counters and this worker's cell in them (nil: counters of its own).
+    package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger,
+                 controlFD: Int32? = nil, metrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil) throws {
         self.loop = loop
         self.prompts = prompts
         self.controlFD = controlFD
         self.settings = settings
         self.logger = logger
         let models = config
-        let gateway = Gateway(loop: loop, settings: settings, config: models, prompts: prompts, logger: logger, identity: identity)
+        let gateway = Gateway(loop: loop, settings: settings, config: models, prompts: prompts, logger: logger, identity: identity, metrics: metrics, clientKeys: clientKeys)
         self.gateway = gateway
         var configuration = HTTPServer.Configuration(
             limits: .init(maxHeaderBytes: settings.maxHeaderSize, maxHeaderCount: 128, maxBodyBytes: settings.maxRequestBodySize),

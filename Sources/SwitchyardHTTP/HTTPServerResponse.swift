@@ -19,6 +19,10 @@ package final class HTTPServerResponse {
     package var onAbort: (() -> Void)?
     /// Called once when the response has been fully handed to the socket (or aborted), for access logging.
     package var onComplete: ((_ status: Int, _ bodyBytes: Int, _ aborted: Bool) -> Void)?
+    /// The request's id, set by the responder when it takes the request (logs, echoed header, upstream header).
+    package var requestID = ""
+    /// The id of the client key the request was authenticated with, set by the responder (never the key itself).
+    package var clientKeyID: String?
 
     package private(set) var status = 0
     package private(set) var bodyBytes = 0

@@ -17,3 +17,13 @@ package enum MonotonicClock {
         return UInt64(seconds * 1e9)
     }
 }
+
+/// Wall-clock time (`CLOCK_REALTIME`), for comparing with times another process stamped (a Redis `TIME`).
+package enum WallClock {
+    /// Microseconds since the Unix epoch.
+    package static func microseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000 &+ UInt64(ts.tv_nsec) / 1_000
+    }
+}

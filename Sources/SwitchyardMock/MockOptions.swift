@@ -111,7 +111,8 @@ package struct MockOptions: Sendable, Equatable {
         """
         Usage: switchyard mock [options]
 
-        Runs a deterministic mock LLM server (OpenAI-compatible, Ollama and vLLM-style endpoints) for demos,
+        Runs a deterministic mock LLM server (OpenAI-compatible, Ollama, Anthropic, Gemini and vLLM-style
+        endpoints) for demos,
         integration tests and benchmarks. Prints one line "listening on http://HOST:PORT" to stdout once bound,
         then serves until it receives SIGTERM or SIGINT.
 
@@ -126,7 +127,7 @@ package struct MockOptions: Sendable, Equatable {
           --token-delay-ms MS    pause before each generated token (default 0)
           --latency-ms MS        pause before the response head (default 0)
           --fail-status N        answer every completion/embedding request with status N (400-599) and an
-                                 OpenAI-shaped error body (Ollama shape on /api/*)
+                                 error body in the dialect of the path (OpenAI, Ollama, Anthropic, Gemini)
           --reset-after N        close the connection after N tokens without the terminating chunk (a
                                  non-streamed reply is then never sent)
           --echo BOOL            reply with the words of the last user message (default false)
@@ -141,7 +142,11 @@ package struct MockOptions: Sendable, Equatable {
         Endpoints:
           POST /v1/chat/completions, /v1/completions, /v1/embeddings (also without /v1)
           GET  /v1/models, /models
-          POST /api/chat, /api/generate          GET /api/tags, /api/version   (Ollama)
+          POST /api/chat, /api/generate, /api/embed   GET /api/tags, /api/version   (Ollama, NDJSON streams)
+          POST /v1/messages                      (Anthropic Messages API; SSE events when "stream": true)
+          POST /v1beta/models/MODEL:generateContent, :streamGenerateContent?alt=sse, :batchEmbedContents  (Gemini)
+          With tools offered and the user's turn last, the Ollama, Anthropic and Gemini endpoints call the first
+          tool with {"query": "mock"}.
           GET  /health, /ping, /metrics (vLLM-style Prometheus text)
           GET  /mock/stats, /mock/last-request   POST /mock/reset
 

@@ -1,7 +1,8 @@
 import SwitchyardCore
 import SwitchyardHTTP
 
-/// Ollama endpoints: `/api/chat` and `/api/generate` (NDJSON streams by default), `/api/tags`, `/api/version`.
+/// Ollama endpoints: `/api/chat` and `/api/generate` (NDJSON streams by default), `/api/embed`, `/api/tags`,
+/// `/api/version`. A chat offering tools whose last turn is not a tool result gets a call of the first tool.
 extension MockServer {
     /// `POST /api/chat` (`chat: true`, replies in `message.content`) or `POST /api/generate` (`response`).
     func ollamaGenerate(_ request: HTTPRequest, _ response: HTTPServerResponse, chat: Bool) {
@@ -33,16 +34,20 @@ extension MockServer {
         let head = "{\"model\":\(MockJSON.quote(model(of: body))),\"created_at\":\"\(createdAt)\","
         let receivedAt = response.receivedAt
         let evalDuration = plan.tokenDelayNs &* UInt64(text.count)
-        let closing = { [loop, idJSON] (content: String) -> String in
+        // Offered tools and the last turn is not a tool result: call the first tool (as a model would).
+        let lastRole = body["messages"]?.array?.last?["role"]?.string
+        let tool = chat && lastRole != "tool" ? body["tools"]?.array?.first?["function"]?["name"]?.string : nil
+        let toolCalls = tool.map { ",\"tool_calls\":[{\"function\":{\"name\":\(MockJSON.quote($0)),\"arguments\":{\"query\":\"mock\"}}}]" } ?? ""
+        let closing = { [loop, idJSON] (content: String, calls: String) -> String in
             let total = loop.now &- receivedAt
-            let payload = chat ? "\"message\":{\"role\":\"assistant\",\"content\":\(MockJSON.quote(content))}" : "\"response\":\(MockJSON.quote(content))"
-            return "\(head)\(payload),\"done\":true,\"done_reason\":\"\(text.finishReason)\",\"total_duration\":\(total),"
+            let payload = chat ? "\"message\":{\"role\":\"assistant\",\"content\":\(MockJSON.quote(content))\(calls)}" : "\"response\":\(MockJSON.quote(content))"
+            return "\(head)\(payload),\"done\":true,\"done_reason\":\"\(tool != nil ? "stop" : text.finishReason)\",\"total_duration\":\(total),"
                 + "\"load_duration\":0,\"prompt_eval_count\":\(prompt.tokenCount),\"prompt_eval_duration\":0,"
-                + "\"eval_count\":\(text.count),\"eval_duration\":\(evalDuration),\"system_fingerprint\":\(idJSON)}"
+                + "\"eval_count\":\(tool != nil ? 1 : text.count),\"eval_duration\":\(evalDuration),\"system_fingerprint\":\(idJSON)}"
         }
 
         guard stream else {
-            replyLater(response, plan: plan, tokens: text.count) { closing(text.content) }
+            replyLater(response, plan: plan, tokens: tool != nil ? 0 : text.count) { tool != nil ? closing("", toolCalls) : closing(text.content, "") }
             return
         }
         let tokenPrefix = Array((chat ? "\(head)\"message\":{\"role\":\"assistant\",\"content\":" : "\(head)\"response\":").utf8)
@@ -50,13 +55,36 @@ extension MockServer {
         let script = MockStream.Script(
             contentType: "application/x-ndjson",
             prelude: [],
-            count: text.count,
+            count: tool != nil ? 0 : text.count,
             event: { i in Self.event(tokenPrefix, text.piece(i), tokenSuffix) },
-            epilogue: { [Array((closing("") + "\n").utf8)] },
+            epilogue: {
+                var lines: [[UInt8]] = []
+                if tool != nil { lines.append(Array("\(head)\"message\":{\"role\":\"assistant\",\"content\":\"\"\(toolCalls)},\"done\":false}\n".utf8)) }
+                lines.append(Array((closing("", "") + "\n").utf8))
+                return lines
+            },
             tokenDelay: plan.tokenDelayNs,
             resetAfter: plan.resetAfter
         )
         streamLater(response, plan: plan, script: script)
+    }
+
+    /// `POST /api/embed`: `input` a string or strings; eight deterministic floats per input.
+    func ollamaEmbed(_ request: HTTPRequest, _ response: HTTPServerResponse) {
+        let (plan, parsed) = begin(request, embedding: true)
+        guard let body = parsed, let inputs = Self.embeddingInputs(body["input"]) else {
+            return sendOllamaError(response, status: 400, message: "input must be a string or an array of strings")
+        }
+        if let status = plan.failStatus {
+            return injectFault(status, plan: plan, response: response, isStream: false, ollama: true)
+        }
+        let tokens = inputs.reduce(0) { $0 + max(1, MockPrompt.wordCount($1)) }
+        let vectors = inputs.map { "[" + MockText.embedding(of: $0).map { "\($0)" }.joined(separator: ",") + "]" }
+        let json = "{\"model\":\(MockJSON.quote(model(of: body))),\"embeddings\":[\(vectors.joined(separator: ","))],"
+            + "\"total_duration\":0,\"load_duration\":0,\"prompt_eval_count\":\(tokens),\"system_fingerprint\":\(idJSON)}"
+        var unresettable = plan
+        unresettable.resetAfter = nil
+        replyLater(response, plan: unresettable, tokens: 0) { json }
     }
 
     /// `GET /api/tags`: the configured model in Ollama's listing shape.

@@ -58,6 +58,15 @@ package final class MockServer: HTTPResponder {
         stats.requests += 1
         let path = String(request.head.path)
         let method = request.head.method
+        // Gemini's routes carry the model and the method in the path: `/v1beta/models/<model>:<method>`.
+        if (path.hasPrefix("/v1beta/models/") || path.hasPrefix("/v1/models/")), let colon = path.lastIndex(of: ":") {
+            guard method == "POST" else {
+                return sendJSON(response, status: 405, Self.geminiErrorJSON(status: 405, message: "Method \(method) is not allowed on \(path); use POST."))
+            }
+            let rest = path.hasPrefix("/v1beta/models/") ? path.dropFirst(15) : path.dropFirst(11)
+            let model = String(rest.prefix(while: { $0 != ":" }))
+            return gemini(request, response, model: model, method: String(path[path.index(after: colon)...]))
+        }
         guard let endpoint = MockEndpoint.routes[path] else {
             sendOpenAIError(response, status: 404, message: "Invalid URL (\(method) \(path))", code: "\"unknown_url\"")
             return
@@ -77,6 +86,8 @@ package final class MockServer: HTTPResponder {
         case .models: models(response)
         case .ollamaChat: ollamaGenerate(request, response, chat: true)
         case .ollamaGenerate: ollamaGenerate(request, response, chat: false)
+        case .ollamaEmbed: ollamaEmbed(request, response)
+        case .anthropicMessages: anthropicMessages(request, response)
         case .ollamaTags: ollamaTags(response)
         case .ollamaVersion: sendJSON(response, "{\"version\":\"0.0.0-mock\",\"system_fingerprint\":\(idJSON)}")
         case .health: sendJSON(response, "{\"status\":\"ok\",\"id\":\(idJSON),\"model\":\(MockJSON.quote(options.model))}")
@@ -143,11 +154,19 @@ package final class MockServer: HTTPResponder {
 
     /// Answers with the injected failure status after the planned latency.
     func injectFault(_ status: Int, plan: MockPlan, response: HTTPServerResponse, isStream: Bool, ollama: Bool) {
+        injectFault(status, plan: plan, response: response, isStream: isStream, errorBody: ollama ? nil : nil, ollama: ollama)
+    }
+
+    /// Answers with the injected failure status after the planned latency; `errorBody` is the dialect's error
+    /// JSON (nil: the OpenAI or Ollama shape).
+    func injectFault(_ status: Int, plan: MockPlan, response: HTTPServerResponse, isStream: Bool, errorBody: String?, ollama: Bool = false) {
         stats.faultsInjected += 1
         let exchange = MockExchange(server: self, response: response, isStream: isStream)
         exchange.after(plan.latencyNs) { [self] in
             let message = "mock failure injected"
-            if ollama {
+            if let errorBody {
+                sendJSON(response, status: status, errorBody)
+            } else if ollama {
                 sendOllamaError(response, status: status, message: message)
             } else {
                 let type = status >= 500 ? "server_error" : (status == 429 ? "rate_limit_error" : "invalid_request_error")

@@ -1,11 +1,11 @@
 import SwitchyardCore
 
 /// Builds upstream requests for providers that speak the OpenAI HTTP API (OpenAI, vLLM, SGLang, LM Studio,
-/// llama.cpp, Groq, Ollama's `/v1`, Gemini's OpenAI endpoint). Pure translation: no sockets.
+/// llama.cpp, Groq). Pure translation: no sockets.
 package enum OpenAICompatibleAdapter {
     /// Whether this adapter can serve `provider`.
     package static func supports(_ provider: ProviderConfig) -> Bool {
-        provider.apiType.isOpenAICompatible || provider.apiType == .gemini
+        provider.apiType.isOpenAICompatible
     }
 
     /// The upstream URL for `endpoint`. An `api_host` without a path gets the conventional `/v1/…`; one that
@@ -14,7 +14,6 @@ package enum OpenAICompatibleAdapter {
     package static func url(for provider: ProviderConfig, endpoint: EndpointKind) -> String {
         let host = provider.apiHost
         if hasBasePath(host) { return host + "/" + endpoint.rawValue }
-        if provider.apiType == .gemini { return host + "/v1beta/openai/" + endpoint.rawValue }
         return host + "/v1/" + endpoint.rawValue
     }
 
@@ -50,6 +49,20 @@ package enum OpenAICompatibleAdapter {
         if result[target.valueStart..<target.valueEnd].elementsEqual(model) { return result }
         return ByteSplice.replacing(result, range: target.valueStart..<target.valueEnd, with: model)
     }
+
+    /// Asks a streaming provider for the usage chunk (`"stream_options":{"include_usage":true}` inserted as the
+    /// first member), for the router's token accounting. Only for bodies without `stream_options`.
+    package static func requestingStreamUsage(_ body: [UInt8]) -> [UInt8] {
+        guard let open = body.firstIndex(of: 0x7B) else { return body }
+        var result: [UInt8] = []
+        result.reserveCapacity(body.count + streamUsageMember.count)
+        result.append(contentsOf: body[...open])
+        result.append(contentsOf: streamUsageMember)
+        result.append(contentsOf: body[(open + 1)...])
+        return result
+    }
+
+    private static let streamUsageMember = Array("\"stream_options\":{\"include_usage\":true},".utf8)
 
     /// Whether `host` (`scheme://authority[/path]`) has a path after its authority.
     private static func hasBasePath(_ host: String) -> Bool {

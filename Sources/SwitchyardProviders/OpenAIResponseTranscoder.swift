@@ -1,11 +1,22 @@
+import Glibc
+import SwitchyardCore
+
 /// The OpenAI dialect on both sides: bytes pass through, except that replies name the model the client asked
-/// for when the provider serves it under another `model_path` (``ModelNameRewriter``).
+/// for when the provider serves it under another `model_path` (``ModelNameRewriter``), and that the token usage is
+/// read on the way (a memmem per piece). When the router added `stream_options.include_usage` for its own
+/// accounting, the usage-only chunk the provider then sends is removed before it reaches the client.
 package struct OpenAIResponseTranscoder: ResponseTranscoder {
     private var rewriter: ModelNameRewriter?
+    /// Remove the usage-only chunk (`"choices":[]` with a `usage` object): the client did not ask for it.
+    private let stripUsageChunk: Bool
+    /// An unfinished event held while a piece did not end at an event boundary.
+    private var held: [UInt8] = []
+    package private(set) var usage: TokenUsage?
 
     /// `clientModel` is the name the client used; `providerModel` the provider's `model_path`.
-    package init(clientModel: String, providerModel: String) {
+    package init(clientModel: String, providerModel: String, stripUsageChunk: Bool = false) {
         rewriter = clientModel == providerModel ? nil : ModelNameRewriter(clientModel: clientModel)
+        self.stripUsageChunk = stripUsageChunk
     }
 
     package func delivery(status: Int, contentType: String?, clientWantsStream: Bool) -> ResponseDelivery {
@@ -16,17 +27,151 @@ package struct OpenAIResponseTranscoder: ResponseTranscoder {
     }
 
     package mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
-        guard rewriter != nil else { return false }
-        rewriter!.rewriteSSE(input, into: &out)
+        // The common case: nothing held, the piece ends at an event boundary and carries no usage object, so it
+        // goes out untouched (zero-copy unless the model name is rewritten).
+        if held.isEmpty && Self.endsAtEventBoundary(input) && OpenAIUsageScan.firstUsageObject(in: input) == nil {
+            guard rewriter != nil else { return false }
+            rewriter!.rewriteSSE(input, into: &out)
+            return true
+        }
+        held.append(contentsOf: input)
+        var passed: [UInt8] = []
+        let consumed = held.withUnsafeBytes { events($0, into: &passed) }
+        held.removeFirst(consumed)
+        emit(passed, into: &out)
         return true
     }
 
     package mutating func finish(into out: inout [UInt8]) {
+        if !held.isEmpty {
+            let rest = held
+            held = []
+            emit(rest, into: &out)
+        }
         guard rewriter != nil else { return }
         out.append(contentsOf: rewriter!.finish())
     }
 
-    package func transcodeWhole(_ body: [UInt8]) -> [UInt8] {
-        rewriter?.rewriteJSON(body) ?? body
+    package mutating func transcodeWhole(_ body: [UInt8]) throws(RouterError) -> [UInt8] {
+        usage = body.withUnsafeBytes { OpenAIUsageScan.lastUsage(in: $0) }
+        return rewriter?.rewriteJSON(body) ?? body
+    }
+
+    private mutating func emit(_ bytes: [UInt8], into out: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if rewriter != nil {
+            bytes.withUnsafeBytes { rewriter!.rewriteSSE($0, into: &out) }
+        } else {
+            out.append(contentsOf: bytes)
+        }
+    }
+
+    /// Appends the complete events of `bytes` to `out` (reading their usage, leaving out the usage-only chunk
+    /// when asked); returns how many bytes they took.
+    private mutating func events(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Int {
+        var start = 0
+        var i = 0
+        while i < bytes.count {
+            // An event ends at an empty line: LF LF or LF CR LF.
+            guard bytes[i] == 0x0A else { i += 1; continue }
+            var end = 0
+            if i + 1 < bytes.count, bytes[i + 1] == 0x0A { end = i + 2 }
+            else if i + 2 < bytes.count, bytes[i + 1] == 0x0D, bytes[i + 2] == 0x0A { end = i + 3 }
+            guard end > 0 else { i += 1; continue }
+            let event = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            var keep = true
+            if let found = OpenAIUsageScan.firstUsageObject(in: event) {
+                usage = found.usage
+                if stripUsageChunk && OpenAIUsageScan.contains(event, "\"choices\":[]") { keep = false }
+            }
+            if keep { out.append(contentsOf: event) }
+            start = end
+            i = end
+        }
+        return start
+    }
+
+    private static func endsAtEventBoundary(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let n = bytes.count
+        return n >= 2 && bytes[n - 1] == 0x0A && (bytes[n - 2] == 0x0A || (n >= 3 && bytes[n - 2] == 0x0D && bytes[n - 3] == 0x0A))
+    }
+}
+
+/// Finds OpenAI `usage` objects in bytes without parsing the whole document. A `"usage":` that is not inside a
+/// string can only be a key (a string value is never followed by a colon), and inside JSON strings quotes are
+/// escaped; so a match followed by `{` is a usage object.
+package enum OpenAIUsageScan {
+    private static let key = Array("\"usage\":".utf8)
+
+    /// The first usage object in `bytes` and its value.
+    package static func firstUsageObject(in bytes: UnsafeRawBufferPointer) -> (offset: Int, usage: TokenUsage?)? {
+        var from = 0
+        while let hit = find(key, in: bytes, from: from) {
+            let value = skipSpace(bytes, hit + key.count)
+            if value < bytes.count, bytes[value] == 0x7B { return (value, parseUsage(bytes, at: value)) }
+            from = hit + key.count
+        }
+        return nil
+    }
+
+    /// The last usage object in a whole body (the top-level one comes after the choices).
+    package static func lastUsage(in bytes: UnsafeRawBufferPointer) -> TokenUsage? {
+        var from = 0
+        var last: Int?
+        while let hit = find(key, in: bytes, from: from) {
+            let value = skipSpace(bytes, hit + key.count)
+            if value < bytes.count, bytes[value] == 0x7B { last = value }
+            from = hit + key.count
+        }
+        return last.flatMap { parseUsage(bytes, at: $0) }
+    }
+
+    /// Whether `needle` occurs in `bytes`.
+    package static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: StaticString) -> Bool {
+        find(Array(UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)), in: bytes, from: 0) != nil
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard let base = bytes.baseAddress, from < bytes.count else { return nil }
+        // memchr hops to each candidate first byte (Glibc's memmem is not exported to Swift).
+        let first = Int32(needle[0])
+        var at = from
+        while at + needle.count <= bytes.count, let hit = memchr(base + at, first, bytes.count - at - needle.count + 1) {
+            let offset = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(base + offset, needle, needle.count) == 0 { return offset }
+            at = offset + 1
+        }
+        return nil
+    }
+
+    private static func skipSpace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
+        var i = start
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
+        return i
+    }
+
+    /// Parses the object starting at `start` (its end found by brace matching outside strings).
+    private static func parseUsage(_ bytes: UnsafeRawBufferPointer, at start: Int) -> TokenUsage? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var i = start
+        while i < bytes.count {
+            let byte = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
+            } else if byte == 0x22 {
+                inString = true
+            } else if byte == 0x7B {
+                depth += 1
+            } else if byte == 0x7D {
+                depth -= 1
+                if depth == 0 { break }
+            }
+            i += 1
+        }
+        guard i < bytes.count, let value = JSONValue.parse(Array(bytes[start...i])) else { return nil }
+        guard let prompt = value["prompt_tokens"]?.int else { return nil }
+        return TokenUsage(promptTokens: prompt, completionTokens: value["completion_tokens"]?.int ?? 0)
     }
 }

@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// How the pipeline delivers one upstream response.
 package enum ResponseDelivery: Equatable {
     /// Relay it as it arrives, chunk by chunk, with this content type.
@@ -17,6 +19,15 @@ package protocol ResponseTranscoder {
     mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool
     /// The stream ended: appends whatever is still held.
     mutating func finish(into out: inout [UInt8])
-    /// Translates a whole successful (2xx) body.
-    func transcodeWhole(_ body: [UInt8]) -> [UInt8]
+    /// Translates a whole successful (2xx) body; throws when the provider's answer cannot be understood.
+    mutating func transcodeWhole(_ body: [UInt8]) throws(RouterError) -> [UInt8]
+    /// A provider error body (non-2xx) in the OpenAI error shape `{"error":{…}}`.
+    func mapError(status: Int, body: [UInt8]) -> [UInt8]
+    /// The token usage the provider reported, once known (after the whole body or the stream's end).
+    var usage: TokenUsage? { get }
+}
+
+extension ResponseTranscoder {
+    /// OpenAI-dialect providers already answer errors in the OpenAI shape.
+    package func mapError(status: Int, body: [UInt8]) -> [UInt8] { body }
 }

@@ -133,6 +133,12 @@ extension RedisClient: IOHandler {
     /// One reply, which belongs to the oldest waiting command.
     private func received(_ reply: RedisReply) {
         statistics.repliesReceived += 1
+        if subscribed {
+            pushed(reply)
+            return
+        }
+        if case .error = reply { statistics.errorReplies += 1 }
+        if let onRoundTrip, let issued = pending.firstIssuedAt { onRoundTrip(MonotonicClock.now() &- issued) }
         guard let completion = pending.popFirst() else {
             // Cannot happen while every command has a callback; never guess a pairing.
             teardown(.connectionLost("a reply arrived for no command"))
@@ -159,6 +165,16 @@ extension RedisClient: IOHandler {
     /// Hands the built command to hiredis with `completion` and a reply deadline; false when hiredis refuses it
     /// (the context is being freed).
     func issueBuiltCommand(deadline: UInt64, _ completion: @escaping Completion) -> Bool {
+        guard issueBuiltWords() else { return false }
+        pending.append(deadline: deadline, issuedAt: MonotonicClock.now(), completion)
+        statistics.commandsSent += 1
+        armTimeoutTimer()
+        return true
+    }
+
+    /// Hands the built command to hiredis without waiting for a reply of its own (`SUBSCRIBE`: its confirmations
+    /// and messages arrive as pushes); false when hiredis refuses it.
+    func issueBuiltWords() -> Bool {
         guard let context else { return false }
         if argumentBytes.isEmpty { argumentBytes.append(0) }  // a base address even when every word is empty
         argumentPointers.removeAll(keepingCapacity: true)
@@ -180,10 +196,6 @@ extension RedisClient: IOHandler {
                 }
             }
         }
-        guard status == REDIS_OK else { return false }
-        pending.append(deadline: deadline, completion)
-        statistics.commandsSent += 1
-        armTimeoutTimer()
-        return true
+        return status == REDIS_OK
     }
 }

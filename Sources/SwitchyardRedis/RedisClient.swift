@@ -56,6 +56,11 @@ package final class RedisClient {
     package var onDisconnected: ((RedisError) -> Void)?
     /// Counters for metrics and tests.
     package internal(set) var statistics = RedisClientStatistics()
+    /// Observes each reply's round-trip time in nanoseconds, from the command's hand-over to hiredis (metrics).
+    package var onRoundTrip: ((UInt64) -> Void)?
+
+    /// Whether this client carries subscriptions (see ``subscribe(_:onMessage:)``) and refuses commands.
+    package var isSubscriber: Bool { !subscriptions.isEmpty }
 
     /// Whether a connection is ready: commands sent now go to Redis.
     package var isConnected: Bool { state == .ready }
@@ -108,6 +113,11 @@ package final class RedisClient {
     var argumentBytes: [UInt8] = []
     var argumentLengths: [Int] = []
     var argumentPointers: [UnsafePointer<CChar>?] = []
+    /// Channels this client subscribes to on every ready connection, and their handlers (a subscriber client only
+    /// carries subscriptions: see ``subscribe(_:onMessage:)``).
+    var subscriptions: [String: ([UInt8]) -> Void] = [:]
+    /// Whether the current connection has entered subscribed mode: every later reply is a push message.
+    var subscribed = false
 
     /// A client for `configuration` on `loop`, logging to `logger`. Call ``start()`` to connect.
     package init(configuration: RedisConfiguration, loop: EventLoop, logger: Logger) {
@@ -167,6 +177,11 @@ package final class RedisClient {
     /// Sends the command built in the argument buffers with the command timeout, or fails it with
     /// ``RedisError/notConnected`` when not ready.
     func sendBuiltCommand(_ completion: @escaping Completion) {
+        guard subscriptions.isEmpty else {
+            // Replies on a subscribed connection are pushes: this command's would never be paired with it.
+            failSoon(.forbiddenCommand("a command on a subscriber connection"), completion)
+            return
+        }
         guard state == .ready else {
             statistics.notConnectedFailures += 1
             failSoon(.notConnected, completion)
@@ -268,6 +283,7 @@ package final class RedisClient {
             logger.info("connected to Redis", [("redis.endpoint", endpoint)])
         }
         outageStart = nil
+        subscribeAll()
         onConnected?()
     }
 
@@ -285,6 +301,7 @@ package final class RedisClient {
     /// tell the observer, and schedule the next attempt.
     func connectionEnded(_ reason: RedisError) {
         let wasReady = state == .ready
+        subscribed = false
         if let timeoutTimer { loop.cancel(timeoutTimer) }
         timeoutTimer = nil
         let failed = pending.removeAll()

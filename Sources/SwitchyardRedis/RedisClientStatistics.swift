@@ -15,8 +15,12 @@ package struct RedisClientStatistics: Sendable, Equatable {
     package var connections = 0
     /// Connection attempts that failed, and ready connections that were lost.
     package var connectionFailures = 0
+    /// Error replies (`-ERR …`, script errors), `NOSCRIPT` included.
+    package var errorReplies = 0
     /// `NOSCRIPT` replies answered by loading the script and retrying.
     package var scriptReloads = 0
+    /// Pub/sub messages received (a subscriber client).
+    package var messagesReceived = 0
 
     /// All zero.
     package init() {}

@@ -9,6 +9,8 @@ struct RedisPendingCommands {
 
     private struct Entry {
         var deadline: UInt64
+        /// When the command was handed to hiredis (monotonic), for the round-trip time.
+        var issuedAt: UInt64
         var completion: Completion?
     }
 
@@ -22,10 +24,13 @@ struct RedisPendingCommands {
     /// The monotonic deadline of the oldest command.
     var firstDeadline: UInt64? { count == 0 ? nil : entries[head].deadline }
 
-    /// Adds a command that waits for its reply until `deadline`.
-    mutating func append(deadline: UInt64, _ completion: @escaping Completion) {
+    /// When the oldest command was issued (monotonic).
+    var firstIssuedAt: UInt64? { count == 0 ? nil : entries[head].issuedAt }
+
+    /// Adds a command issued at `issuedAt` that waits for its reply until `deadline`.
+    mutating func append(deadline: UInt64, issuedAt: UInt64 = 0, _ completion: @escaping Completion) {
         if count == entries.count { grow() }
-        entries[(head + count) % entries.count] = Entry(deadline: deadline, completion: completion)
+        entries[(head + count) % entries.count] = Entry(deadline: deadline, issuedAt: issuedAt, completion: completion)
         count += 1
     }
 
@@ -49,7 +54,7 @@ struct RedisPendingCommands {
     }
 
     private mutating func grow() {
-        var larger = [Entry](repeating: Entry(deadline: 0, completion: nil), count: max(16, entries.count * 2))
+        var larger = [Entry](repeating: Entry(deadline: 0, issuedAt: 0, completion: nil), count: max(16, entries.count * 2))
         for index in 0..<count { larger[index] = entries[(head + index) % entries.count] }
         entries = larger
         head = 0

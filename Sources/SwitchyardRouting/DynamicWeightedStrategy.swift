@@ -71,7 +71,7 @@ package final class DynamicWeightedStrategy: ProviderStrategy {
     }
 
     /// Whether `outcome` is a slow sample (true), a timed one (false), or no sample at all (nil).
-    private static func isPenalty(_ outcome: ProviderOutcome) -> Bool? {
+    package static func isPenalty(_ outcome: ProviderOutcome) -> Bool? {
         switch outcome.kind {
         case .cancelled: return nil
         case .failed: return true

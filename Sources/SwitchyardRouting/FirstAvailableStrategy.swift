@@ -15,6 +15,8 @@ package final class FirstAvailableStrategy: ProviderStrategy {
     }
 
     package let name: String
+    /// Slots are the capacity: a full model's requests wait in its queue.
+    package var limitsCapacity: Bool { true }
     private let table = ProviderTable { Slots() }
 
     /// The strategy, under the configuration name it was chosen by.

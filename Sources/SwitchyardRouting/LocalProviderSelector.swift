@@ -3,7 +3,31 @@ import SwitchyardCore
 /// The in-memory selector: the strategy's choice within one worker, the `fallback_model` chain, and passive
 /// provider circuits (providers that just failed are skipped unless every remaining one has failed). Grants
 /// synchronously and allocates nothing per request once its tables have grown.
+///
+/// **Waiting.** When every eligible provider of a request's chain is full (a strategy with slots, such as
+/// `first_available`) and the context allows waiting (``SelectorContext/queueTimeout`` and timers), the request
+/// waits in this worker's queue — by priority, then first come first served — and each release hands the freed
+/// capacity to the first waiter it suits. The grant reaches the waiter after the current loop iteration; a wait
+/// ends with 503 `queue_timeout` (with `Retry-After`) after the queue timeout, and a cancelled wait leaves the
+/// queue at once. This queue is per worker: the Redis selector keeps the cluster-wide one and uses this one only
+/// while Redis cannot be reached.
 package final class LocalProviderSelector: ProviderSelector {
+    /// A request waiting for capacity.
+    private final class Waiting {
+        let ticket: UInt64
+        let request: LeaseRequest
+        let waiter: LeaseWaiter
+        var cancelTimer: (() -> Void)?
+        /// Cancelled after its grant was made but before it was delivered: the grant is released instead.
+        var cancelled = false
+
+        init(ticket: UInt64, request: LeaseRequest, waiter: LeaseWaiter) {
+            self.ticket = ticket
+            self.request = request
+            self.waiter = waiter
+        }
+    }
+
     private let context: SelectorContext
     private var config: ModelsConfig
     private var strategies: [String: ProviderStrategy] = [:]
@@ -15,6 +39,12 @@ package final class LocalProviderSelector: ProviderSelector {
     /// One handle per provider id, rebuilt on reload; leases refer to these.
     private var handles: [String: ProviderHandle] = [:]
     private var nextToken: UInt64 = 1
+    /// Requests waiting for capacity, by priority then arrival.
+    private var queue: [Waiting] = []
+    /// Granted waiters whose grant is still being delivered (after the current loop iteration).
+    private var delivering: [UInt64: Waiting] = [:]
+    private var nextTicket: UInt64 = 1
+    private var draining = false
 
     /// A selector over `config`. Strategy names without an implementation use ``StrategyCatalog/fallback``.
     package init(context: SelectorContext, config: ModelsConfig, circuits: ProviderCircuits = ProviderCircuits()) {
@@ -68,6 +98,24 @@ package final class LocalProviderSelector: ProviderSelector {
     }
 
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
+        if let lease = grant(request) { return .granted(lease) }
+        guard context.queueTimeout > 0, let timers = context.timers, canWait(request) else { return .exhausted }
+        if draining { return .refused(.serviceUnavailable("The router is shutting down; retry the request.")) }
+        guard waitingCount(request.model.name) < context.queueLimit else {
+            return .refused(.queueFull(model: request.model.name, limit: context.queueLimit, retryAfter: context.queueRetryAfter))
+        }
+        let entry = Waiting(ticket: nextTicket, request: request, waiter: waiter)
+        nextTicket &+= 1
+        // By priority, first come first served within one.
+        let position = queue.lastIndex { $0.request.priority <= request.priority }.map { $0 + 1 } ?? 0
+        queue.insert(entry, at: position)
+        let ticket = entry.ticket
+        entry.cancelTimer = timers.schedule(context.queueTimeout) { [weak self] in self?.waitExpired(ticket) }
+        return .pending(LeaseTicket(raw: ticket))
+    }
+
+    /// A lease for `request` now (the model, then its fallback chain), or nil when every provider is taken.
+    private func grant(_ request: LeaseRequest) -> ProviderLease? {
         var model = request.model
         var position = 0
         while true {
@@ -77,15 +125,76 @@ package final class LocalProviderSelector: ProviderSelector {
                 live.insert(token)
                 let handle = handle(for: provider, of: model)
                 usage.granted(handle)
-                return .granted(ProviderLease(handle: handle, token: token, chainPosition: position))
+                return ProviderLease(handle: handle, token: token, chainPosition: position)
             }
             // The chain is bounded by the number of models, so a cycle in `fallback_model` cannot loop forever.
             guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else {
-                return .exhausted
+                return nil
             }
             position += 1
             model = next
         }
+    }
+
+    /// Whether `request` would get a provider once capacity frees up: some model of its chain has a strategy with
+    /// slots and an eligible provider (otherwise waiting cannot help).
+    private func canWait(_ request: LeaseRequest) -> Bool {
+        var model = request.model
+        var position = 0
+        while true {
+            if strategy(for: model).limitsCapacity,
+               model.providers.contains(where: { context.isSupported($0) && !request.excluded.contains($0.id) }) {
+                return true
+            }
+            guard let name = model.fallbackModel, position < config.models.count, let next = config.model(named: name) else { return false }
+            position += 1
+            model = next
+        }
+    }
+
+    /// Requests waiting for `model`.
+    package func waitingCount(_ model: String) -> Int {
+        var count = 0
+        for entry in queue where entry.request.model.name == model { count += 1 }
+        return count
+    }
+
+    /// Requests waiting in this worker's queue, all models.
+    package var waitingTotal: Int { queue.count }
+
+    /// Hands freed capacity to the first waiter it suits (one grant per call: one release frees one slot).
+    private func serveWaiting() {
+        guard !queue.isEmpty, let timers = context.timers else { return }
+        for index in queue.indices {
+            let entry = queue[index]
+            // The model as configured now (a reload may have changed its providers or slots).
+            var request = entry.request
+            if let current = config.model(named: request.model.name) { request.model = current }
+            guard let lease = grant(request) else { continue }
+            queue.remove(at: index)
+            entry.cancelTimer?()
+            entry.cancelTimer = nil
+            delivering[entry.ticket] = entry
+            // Delivered after this iteration: the release that freed the slot is still running in a caller.
+            timers.soon { [weak self] in
+                guard let self else { return }
+                self.delivering[entry.ticket] = nil
+                if entry.cancelled {
+                    self.release(lease, outcome: ProviderOutcome(.cancelled))
+                } else {
+                    entry.waiter.leaseGranted(lease)
+                }
+            }
+            return
+        }
+    }
+
+    private func waitExpired(_ ticket: UInt64) {
+        guard let index = queue.firstIndex(where: { $0.ticket == ticket }) else { return }
+        let entry = queue.remove(at: index)
+        entry.cancelTimer = nil
+        let seconds = Double(context.queueTimeout) / 1e9
+        entry.waiter.leaseDenied(.queueTimeout(model: entry.request.model.name, seconds: seconds, retryAfter: context.queueRetryAfter))
     }
 
     /// The strategy's choice among eligible providers of `model`, preferring those whose circuit is closed.
@@ -104,7 +213,16 @@ package final class LocalProviderSelector: ProviderSelector {
         return strategy.select(for: model, where: { supported($0) && !excluded.contains($0.id) })
     }
 
-    package func cancel(_ ticket: LeaseTicket) {}
+    package func cancel(_ ticket: LeaseTicket) {
+        if let entry = delivering[ticket.raw] {
+            entry.cancelled = true
+            return
+        }
+        guard let index = queue.firstIndex(where: { $0.ticket == ticket.raw }) else { return }
+        let entry = queue.remove(at: index)
+        entry.cancelTimer?()
+        entry.cancelTimer = nil
+    }
 
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         guard live.remove(lease.token) != nil else { return }
@@ -115,11 +233,14 @@ package final class LocalProviderSelector: ProviderSelector {
             circuits.recordSuccess(lease.provider.id)
         }
         strategy(for: lease.model).release(lease.provider, of: lease.model, outcome: outcome)
+        serveWaiting()
     }
 
     package func reload(config: ModelsConfig) {
         self.config = config
         handles = Self.makeHandles(config)
+        // More slots, or other providers, may suit the waiters now.
+        for _ in queue.indices { serveWaiting() }
     }
 
     /// The state of every configured model and provider, in configuration order, as this worker sees it: lease
@@ -141,6 +262,15 @@ package final class LocalProviderSelector: ProviderSelector {
         }
     }
 
-    /// Nothing waits here (every answer is synchronous), so there is nothing to refuse.
-    package func drain() {}
+    /// Waiting requests are refused now, and so is every later one that would wait.
+    package func drain() {
+        draining = true
+        let refused = queue
+        queue.removeAll()
+        for entry in refused {
+            entry.cancelTimer?()
+            entry.cancelTimer = nil
+            entry.waiter.leaseDenied(.serviceUnavailable("The router is shutting down; retry the request."))
+        }
+    }
 }

@@ -11,14 +11,36 @@ package struct LeaseRequest {
     package var deadline: UInt64
     /// For logs.
     package var requestID: String
+    /// Place in a wait queue: waiters of a higher priority are served first, FIFO within one priority.
+    package var priority: LeasePriority
 
     /// A request for a lease.
-    package init(model: ModelConfig, excluded: Set<String> = [], deadline: UInt64, requestID: String = "") {
+    package init(model: ModelConfig, excluded: Set<String> = [], deadline: UInt64, requestID: String = "", priority: LeasePriority = .normal) {
         self.model = model
         self.excluded = excluded
         self.deadline = deadline
         self.requestID = requestID
+        self.priority = priority
     }
+}
+
+/// A request's place in its model's wait queue (the client's `x-priority: high | normal | low`).
+package enum LeasePriority: Int, Sendable, Comparable {
+    case high = 0
+    case normal = 1
+    case low = 2
+
+    /// `high`, `normal` or `low` (any case); nil for anything else.
+    package init?(header: String) {
+        switch header.trimmingASCIIWhitespace().lowercased() {
+        case "high": self = .high
+        case "normal": self = .normal
+        case "low": self = .low
+        default: return nil
+        }
+    }
+
+    package static func < (lhs: LeasePriority, rhs: LeasePriority) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// Identifies a pending acquisition so it can be cancelled.
@@ -74,6 +96,13 @@ package struct SelectorContext {
     package var defaultStrategy: String
     /// Whether the router can talk to a provider at all (an adapter exists for its `api_type`).
     package var isSupported: (ProviderConfig) -> Bool
+    /// How long a request may wait in its model's queue when every provider is full (nanoseconds); 0 = never
+    /// wait (answer `exhausted` at once). Waiting needs ``timers``.
+    package var queueTimeout: UInt64 = 0
+    /// Most requests waiting in one model's queue; one more is refused with 429 `queue_full`.
+    package var queueLimit: Int = 1000
+    /// Timers for waits; nil: the selector never waits.
+    package var timers: SelectorTimers?
 
     /// A context.
     package init(now: @escaping () -> UInt64, workerID: Int, pid: Int32, defaultStrategy: String, isSupported: @escaping (ProviderConfig) -> Bool) {
@@ -82,5 +111,26 @@ package struct SelectorContext {
         self.pid = pid
         self.defaultStrategy = defaultStrategy
         self.isSupported = isSupported
+    }
+
+    /// The `Retry-After` seconds suggested to a client whose wait timed out or found the queue full: a twelfth of
+    /// the queue timeout, 1 to 30 s (5 s for the default 60 s).
+    package var queueRetryAfter: Int {
+        let seconds = Double(queueTimeout) / 1e9 / 12
+        return Int(min(max(seconds.rounded(.up), 1), 30))
+    }
+}
+
+/// The worker loop's timers, as a selector sees them (closures keep this module free of the event loop).
+package struct SelectorTimers {
+    /// Runs the body once after the given nanoseconds; returns a function that cancels it (harmless after it ran).
+    package var schedule: (UInt64, @escaping () -> Void) -> () -> Void
+    /// Runs the body after the current loop iteration (never re-entrantly from inside a callback).
+    package var soon: (@escaping () -> Void) -> Void
+
+    /// Timers from two closures.
+    package init(schedule: @escaping (UInt64, @escaping () -> Void) -> () -> Void, soon: @escaping (@escaping () -> Void) -> Void) {
+        self.schedule = schedule
+        self.soon = soon
     }
 }

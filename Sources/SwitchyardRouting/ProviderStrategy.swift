@@ -10,4 +10,12 @@ package protocol ProviderStrategy: AnyObject {
     func select(for model: ModelConfig, where eligible: (ProviderConfig) -> Bool) -> ProviderConfig?
     /// The lease on `provider` is over.
     func release(_ provider: ProviderConfig, of model: ModelConfig, outcome: ProviderOutcome)
+    /// Whether ``select(for:where:)`` can answer nil for lack of capacity (slots) while eligible providers exist:
+    /// then a request waits in the model's queue instead of failing.
+    var limitsCapacity: Bool { get }
+}
+
+extension ProviderStrategy {
+    /// Strategies without slots always choose some eligible provider.
+    package var limitsCapacity: Bool { false }
 }

@@ -75,6 +75,9 @@ package final class Supervisor {
 
     private enum State { case starting, running, stopping }
 
+    /// The descriptor number workers inherit the shared metrics as.
+    package static let metricsFD: Int32 = 7
+
     /// One generation's sealed copy of a ``GenerationFile``: the supervisor's descriptor and what the worker gets.
     private struct Snapshot {
         /// The supervisor's descriptor (close-on-exec, ≥ 10); the worker inherits it as `file.fd`.
@@ -101,6 +104,9 @@ package final class Supervisor {
     /// `configuration.generationFiles`.
     private let files: [GenerationFile]
     private var children: [pid_t: Child] = [:]
+    /// The instance's metrics, one cell per worker process (fd 7 of every worker, `SWITCHYARD_METRICS_FD`): the
+    /// supervisor makes it, and frees a reaped worker's cell (its gauges end with it; its counters stay).
+    private var metrics: SharedCounters?
     /// Respawns scheduled per slot (a count: one of each generation may overlap a reload); such a slot's socket
     /// stays open for the replacement.
     private var respawnsDue: [Int: Int] = [:]
@@ -119,6 +125,8 @@ package final class Supervisor {
     /// Called when a worker dies by a signal or with a non-zero exit code (it may not have released what it held),
     /// with its pid and the names of its generation's models: frees its shared holds at once (``HoldReaper``).
     package var onAbnormalExit: ((_ pid: pid_t, _ models: [String]) -> Void)?
+    /// Called with the pid of a child that is not a worker (the private `redis-server`) when it was reaped.
+    package var onOtherChildExit: ((_ pid: pid_t) -> Void)?
     /// The model names of each generation that may still have workers, from the models file it validated.
     private var generationModels: [Int: [String]] = [:]
 
@@ -176,6 +184,14 @@ package final class Supervisor {
         }
         snapshots[generation] = first
         generationModels[generation] = modelNames(first.map(\.fd))
+        do {
+            // Up to four processes per slot overlap: a draining generation, another still draining after a quick
+            // second reload, the current one and a pending one.
+            metrics = try SharedCounters.create(name: "switchyard-metrics", layout: .init(cells: configuration.workers * 4))
+        } catch {
+            logger.warning("cannot create the shared metrics; each worker's /metrics shows only its own counts", [("error", .string(error.description))])
+            metrics = nil
+        }
         for slot in 1...configuration.workers { spawn(slot: slot, generation: generation) }
         if children.isEmpty { return ProcessExitCode.runtimeError }
         closeUnservedSlots(stoppingWith: ProcessExitCode.runtimeError)
@@ -210,6 +226,10 @@ package final class Supervisor {
         for snapshot in snapshots[generation] ?? [] {
             environment.append("\(snapshot.file.environmentVariable)=\(snapshot.file.fd)")
             inherit.append((snapshot.fd, snapshot.file.fd))
+        }
+        if let metrics {
+            environment.append("SWITCHYARD_METRICS_FD=\(Self.metricsFD)")
+            inherit.append((metrics.fd, Self.metricsFD))
         }
         let pid: pid_t
         do {
@@ -367,7 +387,11 @@ package final class Supervisor {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { break }
-            guard let child = children.removeValue(forKey: pid) else { continue }
+            guard let child = children.removeValue(forKey: pid) else {
+                onOtherChildExit?(pid)
+                continue
+            }
+            metrics?.releaseCell(ownedBy: pid)
             if let control = child.control {
                 loop.unregister(control.fd)
                 close(control.fd)

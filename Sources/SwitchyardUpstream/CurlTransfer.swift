@@ -11,6 +11,8 @@ package final class CurlTransfer: UpstreamTransfer {
     private let url: String
     private let method: String
     private let headers: UpstreamHeaderList
+    /// The shared header lines plus this request's `X-Request-Id`, when it has one (freed with the transfer).
+    private var ownHeaders: UnsafeMutablePointer<curl_slist>?
     private var bodyCount: Int
     private var status = 0
     /// Fields of the head being received; moved out (not copied) when it is delivered.
@@ -28,6 +30,15 @@ package final class CurlTransfer: UpstreamTransfer {
         self.url = request.url
         self.method = request.method
         self.headers = request.headers
+        if !request.requestID.isEmpty {
+            var list: UnsafeMutablePointer<curl_slist>?
+            var cursor = request.headers.list
+            while let node = cursor {
+                list = curl_slist_append(list, node.pointee.data)
+                cursor = node.pointee.next
+            }
+            ownHeaders = curl_slist_append(list, "X-Request-Id: " + request.requestID)
+        }
         self.bodyCount = request.body.count
         self.progress = TransferProgress(now: client.loop.now)
         if !request.body.isEmpty {
@@ -37,7 +48,10 @@ package final class CurlTransfer: UpstreamTransfer {
         }
     }
 
-    deinit { releaseBody() }
+    deinit {
+        releaseBody()
+        curl_slist_free_all(ownHeaders)
+    }
 
     /// Whether the copy of the request body is still held.
     var holdsRequestBody: Bool { bodyPointer != nil }
@@ -52,7 +66,7 @@ package final class CurlTransfer: UpstreamTransfer {
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = sy_easy_setopt_str(easy, CURLOPT_URL, url)
         _ = sy_easy_setopt_ptr(easy, CURLOPT_PRIVATE, me)
-        _ = sy_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headers.list)
+        _ = sy_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, ownHeaders ?? headers.list)
         _ = sy_easy_setopt_datacb(easy, CURLOPT_WRITEFUNCTION, curlWriteCallback)
         _ = sy_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, me)
         _ = sy_easy_setopt_datacb(easy, CURLOPT_HEADERFUNCTION, curlHeaderCallback)

@@ -303,9 +303,14 @@ extension UpstreamClient {
     private func startNative(_ request: UpstreamRequest, endpoint: HTTP1Endpoint, handler: UpstreamResponseHandler) -> UpstreamTransfer {
         let get = request.method == "GET"
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(endpoint.postPrefix.count + request.headers.wire.count + request.body.count + 32)
+        bytes.reserveCapacity(endpoint.postPrefix.count + request.headers.wire.count + request.body.count + request.requestID.utf8.count + 48)
         bytes.append(contentsOf: get ? endpoint.getPrefix : endpoint.postPrefix)
         bytes.append(contentsOf: request.headers.wire)
+        if !request.requestID.isEmpty {
+            bytes.append(contentsOf: "X-Request-Id: ".utf8)
+            bytes.append(contentsOf: request.requestID.utf8)
+            bytes.append(0x0D); bytes.append(0x0A)
+        }
         if !get {
             bytes.append(contentsOf: "Content-Length: ".utf8)
             bytes.append(contentsOf: String(request.body.count).utf8)

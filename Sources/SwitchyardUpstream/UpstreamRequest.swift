@@ -39,6 +39,8 @@ package struct UpstreamRequest {
     package var body: [UInt8]
     /// Total time allowed for the whole exchange; nil = the client's default.
     package var totalTimeout: Double?
+    /// Sent as `X-Request-Id` after ``headers`` when not empty (the caller guarantees no CR, LF or NUL in it).
+    package var requestID = ""
     /// Monotonic time (loop clock, nanoseconds) by which the first response byte must have arrived, whatever the
     /// client's own first-byte timeout; 0 = none. Enforced by the clients' sweep (every 250 ms), so one timer per
     /// request is not needed for a budget that spans several attempts.

@@ -46,6 +46,16 @@ enum CheckConfigCommand {
         } else {
             print("no models config (FILE, --config or LLM_ROUTER_MODELS_CONFIG): serve would run the demo")
         }
+        switch readClientKeysFile(settings) {
+        case .success(let loaded?):
+            print("\(settings.authKeysFile ?? ""): ok (client keys: \(loaded.keys.count))")
+        case .success(nil):
+            break
+        case .failure(let error):
+            Console.error("\(error.file ?? "client keys"): \(error.problems.count) problem(s)\n")
+            for problem in error.problems { Console.error("  \(problem.path): \(problem.message)\n") }
+            status = ProcessExitCode.fatalConfiguration
+        }
         let directory = promptsDirectory(settings)
         switch PromptLibrary.loadForServing(directory: directory, defaultLanguage: settings.defaultLanguage) {
         case .success(let prompts):

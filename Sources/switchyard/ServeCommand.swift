@@ -27,7 +27,12 @@ enum ServeCommand {
         let models = readModelsFile(settings, logger: logger)
         let promptsDirectory = promptsDirectory(settings)
         let library = loadPrompts(settings, directory: promptsDirectory, logger: logger)
-        guard case .success(let modelsFile) = models, case .success(let prompts) = library else {
+        let clientKeys = readClientKeysFile(settings)
+        if case .failure(let error) = clientKeys {
+            logger.error("invalid client keys", [("problems", .string(error.description))])
+            logger.flush()
+        }
+        guard case .success(let modelsFile) = models, case .success(let prompts) = library, case .success(let keysFile) = clientKeys else {
             return ProcessExitCode.fatalConfiguration
         }
         logger.info("prompt library loaded", [
@@ -58,7 +63,7 @@ enum ServeCommand {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
             return ProcessExitCode.runtimeError
         }
-        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD", "SWITCHYARD_PROMPTS_FD"]
+        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD", "SWITCHYARD_PROMPTS_FD", "SWITCHYARD_METRICS_FD", "SWITCHYARD_AUTH_KEYS_FD"]
         var configuration = Supervisor.Configuration(
             workers: workers,
             drainTimeout: settings.drainTimeout,
@@ -70,14 +75,30 @@ enum ServeCommand {
         // free the holds of a worker that died without releasing them.
         let instanceID = RedisProviderSelector.instanceID(supervisorPID: getpid())
         configuration.environment.append("SWITCHYARD_WORKER_INSTANCE_ID=\(instanceID)")
+        // Without a configured Redis, several workers still act as one router through a private redis-server.
+        let privateRedis = startPrivateRedis(settings, workers: workers, logger: logger)
+        defer { privateRedis?.stop() }
+        var redisConfiguration = RedisConfiguration(settings: settings)
+        if let privateRedis {
+            configuration.environment.removeAll { $0.hasPrefix("LLM_ROUTER_REDIS_URL=") }
+            configuration.environment.append("LLM_ROUTER_REDIS_URL=\(privateRedis.url)")
+            redisConfiguration = try? RedisConfiguration(url: privateRedis.url, keyPrefix: settings.redisPrefix)
+        }
         configuration.modelsFile = modelsFile?.bytes
         if settings.modelsConfigPath == nil { configuration.modelsWithoutFile = [DemoUpstreams.modelName] }
         configuration.generationFiles = [promptsGenerationFile(settings, directory: promptsDirectory, initial: prompts)]
+        if let keysFile, let path = settings.authKeysFile {
+            configuration.generationFiles.append(clientKeysGenerationFile(path: path, initial: keysFile.bytes))
+            logger.info("client keys loaded", [("keys", .int(keysFile.keys.count)), ("public_endpoints", .string(settings.authPublicEndpoints.joined(separator: ",")))])
+        }
         configuration.listenAddress = (settings.host, port)
         let supervisor = Supervisor(loop: loop, logger: logger, configuration: configuration, sockets: sockets)
-        let reaper = RedisConfiguration(settings: settings).map { HoldReaper(configuration: $0, instanceID: instanceID, loop: loop, logger: logger) }
+        let reaper = redisConfiguration.map { HoldReaper(configuration: $0, instanceID: instanceID, loop: loop, logger: logger) }
         if let reaper {
             supervisor.onAbnormalExit = { pid, models in reaper.reap(workerPID: pid, models: models) }
+        }
+        if let privateRedis {
+            supervisor.onOtherChildExit = { [unowned loop] pid in privateRedis.childExited(pid, loop: loop) }
         }
         defer { reaper?.close() }
         let hostForURL = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
@@ -88,6 +109,29 @@ enum ServeCommand {
             Console.out("listening on http://\(hostForURL):\(port)\n")
         }
         return supervisor.run()
+    }
+
+    /// The private redis-server of this instance, when no Redis is configured, several workers run, and
+    /// `redis-server` is installed (and `LLM_ROUTER_LOCAL_REDIS` is not `off`); nil otherwise, saying why once.
+    private static func startPrivateRedis(_ settings: Settings, workers: Int, logger: Logger) -> PrivateRedis? {
+        guard settings.redisEndpoint == nil, workers > 1 else { return nil }
+        guard settings.localRedis else {
+            logger.info("no Redis: each worker selects providers on its own state (LLM_ROUTER_LOCAL_REDIS=off)", [("workers", .int(workers))])
+            return nil
+        }
+        let variables = environment()
+        guard let executable = PrivateRedis.findExecutable(path: variables["PATH"]) else {
+            logger.warning("no Redis configured and redis-server is not installed: each worker selects providers on its own state (install redis-server, or set LLM_ROUTER_REDIS_URL)", [("workers", .int(workers))])
+            return nil
+        }
+        do {
+            let redis = try PrivateRedis(executable: executable, temporaryDirectory: variables["TMPDIR"], logger: logger)
+            logger.info("no Redis configured: running a private redis-server so the workers act as one router", [("socket", .string(redis.socketPath)), ("workers", .int(workers))])
+            return redis
+        } catch {
+            logger.warning("cannot start a private redis-server: each worker selects providers on its own state", [("error", .string(error.description))])
+            return nil
+        }
     }
 
     static func environment() -> [String: String] {

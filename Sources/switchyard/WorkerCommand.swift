@@ -49,15 +49,48 @@ enum WorkerCommand {
         case .success(let library): prompts = library
         case .failure(let exit): return exit.code
         }
+        // The generation's validated client keys, when client keys are on.
+        var clientKeys: ClientKeys?
+        if settings.authEnabled {
+            switch readGenerationFile("SWITCHYARD_AUTH_KEYS_FD", what: "client keys file", environment: environment, logger: logger) {
+            case .success(let bytes):
+                do {
+                    clientKeys = try ClientKeys.parse(bytes, file: settings.authKeysFile)
+                } catch {
+                    logger.error("invalid client keys file", [("problems", .string(error.description))])
+                    logger.flush()
+                    return ProcessExitCode.fatalConfiguration
+                }
+            case .failure(let exit): return exit.code
+            }
+        }
         do {
             let loop = try EventLoop()
             let models = try config ?? DemoUpstreams.start(on: loop, logger: logger)
-            let worker = try WorkerProcess(loop: loop, settings: settings, config: models, prompts: prompts, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation, instanceID: environment["SWITCHYARD_WORKER_INSTANCE_ID"]), logger: logger, controlFD: controlFD)
+            let worker = try WorkerProcess(loop: loop, settings: settings, config: models, prompts: prompts, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation, instanceID: environment["SWITCHYARD_WORKER_INSTANCE_ID"]), logger: logger, controlFD: controlFD,
+                                           metrics: sharedMetrics(environment: environment, logger: logger), clientKeys: clientKeys)
             return worker.run()
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])
             logger.flush()
             return ProcessExitCode.runtimeError
+        }
+    }
+
+    /// The instance's shared metrics region (fd `SWITCHYARD_METRICS_FD`) and a cell claimed in it for this process;
+    /// nil (logged) when there is none or no cell is free: this worker then counts on its own.
+    private static func sharedMetrics(environment: [String: String], logger: Logger) -> (region: SharedCounters, cell: Int)? {
+        guard let fd = environment["SWITCHYARD_METRICS_FD"].flatMap({ Int32($0) }) else { return nil }
+        do {
+            let region = try SharedCounters.attach(fd: fd)
+            guard let cell = region.claimCell(pid: getpid()) else {
+                logger.warning("no free cell in the instance's metrics; this worker's counts are visible only in its own scrapes", [])
+                return nil
+            }
+            return (region, cell)
+        } catch {
+            logger.warning("cannot map the instance's metrics; this worker counts on its own", [("error", .string(error.description))])
+            return nil
         }
     }
 

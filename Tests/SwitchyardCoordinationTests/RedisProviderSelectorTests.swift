@@ -60,7 +60,7 @@ struct RedisProviderSelectorTests {
         let model = ModelConfig(name: "m", providers: [.make("a", nworkers: 2)])
         let selector = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one")
         let lease = try #require(harness.grant(selector, model))
-        let keys = ["holds", "holders", "inflight"].map { harness.key("m", $0) }
+        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
         let owners = try harness.command(server, ["ZRANGE", keys[0], 0, -1])
         guard case .array(let tokens)? = owners, let owner = tokens.first?.text else {
             Issue.record("no hold recorded: \(String(describing: owners))")
@@ -69,7 +69,7 @@ struct RedisProviderSelectorTests {
         #expect(owner.hasPrefix("one:1:"), "owner tokens are <instance>:<pid>:<counter>")
 
         func release(_ token: String) throws -> Int64? {
-            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, 3] + keys + [token])?.integerValue
+            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys + [token, 0, 0, 0, 0, 0])?.integerValue
         }
         #expect(try release("someone-else:9:1") == 0)
         #expect(try harness.inFlight(server, "m", "a") == 1)
@@ -89,7 +89,7 @@ struct RedisProviderSelectorTests {
         let server = try RedisServer()
         defer { server.stop() }
         let harness = try SelectorHarness()
-        let keys = ["holds", "holders", "inflight"].map { harness.key("m", $0) }
+        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
         let future = 9_999_999_999_999
         for token in ["one:12:1", "one:12:2", "one:123:1", "two:12:1"] {
             _ = try harness.command(server, ["ZADD", keys[0], future, token])
@@ -98,7 +98,7 @@ struct RedisProviderSelectorTests {
         _ = try harness.command(server, ["HSET", keys[2], "a", 4])
         func releaseWorker(_ instance: String, _ pid: Int32) throws -> Int64? {
             let prefix = RedisProviderSelector.ownerPrefix(instanceID: instance, pid: pid)
-            return try harness.command(server, ["EVAL", CoordinationScripts.releaseWorker.source, 3] + keys + [prefix])?.integerValue
+            return try harness.command(server, ["EVAL", CoordinationScripts.releaseWorker.source, keys.count] + keys + [prefix])?.integerValue
         }
         #expect(try releaseWorker("one", 12) == 2)
         #expect(try harness.inFlight(server, "m", "a") == 2)

@@ -50,17 +50,35 @@ final class SelectorHarness {
         SelectorContext(now: { MonotonicClock.now() }, workerID: 1, pid: pid, defaultStrategy: strategy, isSupported: { $0.apiType != .anthropic })
     }
 
+    /// A context whose requests may wait `queueTimeout` seconds in a queue, on this harness's loop.
+    func context(strategy: String, pid: Int32 = 1, queueTimeout: Double, queueLimit: Int = 1000) -> SelectorContext {
+        var context = Self.context(strategy: strategy, pid: pid)
+        context.queueTimeout = MonotonicClock.nanoseconds(queueTimeout)
+        context.queueLimit = queueLimit
+        let loop = self.loop
+        context.timers = SelectorTimers(
+            schedule: { nanoseconds, body in
+                let timer = loop.schedule(afterNanoseconds: nanoseconds, body)
+                return { loop.cancel(timer) }
+            },
+            soon: { loop.afterCurrentIteration($0) })
+        return context
+    }
+
     /// A selector of `kind` over `models`; for `.redis`, on a new client of `server`, connected.
-    func selector(_ kind: SelectorKind, server: RedisServer?, models: [ModelConfig], strategy: String, instance: String = "test", leaseSeconds: Double = 30) throws -> ProviderSelector {
+    func selector(_ kind: SelectorKind, server: RedisServer?, models: [ModelConfig], strategy: String, instance: String = "test", leaseSeconds: Double = 30,
+                  queueTimeout: Double = 0, queueLimit: Int = 1000, pid: Int32 = 1) throws -> ProviderSelector {
         let config = ModelsConfig(format: .llmRouter, models: models)
+        let context = queueTimeout > 0 ? context(strategy: strategy, pid: pid, queueTimeout: queueTimeout, queueLimit: queueLimit) : Self.context(strategy: strategy, pid: pid)
         switch kind {
         case .local:
-            return LocalProviderSelector(context: Self.context(strategy: strategy), config: config)
+            return LocalProviderSelector(context: context, config: config)
         case .redis:
             let server = try #require(server)
             let client = try makeClient(server)
-            let selector = RedisProviderSelector(context: Self.context(strategy: strategy), config: config, client: client, loop: loop,
-                                                 logger: logger, leaseSeconds: leaseSeconds, instanceID: instance)
+            let subscriber = queueTimeout > 0 ? try makeClient(server) : nil
+            let selector = RedisProviderSelector(context: context, config: config, client: client, loop: loop,
+                                                 logger: logger, leaseSeconds: leaseSeconds, instanceID: instance, subscriber: subscriber)
             selectors.append(selector)
             return selector
         }
@@ -147,7 +165,7 @@ final class SelectorHarness {
 
     /// Lets every command sent so far (releases are fire and forget) reach Redis: a PING on each client.
     func settle() {
-        for client in clients where client.isConnected {
+        for client in clients where client.isConnected && !client.isSubscriber {
             var done = false
             client.send(["PING"]) { _ in done = true }
             #expect(runUntil { done })

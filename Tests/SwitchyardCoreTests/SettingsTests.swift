@@ -396,4 +396,18 @@ struct SettingsTests {
         #expect(try load(["LLM_ROUTER_MAX_BUFFERED_BYTES": "0"]).maxBufferedBytes == 0)
         #expect(failure(["LLM_ROUTER_MAX_BUFFERED_BYTES": "lots"])?.contains("LLM_ROUTER_MAX_BUFFERED_BYTES") == true)
     }
+
+    @Test("client keys and the Prometheus switch use llm-router's variables, with flags")
+    func accessAndMetrics() throws {
+        let defaults = try load()
+        #expect(defaults.authEnabled == false && defaults.authKeysFile == nil && defaults.usePrometheus)
+        #expect(defaults.authPublicEndpoints == ["/health", "/metrics"])
+        let set = try load(["LLM_ROUTER_AUTH_ENABLED": "true", "LLM_ROUTER_AUTH_KEYS_FILE": "/etc/keys.json",
+                            "LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS": "/health, /ping", "LLM_ROUTER_USE_PROMETHEUS": "False"])
+        #expect(set.authEnabled && set.authKeysFile == "/etc/keys.json" && !set.usePrometheus)
+        #expect(set.authPublicEndpoints == ["/health", "/ping"])
+        #expect(try load([:], ["--auth-enabled", "true", "--use-prometheus=false"]).authEnabled)
+        #expect(failure(["LLM_ROUTER_AUTH_ENABLED": "maybe"])?.contains("LLM_ROUTER_AUTH_ENABLED") == true)
+        #expect(failure(["LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS": "health"])?.contains("LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS") == true)
+    }
 }

@@ -165,7 +165,7 @@ struct CallHarness {
         let scheduler = self.scheduler
         let local = LocalProviderSelector(
             context: SelectorContext(now: { scheduler.now }, workerID: 1, pid: 1, defaultStrategy: "round_robin",
-                                     isSupported: { $0.apiType != .anthropic }),
+                                     isSupported: { $0.apiType != .bedrock }),
             config: config)
         self.selector = selector ?? local
         context = CallContext(scheduler: scheduler, upstream: upstream, selector: self.selector,

@@ -40,7 +40,7 @@ struct UpstreamCallTests {
 
     @Test("with [A answering 503, B unsupported] the client gets A's 503, not B's 501")
     func unsupportedAlternativeDoesNotHideTheRealError() {
-        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b", type: .anthropic)])])
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("a"), provider("b", type: .bedrock)])])
         harness.start()
         harness.upstream.last.answer(503, #"{"error":{"message":"overloaded at http://a.internal.example:8000","type":"server_error"}}"#,
                                      fields: [("Content-Type", "application/json"), ("Retry-After", "7")])
@@ -57,7 +57,7 @@ struct UpstreamCallTests {
 
     @Test("only unsupported providers: 501 that names the api_type")
     func onlyUnsupported() {
-        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("b", type: .anthropic)])])
+        let harness = CallHarness(models: [ModelConfig(name: "m", providers: [provider("b", type: .bedrock)])])
         harness.start()
         #expect(harness.sink.events == [.fail(501, "provider_not_supported")])
     }

@@ -82,3 +82,31 @@ struct AdminStateTests {
         if state["redis"]?["shared_grants"]?.int == 2 { #expect(state["state"]?.string == "shared") }
     }
 }
+
+@Suite("Admin access for every /admin path", .timeLimit(.minutes(1)))
+struct AdminAccessGateTests {
+    @Test("any /admin path, known or not, is 403 without a configured token and 401 with a wrong one, before routing")
+    func everyAdminPath() throws {
+        let upstream = try MockUpstream(id: "a")
+        let off = try RouterProcess(config: .single("chat-model", providers: [upstream.provider()]), arguments: ["--workers", "1"])
+        for path in ["/admin/state", "/admin/models", "/admin/anything/else", "/admin"] {
+            let response = try RawHTTPClient.exchange(port: off.port, "GET", path, headers: [("Authorization", "Bearer x")])
+            #expect(response.status == 403, "\(path)")
+            #expect(response.openAIError?["code"]?.string == "admin_disabled")
+            #expect(response.openAIError?["message"]?.string?.contains("LLM_ROUTER_ADMIN_TOKEN") == true)
+        }
+        let on = try RouterProcess(config: .single("chat-model", providers: [upstream.provider()]), arguments: ["--workers", "1"],
+                                   environment: ["LLM_ROUTER_ADMIN_TOKEN": "admin-secret"])
+        for path in ["/admin/models", "/admin/anything/else"] {
+            for method in ["GET", "POST", "DELETE"] {
+                let response = try RawHTTPClient.exchange(port: on.port, method, path, headers: [("Authorization", "Bearer nope")])
+                #expect(response.status == 401, "\(method) \(path)")
+                #expect(response.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
+                #expect(response.openAIError?["type"]?.string == "authentication_error")
+            }
+        }
+        // With the token, an unknown admin path is an ordinary 404.
+        let known = try RawHTTPClient.exchange(port: on.port, "GET", "/admin/anything/else", headers: [("Authorization", "Bearer admin-secret")])
+        #expect(known.status == 404)
+    }
+}

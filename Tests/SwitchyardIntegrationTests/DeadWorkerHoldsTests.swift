@@ -14,7 +14,8 @@ struct DeadWorkerHoldsTests {
         defer { mock.stop() }
         let config = RouterConfig.single("chat-model", providers: [mock.provider(nworkers: 1)], strategy: "first_available")
         // A lease far longer than the test: without the supervisor's help the slot stays taken for a minute.
-        let environment = ["LLM_ROUTER_REDIS_URL": redis.url(), "LLM_ROUTER_LEASE_SECONDS": "60"]
+        // A short queue timeout: a request that finds the slot taken waits half a second, then gets 503.
+        let environment = ["LLM_ROUTER_REDIS_URL": redis.url(), "LLM_ROUTER_LEASE_SECONDS": "60", "LLM_ROUTER_QUEUE_TIMEOUT": "0.5"]
         let router = try RouterProcess(config: config, arguments: ["--workers", "1"], environment: environment)
         defer { router.stop() }
         // The worker's client and the supervisor's.
@@ -29,7 +30,11 @@ struct DeadWorkerHoldsTests {
         try slow.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat(mock: #"{"latency_ms":20000}"#)))
         let holds = "switchyard:{chat-model}:holds"
         #expect(Deadline.poll(seconds: 10) { redisCLI(redis, "ZCARD", holds) == "1" }, "the slow request holds no slot")
-        #expect(try RawHTTPClient.exchange(port: router.port, "POST", "/v1/chat/completions", body: RequestBody.chat()).status == 503)
+        let refused = try RawHTTPClient.exchange(port: router.port, "POST", "/v1/chat/completions", body: RequestBody.chat())
+        #expect(refused.status == 503)
+        #expect(refused.text.contains("queue_timeout"), "\(refused.text)")
+        #expect(refused.header("Retry-After") == "1", "\(refused.text)")
+        #expect(redisCLI(redis, "ZCARD", "switchyard:{chat-model}:queue") == "0", "the timed-out wait left the queue")
 
         kill(workers[0], SIGKILL)
         #expect(Deadline.poll(seconds: 10) { redisCLI(redis, "ZCARD", holds) == "0" }, "holds left: \(redisCLI(redis, "ZRANGE", holds, "0", "-1"))")

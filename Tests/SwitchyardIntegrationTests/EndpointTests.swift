@@ -87,7 +87,7 @@ struct EndpointTests {
     @Test("/metrics answers Prometheus text that counts the requests served")
     func metricsAnswerPrometheusText() throws {
         let mock = try MockUpstream(id: "a")
-        // One worker: each worker keeps its own counters and a new connection may reach any of them.
+        // One worker is enough here; InstanceMetricsTests covers the sum over several.
         let router = try RouterProcess(config: .single("chat-model", providers: [mock.provider()]), arguments: ["--workers", "1"])
         #expect(try router.post("/v1/chat/completions", RequestBody.chat()).status == 200)
 

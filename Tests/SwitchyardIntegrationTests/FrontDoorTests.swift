@@ -228,6 +228,52 @@ struct FrontDoorTests {
         #expect(aborted, "mock stats after the client left: \(stats)")
     }
 
+    // MARK: every front door × every provider dialect
+
+    static let providerTypes = ["vllm", "ollama", "anthropic", "gemini"]
+
+    @Test("Ollama and Anthropic clients get whole and streamed answers from every provider dialect", arguments: providerTypes)
+    func everyProviderDialect(apiType: String) throws {
+        let mock = try MockUpstream(id: "p-\(apiType)", arguments: ["--tokens", "4"])
+        let provider = RouterConfig.Provider(id: mock.id, apiHost: mock.url, apiType: apiType, apiToken: "provider-key")
+        let router = try RouterProcess(config: .single("m", providers: [provider]), arguments: ["--workers", "1"])
+        let prefix = "[p-\(apiType)] "
+
+        let chat = try router.post("/api/chat", #"{"model":"m","stream":false,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],"options":{"num_predict":50}}"#)
+        #expect(chat.status == 200, "\(chat.text)")
+        let whole = try chat.json()
+        #expect(whole["message"]?["content"]?.string?.hasPrefix(prefix) == true, "\(chat.text)")
+        #expect(whole["done"] == .bool(true) && whole["eval_count"]?.int == 4 && (whole["prompt_eval_count"]?.int ?? 0) > 0, "\(chat.text)")
+
+        let streamed = try router.post("/api/chat", #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#)
+        let objects = try lines(streamed.text)
+        let text = objects.compactMap { $0["message"]?["content"]?.string }.joined()
+        #expect(text.hasPrefix(prefix) && objects.last?["done"] == .bool(true) && objects.last?["eval_count"]?.int == 4, "\(streamed.text)")
+
+        let message = try router.post("/v1/messages", #"{"model":"m","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"#, headers: [("x-api-key", "client-key")])
+        #expect(message.status == 200, "\(message.text)")
+        let json = try message.json()
+        #expect(json["content"]?[0]?["text"]?.string?.hasPrefix(prefix) == true && json["stop_reason"]?.string == "end_turn", "\(message.text)")
+        #expect(json["usage"]?["output_tokens"]?.int == 4)
+
+        let stream = try events(try router.post("/v1/messages", #"{"model":"m","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#).text)
+        let deltas = stream.compactMap { $0.1["delta"]?["text"]?.string }.joined()
+        #expect(deltas.hasPrefix(prefix) && stream.first?.0 == "message_start" && stream.last?.0 == "message_stop", "\(stream.map(\.0))")
+        #expect(stream.first { $0.0 == "message_delta" }?.1["usage"]?["output_tokens"]?.int == 4)
+        #expect(try mock.lastRequest()["headers"]?.description.contains("client-key") == false, "the client's key is never forwarded")
+    }
+
+    @Test("a provider stream that breaks, in any dialect, ends the client's stream with an in-band error in its dialect", arguments: providerTypes)
+    func brokenStreamEveryDialect(apiType: String) throws {
+        let mock = try MockUpstream(id: "b-\(apiType)", arguments: ["--tokens", "6", "--reset-after", "2"])
+        let provider = RouterConfig.Provider(id: mock.id, apiHost: mock.url, apiType: apiType)
+        let router = try RouterProcess(config: .single("m", providers: [provider]), arguments: ["--workers", "1"])
+        let ollama = try lines(try router.post("/api/chat", #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#).text)
+        #expect(ollama.last?["error"]?.string != nil && !ollama.contains { $0["done"] == .bool(true) }, "\(ollama)")
+        let anthropic = try events(try router.post("/v1/messages", #"{"model":"m","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#).text)
+        #expect(anthropic.last?.0 == "error" && !anthropic.contains { $0.0 == "message_stop" }, "\(anthropic.map(\.0))")
+    }
+
     // MARK: OpenAI additions and llm-router routes
 
     @Test("/v1/responses reaches OpenAI-family providers as is; other providers get a clear 400")

@@ -26,7 +26,7 @@ struct UpstreamStreamFailureTests {
         let entry = try TestJSON(parsing: line)
         #expect(entry["stream.broken"] == .bool(true) || entry["stream"]?["broken"] == .bool(true), "line: \(line)")
         let metrics = try router.get("/metrics").text
-        #expect(metrics.contains("switchyard_http_streams_broken_total{worker=\"1\",route=\"chat_completions\"} 1"), "\(metrics)")
+        #expect(metrics.contains("switchyard_http_streams_broken_total{route=\"chat_completions\"} 1"), "\(metrics)")
     }
 
     @Test("an upstream silent for longer than LLM_ROUTER_UPSTREAM_IDLE_TIMEOUT ends the stream with a timeout error")

@@ -18,8 +18,6 @@ struct OpenAICompatibleAdapterTests {
     func urls() {
         #expect(OpenAICompatibleAdapter.url(for: provider("http://10.0.0.1:8000"), endpoint: .chatCompletions) == "http://10.0.0.1:8000/v1/chat/completions")
         #expect(OpenAICompatibleAdapter.url(for: provider("https://api.groq.com/openai/v1", type: .groq), endpoint: .chatCompletions) == "https://api.groq.com/openai/v1/chat/completions")
-        #expect(OpenAICompatibleAdapter.url(for: provider("https://generativelanguage.googleapis.com/v1beta/openai", type: .gemini), endpoint: .embeddings) == "https://generativelanguage.googleapis.com/v1beta/openai/embeddings")
-        #expect(OpenAICompatibleAdapter.url(for: provider("https://generativelanguage.googleapis.com", type: .gemini), endpoint: .completions) == "https://generativelanguage.googleapis.com/v1beta/openai/completions")
     }
 
     @Test("the token becomes a bearer header only when set")

@@ -108,6 +108,22 @@ package final class RedisServer {
         paused = false
     }
 
+    /// Runs one command with `redis-cli` and returns its raw output, trimmed (e.g. `"3"` for `ZCARD`).
+    package func command(_ arguments: [String]) throws -> String {
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        var words = ["--raw", "-s", socketPath]
+        if let password { words += ["-a", password, "--no-auth-warning"] }
+        cli.arguments = words + arguments
+        let output = Pipe()
+        cli.standardOutput = output
+        cli.standardError = FileHandle.nullDevice
+        try cli.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        cli.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The server's log so far (its stdout).
     package var log: String { process?.stdoutText ?? "" }
 

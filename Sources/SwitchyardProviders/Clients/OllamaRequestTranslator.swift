@@ -16,8 +16,9 @@ package enum OllamaOperation: String, Sendable {
 /// `repetition_penalty`, as vLLM and SGLang name it; `temperature`, `top_p`, `top_k`, `min_p`, `seed`, `stop`,
 /// `presence_penalty`, `frequency_penalty` keep their names; runner options such as `num_ctx` are ignored);
 /// `format` → `response_format`; `images` → `image_url` content parts; `tools` and `tool_calls` keep their shape
-/// (arguments become a JSON string, tool results get the id of the call they answer); `think` as a level
-/// (`"low"`, `"medium"`, `"high"`) → `reasoning_effort`; `keep_alive` is ignored (the provider's config decides).
+/// (arguments become a JSON string, tool results get the id of the call they answer); `think` is kept as it is
+/// (Ollama providers read it) and a level (`"low"`, `"medium"`, `"high"`) also becomes `reasoning_effort`;
+/// `keep_alive` is ignored (the provider's config decides).
 /// Streams are the default, as in Ollama.
 package enum OllamaRequestTranslator {
     private static let roles: Set<String> = ["system", "user", "assistant", "tool"]
@@ -306,11 +307,15 @@ package enum OllamaRequestTranslator {
         }
         if let think = object["think"], !think.isNull {
             switch think {
-            case .bool: break  // on/off has no portable OpenAI spelling: the provider's default applies
+            case .bool(let on):
+                out.raw(",\"think\":")
+                out.bool(on)
             case .string(let level):
                 guard ["low", "medium", "high"].contains(level) else {
                     throw ClientRequestReader.invalid("think", "must be a boolean or one of \"low\", \"medium\", \"high\"")
                 }
+                out.raw(",\"think\":")
+                out.string(level)
                 out.raw(",\"reasoning_effort\":")
                 out.string(level)
             default:

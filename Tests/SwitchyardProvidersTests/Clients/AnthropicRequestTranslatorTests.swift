@@ -11,9 +11,9 @@ struct AnthropicRequestTranslatorTests {
 
     @Test("system blocks, images, thinking, tool_use, tool_result, stop sequences and tools become the golden OpenAI body")
     func messagesGolden() throws {
-        let translated = try AnthropicRequestTranslator.translate(try Golden.bytes("anthropic/messages_request.json")).get()
+        let translated = try AnthropicRequestTranslator.translate(try ClientGolden.bytes("anthropic/messages_request.json")).get()
         #expect(translated.model == "claude-sonnet-4" && translated.stream && translated.endpoint == .chatCompletions)
-        try Golden.expect(Golden.json(translated.body), matches: "anthropic/messages_request.openai.json")
+        try ClientGolden.expect(ClientGolden.json(translated.body), matches: "anthropic/messages_request.openai.json")
         let value = try #require(JSONValue.parse(translated.body))
         let messages = try #require(value["messages"]?.array)
         #expect(messages.map { $0["role"]?.string ?? "" } == ["system", "user", "assistant", "tool", "user", "assistant", "tool", "user"])
@@ -59,7 +59,7 @@ struct AnthropicRequestTranslatorTests {
         #expect(failure.status == 400)
         #expect(failure.param == field)
         #expect(failure.message.contains("`\(field)`"))
-        let shaped = try #require(JSONValue.parse(ClientErrorShape.anthropic(failure)))
+        let shaped = try #require(JSONValue.parse(failure.body(for: .anthropic)))
         #expect(shaped["type"]?.string == "error" && shaped["error"]?["type"]?.string == "invalid_request_error")
     }
 

@@ -15,11 +15,11 @@ struct OllamaRequestTranslatorTests {
 
     @Test("a chat with images, tool calls, tool results, options, format and think becomes its golden OpenAI body")
     func chatGolden() throws {
-        let translated = try OllamaRequestTranslator.translate(try Golden.bytes("ollama/chat_request.json"), operation: .chat).get()
+        let translated = try OllamaRequestTranslator.translate(try ClientGolden.bytes("ollama/chat_request.json"), operation: .chat).get()
         #expect(translated.endpoint == .chatCompletions)
         #expect(translated.model == "llama3.2")
         #expect(translated.stream, "Ollama streams unless told otherwise")
-        try Golden.expect(Golden.json(translated.body), matches: "ollama/chat_request.openai.json")
+        try ClientGolden.expect(ClientGolden.json(translated.body), matches: "ollama/chat_request.openai.json")
         // The tool results answer the calls they name (get_time), then the rest in order.
         let value = try #require(JSONValue.parse(translated.body))
         #expect(value["messages"]?[3]?["tool_call_id"]?.string == "call_1")
@@ -32,9 +32,9 @@ struct OllamaRequestTranslatorTests {
 
     @Test("a generate request becomes a chat with its system and prompt; num_predict -1 sets no limit")
     func generateGolden() throws {
-        let translated = try OllamaRequestTranslator.translate(try Golden.bytes("ollama/generate_request.json"), operation: .generate).get()
+        let translated = try OllamaRequestTranslator.translate(try ClientGolden.bytes("ollama/generate_request.json"), operation: .generate).get()
         #expect(!translated.stream)
-        try Golden.expect(Golden.json(translated.body), matches: "ollama/generate_request.openai.json")
+        try ClientGolden.expect(ClientGolden.json(translated.body), matches: "ollama/generate_request.openai.json")
         let value = try #require(JSONValue.parse(translated.body))
         #expect(value["max_tokens"] == nil)
         #expect(value["response_format"]?["type"]?.string == "json_object")
@@ -42,9 +42,9 @@ struct OllamaRequestTranslatorTests {
 
     @Test("embed and the older embeddings become OpenAI embeddings requests")
     func embeddings() throws {
-        let embed = try OllamaRequestTranslator.translate(try Golden.bytes("ollama/embed_request.json"), operation: .embed).get()
+        let embed = try OllamaRequestTranslator.translate(try ClientGolden.bytes("ollama/embed_request.json"), operation: .embed).get()
         #expect(embed.endpoint == .embeddings && !embed.stream)
-        try Golden.expect(Golden.json(embed.body), matches: "ollama/embed_request.openai.json")
+        try ClientGolden.expect(ClientGolden.json(embed.body), matches: "ollama/embed_request.openai.json")
         let old = try translate(#"{"model":"m","prompt":"hello"}"#, .embeddings).get()
         #expect(String(decoding: old.body, as: UTF8.self) == #"{"model":"m","input":"hello"}"#)
     }

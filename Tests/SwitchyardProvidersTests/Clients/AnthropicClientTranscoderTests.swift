@@ -3,9 +3,9 @@ import SwitchyardProviders
 import Testing
 
 @Suite("OpenAI answers to Anthropic")
-struct AnthropicResponseTranscoderTests {
-    private func transcoder() -> AnthropicResponseTranscoder {
-        AnthropicResponseTranscoder(model: "claude-sonnet-4", requestID: "req-1")
+struct AnthropicClientTranscoderTests {
+    private func transcoder() -> AnthropicClientTranscoder {
+        AnthropicClientTranscoder(model: "claude-sonnet-4", requestID: "req-1")
     }
 
     /// The `event:` names of an Anthropic SSE stream, in order.
@@ -17,9 +17,9 @@ struct AnthropicResponseTranscoderTests {
 
     @Test("a stream with reasoning, text and two tool calls becomes its golden event stream, whatever the byte splits")
     func streamEverySplit() throws {
-        let input = try Golden.bytes("openai/chat_stream.sse")
+        let input = try ClientGolden.bytes("openai/chat_stream.sse")
         let whole = transcode(transcoder(), input, cuts: [])
-        try Golden.expect(whole, matches: "anthropic/chat_stream.sse")
+        try ClientGolden.expect(whole, matches: "anthropic/chat_stream.sse")
         for cut in 0...input.count {
             #expect(transcode(transcoder(), input, cuts: [cut]) == whole, "split at \(cut)")
         }
@@ -39,7 +39,7 @@ struct AnthropicResponseTranscoderTests {
 
     @Test("a CRLF text stream that hit the token limit ends with max_tokens")
     func textStream() throws {
-        let input = try Golden.bytes("openai/text_stream_crlf.sse")
+        let input = try ClientGolden.bytes("openai/text_stream_crlf.sse")
         let out = transcode(transcoder(), input, cuts: [])
         #expect(eventNames(out) == ["message_start", "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"])
         #expect(String(decoding: out, as: UTF8.self).contains(#""stop_reason":"max_tokens""#))
@@ -48,7 +48,7 @@ struct AnthropicResponseTranscoderTests {
 
     @Test("an error in the provider's stream becomes a final error event")
     func errorInStream() throws {
-        let input = try Golden.bytes("openai/error_stream.sse")
+        let input = try ClientGolden.bytes("openai/error_stream.sse")
         let out = transcode(transcoder(), input, cuts: [])
         #expect(eventNames(out) == ["message_start", "content_block_start", "content_block_delta", "error"])
         #expect(String(decoding: out, as: UTF8.self).hasSuffix(
@@ -69,11 +69,11 @@ struct AnthropicResponseTranscoderTests {
 
     @Test("a whole answer becomes a message with thinking, text and tool_use blocks; asked for a stream, its events")
     func whole() throws {
-        let body = try Golden.bytes("openai/chat_whole.json")
-        try Golden.expect(Golden.json(try #require(transcoder().whole(body, stream: false))), matches: "anthropic/message.json")
+        let body = try ClientGolden.bytes("openai/chat_whole.json")
+        try ClientGolden.expect(ClientGolden.json(try #require(transcoder().whole(body, stream: false))), matches: "anthropic/message.json")
         let streamed = try #require(transcoder().whole(body, stream: true))
         #expect(eventNames(streamed).first == "message_start" && eventNames(streamed).last == "message_stop")
-        let plainBody = try #require(transcoder().whole(try Golden.bytes("openai/text_whole.json"), stream: false))
+        let plainBody = try #require(transcoder().whole(try ClientGolden.bytes("openai/text_whole.json"), stream: false))
         let plain = try #require(JSONValue.parse(plainBody))
         #expect(plain["content"]?[0]?["text"]?.string == "Hi there" && plain["stop_reason"]?.string == "end_turn")
         #expect(plain["usage"]?["input_tokens"]?.int == 5 && plain["usage"]?["output_tokens"]?.int == 2)

@@ -3,17 +3,17 @@ import SwitchyardProviders
 import Testing
 
 @Suite("OpenAI answers to Ollama")
-struct OllamaResponseTranscoderTests {
-    private func transcoder(_ operation: OllamaOperation = .chat) -> OllamaResponseTranscoder {
+struct OllamaClientTranscoderTests {
+    private func transcoder(_ operation: OllamaOperation = .chat) -> OllamaClientTranscoder {
         let clock = SteppingClock()
-        return OllamaResponseTranscoder(operation: operation, model: "llama3.2", createdAt: "2026-01-02T03:04:05Z", now: clock.read)
+        return OllamaClientTranscoder(operation: operation, model: "llama3.2", createdAt: "2026-01-02T03:04:05Z", now: clock.read)
     }
 
     @Test("a chat stream with reasoning and tool calls becomes its golden NDJSON, whatever the byte splits")
     func chatStreamEverySplit() throws {
-        let input = try Golden.bytes("openai/chat_stream.sse")
+        let input = try ClientGolden.bytes("openai/chat_stream.sse")
         let whole = transcode(transcoder(), input, cuts: [])
-        try Golden.expect(whole, matches: "ollama/chat_stream.ndjson")
+        try ClientGolden.expect(whole, matches: "ollama/chat_stream.ndjson")
         for cut in 0...input.count {
             #expect(transcode(transcoder(), input, cuts: [cut]) == whole, "split at \(cut)")
         }
@@ -29,15 +29,15 @@ struct OllamaResponseTranscoderTests {
 
     @Test("a generate stream with CRLF endings ends with done_reason length, its count from the pieces")
     func generateStream() throws {
-        let input = try Golden.bytes("openai/text_stream_crlf.sse")
+        let input = try ClientGolden.bytes("openai/text_stream_crlf.sse")
         let out = transcode(transcoder(.generate), input, cuts: [])
-        try Golden.expect(out, matches: "ollama/generate_stream.ndjson")
+        try ClientGolden.expect(out, matches: "ollama/generate_stream.ndjson")
         for cut in 0...input.count { #expect(transcode(transcoder(.generate), input, cuts: [cut]) == out) }
     }
 
     @Test("an error event in the provider's stream ends the NDJSON with an error line")
     func errorInStream() throws {
-        let input = try Golden.bytes("openai/error_stream.sse")
+        let input = try ClientGolden.bytes("openai/error_stream.sse")
         let out = transcode(transcoder(), input, cuts: [])
         let lines = String(decoding: out, as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 2)
@@ -59,10 +59,10 @@ struct OllamaResponseTranscoderTests {
 
     @Test("whole answers become one Ollama object; asked for a stream, the stream's objects")
     func wholeAnswers() throws {
-        let body = try Golden.bytes("openai/chat_whole.json")
-        try Golden.expect(Golden.json(try #require(transcoder().whole(body, stream: false))), matches: "ollama/chat_whole.json")
-        try Golden.expect(try #require(transcoder().whole(body, stream: true)), matches: "ollama/chat_whole_as_stream.ndjson")
-        let generate = try #require(transcoder(.generate).whole(try Golden.bytes("openai/text_whole.json"), stream: false))
+        let body = try ClientGolden.bytes("openai/chat_whole.json")
+        try ClientGolden.expect(ClientGolden.json(try #require(transcoder().whole(body, stream: false))), matches: "ollama/chat_whole.json")
+        try ClientGolden.expect(try #require(transcoder().whole(body, stream: true)), matches: "ollama/chat_whole_as_stream.ndjson")
+        let generate = try #require(transcoder(.generate).whole(try ClientGolden.bytes("openai/text_whole.json"), stream: false))
         let value = try #require(JSONValue.parse(generate))
         #expect(value["response"]?.string == "Hi there" && value["done"]?.bool == true && value["eval_count"]?.int == 2)
         #expect(transcoder().whole(Array("not json".utf8), stream: false) == nil)
@@ -70,7 +70,7 @@ struct OllamaResponseTranscoderTests {
 
     @Test("embeddings come back in index order, as embed's list or embeddings' single vector")
     func embeddings() throws {
-        let body = try Golden.bytes("openai/embeddings_whole.json")
+        let body = try ClientGolden.bytes("openai/embeddings_whole.json")
         let embedBody = try #require(transcoder(.embed).whole(body, stream: false))
         let embed = try #require(JSONValue.parse(embedBody))
         #expect(embed["embeddings"]?.serialized == "[[0.25,0.125],[0.5,-1]]")
@@ -91,7 +91,7 @@ struct OllamaResponseTranscoderTests {
             return
         }
         #expect(unreadable.status == 502)
-        #expect(try transcoder().wholeAnswer(try Golden.bytes("openai/text_whole.json"), stream: false).get().isEmpty == false)
+        #expect(try transcoder().wholeAnswer(try ClientGolden.bytes("openai/text_whole.json"), stream: false).get().isEmpty == false)
     }
 
     @Test("router and provider errors use Ollama's shape")

@@ -5,7 +5,7 @@ import Testing
 
 /// Golden files under Tests/Fixtures/clients. `SWITCHYARD_UPDATE_GOLDEN=1 swift test --filter Clients` rewrites
 /// the expected files from the current output (review the diff before committing it).
-enum Golden {
+enum ClientGolden {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/clients")
 

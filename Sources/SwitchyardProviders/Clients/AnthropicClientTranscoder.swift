@@ -6,7 +6,7 @@ import SwitchyardCore
 /// `content_block_delta` (`text_delta`, `thinking_delta`, `input_json_delta`) and `content_block_stop`, then
 /// `message_delta` (stop reason, usage) and `message_stop`. Errors use `{"type":"error","error":{…}}`, in-band
 /// as an `error` event.
-package final class AnthropicResponseTranscoder: ClientTranscoder {
+package final class AnthropicClientTranscoder: ClientTranscoder {
     private enum Block: Equatable {
         case none
         case text
@@ -52,7 +52,7 @@ package final class AnthropicResponseTranscoder: ClientTranscoder {
     package func fail(_ error: RouterError, into out: inout [UInt8]) {
         guard !closed else { return }
         closed = true
-        event("error", ClientErrorShape.anthropic(error), into: &out)
+        event("error", error.body(for: .anthropic), into: &out)
     }
 
     package func whole(_ body: [UInt8], stream: Bool) -> [UInt8]? {
@@ -107,7 +107,7 @@ package final class AnthropicResponseTranscoder: ClientTranscoder {
         return json.bytes
     }
 
-    package func errorBody(_ error: RouterError) -> [UInt8] { ClientErrorShape.anthropic(error) }
+    package func errorBody(_ error: RouterError) -> [UInt8] { error.body(for: .anthropic) }
 
     // MARK: stream
 

@@ -6,7 +6,7 @@ import SwitchyardCore
 /// `done: true`, `done_reason`, `prompt_eval_count` / `eval_count` and the durations in nanoseconds; an
 /// embeddings list → `embeddings` (or the older `embedding`). Errors become `{"error":"…"}`, in-band as the last
 /// line of a broken stream.
-package final class OllamaResponseTranscoder: ClientTranscoder {
+package final class OllamaClientTranscoder: ClientTranscoder {
     private let operation: OllamaOperation
     private let quotedModel: [UInt8]
     private let quotedCreatedAt: [UInt8]
@@ -48,7 +48,7 @@ package final class OllamaResponseTranscoder: ClientTranscoder {
     package func fail(_ error: RouterError, into out: inout [UInt8]) {
         guard !closed else { return }
         closed = true
-        out.append(contentsOf: ClientErrorShape.ollama(error))
+        out.append(contentsOf: error.body(for: .ollama))
         out.append(0x0A)
     }
 
@@ -76,7 +76,7 @@ package final class OllamaResponseTranscoder: ClientTranscoder {
         return out
     }
 
-    package func errorBody(_ error: RouterError) -> [UInt8] { ClientErrorShape.ollama(error) }
+    package func errorBody(_ error: RouterError) -> [UInt8] { error.body(for: .ollama) }
 
     // MARK: stream
 

@@ -1,0 +1,275 @@
+import SwitchyardCore
+import SwitchyardIO
+import SwitchyardRedis
+import SwitchyardTestSupport
+import Testing
+@testable import SwitchyardCoordination
+@testable import SwitchyardRouting
+
+/// A waiter that records its answer and the order answers arrived in.
+private final class QueueWaiter: LeaseWaiter {
+    let name: String
+    let log: AnswerLog
+    var granted: ProviderLease?
+    var denied: RouterError?
+    var answered = false
+
+    init(_ name: String, log: AnswerLog) {
+        self.name = name
+        self.log = log
+    }
+
+    func leaseGranted(_ lease: ProviderLease) {
+        granted = lease
+        answered = true
+        log.names.append(name)
+    }
+
+    func leaseDenied(_ error: RouterError?) {
+        denied = error
+        answered = true
+        log.names.append("!" + name)
+    }
+}
+
+private final class AnswerLog { var names: [String] = [] }
+
+/// The cluster-wide wait queue (and the in-memory one, which must behave the same within one worker).
+@Suite("Wait queue: local and Redis", .enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+struct WaitQueueTests {
+    let model = ModelConfig(name: "m", providers: [.make("a")])
+
+    private func request(_ priority: LeasePriority = .normal) -> LeaseRequest {
+        LeaseRequest(model: model, deadline: .max, priority: priority)
+    }
+
+    @Test("a full first_available model queues; each release hands the slot to the next waiter in arrival order",
+          .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
+    func handOffInOrder(kind: SelectorKind) throws {
+        let server = kind == .redis ? try RedisServer() : nil
+        defer { server?.stop() }
+        let harness = try SelectorHarness()
+        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30)
+        let held = try #require(harness.grant(selector, model))
+        let log = AnswerLog()
+        let waiters = (1...3).map { QueueWaiter("w\($0)", log: log) }
+        for waiter in waiters {
+            guard case .pending = selector.acquire(request(), waiter: waiter) else { Issue.record("a request on a full model did not wait"); return }
+            if kind == .redis { harness.settle() }
+        }
+        harness.pause()
+        #expect(log.names.isEmpty, "nobody is granted while the slot is held")
+        if let server {
+            #expect(try harness.command(server, ["ZCARD", harness.key("m", "queue")])?.integerValue == 3)
+        }
+        selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        #expect(harness.runUntil { waiters[0].answered })
+        harness.pause()
+        #expect(log.names == ["w1"], "one release frees one slot")
+        selector.release(try #require(waiters[0].granted), outcome: ProviderOutcome(.completed, status: 200))
+        #expect(harness.runUntil { waiters[1].answered })
+        selector.release(try #require(waiters[1].granted), outcome: ProviderOutcome(.completed, status: 200))
+        #expect(harness.runUntil { waiters[2].answered })
+        #expect(log.names == ["w1", "w2", "w3"])
+        selector.release(try #require(waiters[2].granted), outcome: ProviderOutcome(.completed, status: 200))
+        if let server {
+            harness.settle()
+            #expect(try harness.inFlight(server, "m", "a") == 0)
+            #expect(try harness.command(server, ["EXISTS", harness.key("m", "queue"), harness.key("m", "waiting")])?.integerValue == 0)
+        }
+    }
+
+    @Test("x-priority: high waiters are served before normal and low ones, FIFO within a priority",
+          .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
+    func priorities(kind: SelectorKind) throws {
+        let server = kind == .redis ? try RedisServer() : nil
+        defer { server?.stop() }
+        let harness = try SelectorHarness()
+        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30)
+        var held = try #require(harness.grant(selector, model))
+        let log = AnswerLog()
+        let entries: [(String, LeasePriority)] = [("low", .low), ("n1", .normal), ("high", .high), ("n2", .normal)]
+        var waiters: [QueueWaiter] = []
+        for (name, priority) in entries {
+            let waiter = QueueWaiter(name, log: log)
+            waiters.append(waiter)
+            _ = selector.acquire(request(priority), waiter: waiter)
+            if kind == .redis { harness.settle() }
+        }
+        for count in 1...4 {
+            selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
+            #expect(harness.runUntil { log.names.count == count })
+            let next = try #require(waiters.first { $0.name == log.names.last })
+            held = try #require(next.granted)
+        }
+        #expect(log.names == ["high", "n1", "n2", "low"])
+    }
+
+    @Test("a wait ends at the queue timeout with 503 queue_timeout and Retry-After, and leaves the queue",
+          .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
+    func timeout(kind: SelectorKind) throws {
+        let server = kind == .redis ? try RedisServer() : nil
+        defer { server?.stop() }
+        let harness = try SelectorHarness()
+        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 0.2)
+        let held = try #require(harness.grant(selector, model))
+        let waiter = QueueWaiter("w", log: AnswerLog())
+        guard case .pending = selector.acquire(request(), waiter: waiter) else { Issue.record("did not wait"); return }
+        #expect(harness.runUntil(seconds: 5) { waiter.answered })
+        #expect(waiter.denied?.status == 503)
+        #expect(waiter.denied?.code == "queue_timeout")
+        #expect(waiter.denied?.retryAfter == 1)
+        selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        if let server {
+            harness.settle()
+            #expect(try harness.command(server, ["ZCARD", harness.key("m", "queue")])?.integerValue == 0)
+            #expect(try harness.inFlight(server, "m", "a") == 0, "the released slot went to nobody")
+        }
+        #expect(harness.grant(selector, model) != nil)
+    }
+
+    @Test("a cancelled wait (the client left) leaves the queue and never gets the slot; the slot stays free",
+          .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
+    func cancellation(kind: SelectorKind) throws {
+        let server = kind == .redis ? try RedisServer() : nil
+        defer { server?.stop() }
+        let harness = try SelectorHarness()
+        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30)
+        let held = try #require(harness.grant(selector, model))
+        let gone = QueueWaiter("gone", log: AnswerLog())
+        guard case .pending(let ticket) = selector.acquire(request(), waiter: gone) else { Issue.record("did not wait"); return }
+        if kind == .redis { harness.settle() }
+        selector.cancel(ticket)
+        selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
+        harness.pause()
+        #expect(!gone.answered)
+        if let server {
+            #expect(try harness.command(server, ["ZCARD", harness.key("m", "queue")])?.integerValue == 0)
+            #expect(try harness.inFlight(server, "m", "a") == 0)
+        }
+        #expect(harness.grant(selector, model) != nil, "the slot is free")
+    }
+
+    @Test("the queue is bounded: one waiter more than LLM_ROUTER_QUEUE_MAX gets 429 queue_full",
+          .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
+    func bounded(kind: SelectorKind) throws {
+        let server = kind == .redis ? try RedisServer() : nil
+        defer { server?.stop() }
+        let harness = try SelectorHarness()
+        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30, queueLimit: 1)
+        _ = try #require(harness.grant(selector, model))
+        let first = QueueWaiter("first", log: AnswerLog())
+        _ = selector.acquire(request(), waiter: first)
+        if kind == .redis { harness.settle() }
+        let second = QueueWaiter("second", log: AnswerLog())
+        let error: RouterError?
+        switch selector.acquire(request(), waiter: second) {
+        case .refused(let refused): error = refused
+        case .pending:
+            #expect(harness.runUntil { second.answered })
+            error = second.denied
+        default: error = nil
+        }
+        #expect(error?.status == 429)
+        #expect(error?.code == "queue_full")
+        #expect(!first.answered)
+    }
+
+    @Test("two routers on one Redis share one queue: a release in one hands the slot to the other's waiter, first come first served",
+          .timeLimit(.minutes(1)))
+    func acrossRouters() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let one = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one", queueTimeout: 30, pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "two", queueTimeout: 30, pid: 22)
+        let held = try #require(harness.grant(one, model))
+        let log = AnswerLog()
+        let early = QueueWaiter("two-early", log: log)
+        let late = QueueWaiter("one-late", log: log)
+        _ = two.acquire(request(), waiter: early)
+        harness.settle()
+        _ = one.acquire(request(), waiter: late)
+        harness.settle()
+        one.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        #expect(harness.runUntil { early.answered })
+        #expect(early.granted?.provider.id == "a")
+        harness.pause()
+        #expect(!late.answered)
+        two.release(try #require(early.granted), outcome: ProviderOutcome(.completed, status: 200))
+        #expect(harness.runUntil { late.answered })
+        #expect(log.names == ["two-early", "one-late"])
+        let wakes = try #require((two as? RedisProviderSelector)?.wakeLatencies)
+        #expect(wakes.total == 1, "the hand-off latency was measured")
+    }
+
+    @Test("a worker killed while waiting: its supervisor's reaper removes its waits, and the slot goes to the next live waiter",
+          .timeLimit(.minutes(1)))
+    func deadWaiterReaped() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let one = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one", queueTimeout: 30, pid: 11)
+        let held = try #require(harness.grant(one, model))
+        // A waiter of a dead worker (pid 99 of instance "one"), queued ahead of a live one.
+        let ghost = "one:99:1"
+        _ = try harness.command(server, ["ZADD", keys[5], 10_000_000_000_000, ghost])
+        _ = try harness.command(server, ["HSET", keys[6], ghost, #"{"d":99999999999999,"l":30000,"c":"nowhere","p":{"a":1}}"#])
+        let live = QueueWaiter("live", log: AnswerLog())
+        _ = one.acquire(request(), waiter: live)
+        harness.settle()
+        let prefix = RedisProviderSelector.ownerPrefix(instanceID: "one", pid: 99)
+        _ = try harness.command(server, ["EVAL", CoordinationScripts.releaseWorker.source, keys.count] + keys + [prefix])
+        #expect(try harness.command(server, ["HEXISTS", keys[6], ghost])?.integerValue == 0)
+        one.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        #expect(harness.runUntil { live.answered })
+        #expect(live.granted != nil)
+    }
+
+    @Test("shared circuits: a failure recorded by one router makes another prefer the healthy provider; a success closes it",
+          .timeLimit(.minutes(1)))
+    func sharedCircuits() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let pair = ModelConfig(name: "m", providers: [.make("a"), .make("b")])
+        let one = try harness.selector(.redis, server: server, models: [pair], strategy: "round_robin", instance: "one", pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [pair], strategy: "round_robin", instance: "two", pid: 22)
+        let first = try #require(harness.grant(one, pair))
+        #expect(first.provider.id == "a")
+        one.release(first, outcome: ProviderOutcome(.failed))
+        harness.settle()
+        // Router two never saw a failure itself, yet skips a while its circuit is open (round robin would give a, b, a).
+        #expect(harness.releasedSequence(two, pair, 3) == "bbb")
+        let circuit = try harness.command(server, ["HGET", harness.key("m", "circuits"), "a"])
+        #expect(circuit?.text?.hasPrefix("1:") == true)
+        _ = try harness.command(server, ["HDEL", harness.key("m", "circuits"), "a"])
+        #expect(harness.releasedSequence(two, pair, 2) == "ab")
+    }
+
+    @Test("dynamic_weighted shares its latency averages: a provider slow for one router loses share in another",
+          .timeLimit(.minutes(1)))
+    func sharedLatency() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let pair = ModelConfig(name: "m", providers: [.make("a"), .make("b")])
+        let one = try harness.selector(.redis, server: server, models: [pair], strategy: "dynamic_weighted", instance: "one", pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [pair], strategy: "dynamic_weighted", instance: "two", pid: 22)
+        // Router one learns that a takes 400 ms and b 20 ms.
+        for _ in 0..<4 {
+            for id in ["a", "b"] {
+                let lease = try #require(harness.grant(one, pair, excluding: id == "a" ? ["b"] : ["a"]))
+                let milliseconds: UInt64 = id == "a" ? 400 : 20
+                one.release(lease, outcome: ProviderOutcome(.completed, status: 200, timeToFirstByte: nil, total: milliseconds * 1_000_000))
+            }
+        }
+        harness.settle()
+        let picks = harness.releasedSequence(two, pair, 20)
+        let slow = picks.filter { $0 == "a" }.count
+        #expect(slow <= 2, "router two sends the slow provider a trickle only: \(picks)")
+        #expect(slow >= 1, "the slow provider keeps a trickle to show it recovered: \(picks)")
+    }
+}
