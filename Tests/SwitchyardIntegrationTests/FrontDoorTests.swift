@@ -228,6 +228,27 @@ struct FrontDoorTests {
         #expect(aborted, "mock stats after the client left: \(stats)")
     }
 
+    @Test("with client keys on, Anthropic and Ollama clients are refused in their own shape and pass with their key, which never reaches the provider")
+    func clientKeysInEachDialect() throws {
+        let mock = try MockUpstream(id: "a", arguments: ["--tokens", "2"])
+        let keys = try ClientKeysTests.keysJSON([("team-a", "sk-front-secret", #", "models": ["chat-model"]"#)])
+        let router = try ClientKeysTests.router(keys: keys, mock: mock)
+        let message = #"{"model":"chat-model","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#
+        let refused = try router.post("/v1/messages", message)
+        #expect(refused.status == 401)
+        #expect(try refused.json()["type"]?.string == "error" && refused.json()["error"]?["type"]?.string == "authentication_error", "\(refused.text)")
+        let ollamaRefused = try router.post("/api/chat", #"{"model":"chat-model","messages":[]}"#)
+        #expect(try ollamaRefused.status == 401 && (ollamaRefused.json()["error"]?.string) != nil, "\(ollamaRefused.text)")
+        let notAllowed = try router.post("/v1/messages", #"{"model":"other-model","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#,
+                                         headers: [("x-api-key", "sk-front-secret")])
+        #expect(try notAllowed.status == 403 && (notAllowed.json()["error"]?["type"]?.string) == "permission_error", "\(notAllowed.text)")
+        for header in [("x-api-key", "sk-front-secret"), ("Authorization", "Bearer sk-front-secret")] {
+            let passed = try router.post("/v1/messages", message, headers: [header])
+            #expect(passed.status == 200, "\(passed.text)")
+            #expect(try !mock.lastRequest().description.contains("sk-front-secret"))
+        }
+    }
+
     // MARK: every front door × every provider dialect
 
     static let providerTypes = ["vllm", "ollama", "anthropic", "gemini"]
