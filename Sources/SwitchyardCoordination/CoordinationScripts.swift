@@ -17,9 +17,10 @@ import SwitchyardRedis
 /// KEYS[9] <prefix>{<model>}:latency     hash: provider id → moving average of its latency, milliseconds
 /// ```
 ///
-/// An owner token is `<instance id>:<worker pid>:<counter>`. Every script first purges the model's expired holds
-/// (at most 256 per call, so a call stays short), giving back their in-flight counts: the holds of a router that
-/// vanished free themselves once their deadline passes. Counts only ever move together with a holder entry, so they
+/// An owner token is `<instance id>:<worker pid>:<counter>`. The acquire, renew and dead-worker scripts first purge
+/// the model's expired holds (at most 256 per call, so a call stays short), giving back their in-flight counts: the
+/// holds of a router that vanished free themselves once their deadline passes (a release has no need to: the next
+/// acquisition purges before it counts). Counts only ever move together with a holder entry, so they
 /// never go negative and a repeated release changes nothing.
 ///
 /// **Waiting.** When no candidate has a free slot and the caller may wait, the acquire script puts the owner in
@@ -78,8 +79,11 @@ enum CoordinationScripts {
           handoff(id)
           return id
         end
-        for _, owner in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 256)) do
-          unhold(owner)
+        -- Ends the model's expired holds (at most 256 per call, so a call stays short).
+        local function purge()
+          for _, owner in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 256)) do
+            unhold(owner)
+          end
         end
 
         """
@@ -97,6 +101,7 @@ enum CoordinationScripts {
     /// provider id; `{'queued', <queue length>}` when the caller now waits; `{'full', <limit>}` when the queue is
     /// full; `false` when nothing is free and the caller may not wait.
     static let acquire = RedisScript(prelude + """
+        purge()
         local lease, owner, strategy, total = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
         local wait, channel, priority, limit = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
         local ids, index, slots, weights, tiers = {}, {}, {}, {}, {}
@@ -211,10 +216,13 @@ enum CoordinationScripts {
     /// milliseconds. Returns 1 when a hold was live, 0 when not (released before, expired, never recorded).
     static let release = RedisScript(prelude + """
         local owner, health, sample = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-        redis.call('ZREM', queue, owner)
-        redis.call('HDEL', waiting, owner)
         local id = unhold(owner)
-        if not id then return 0 end
+        if not id then
+          -- No hold: a waiter giving up (a hand-off takes the waiter out of the queue before it records the hold).
+          redis.call('ZREM', queue, owner)
+          redis.call('HDEL', waiting, owner)
+          return 0
+        end
         if health == 2 then
           local failures = tonumber(string.match(redis.call('HGET', circuits, id) or '0:0', '^(%d+):')) + 1
           local cooldown = tonumber(ARGV[5])
@@ -247,6 +255,7 @@ enum CoordinationScripts {
     /// counts never go negative. Walks the model's holds and queue (`ZRANGE`, no `KEYS`); returns how many holds
     /// were ended.
     static let releaseWorker = RedisScript(prelude + """
+        purge()
         local prefix = ARGV[1]
         local length = #prefix
         for _, token in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
@@ -266,6 +275,7 @@ enum CoordinationScripts {
     /// tokens. Holds that are gone (expired and purged, released) stay gone (`ZADD XX`). Returns how many were
     /// renewed.
     static let renew = RedisScript(prelude + """
+        purge()
         local deadline = now + tonumber(ARGV[1])
         local renewed = 0
         for i = 2, #ARGV do
