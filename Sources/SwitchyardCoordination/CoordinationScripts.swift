@@ -208,44 +208,52 @@ enum CoordinationScripts {
         return {'queued', length + 1}
         """)
 
-    /// Ends a hold or a wait, owner-exact and idempotent: removes the owner from the queue, and ends the hold it
-    /// has (one handed to it while it was giving up included), passing the unit on to the next waiter. Records the
-    /// attempt's outcome in the shared circuit and latency of the provider. `ARGV`: owner token; health (0 = says
-    /// nothing, 1 = healthy: close the circuit, 2 = unhealthy: open it); latency sample (0 = none, 1 = timed, 2 =
-    /// penalty: twice the slowest average of the model); observed milliseconds; base and maximum cool-down,
-    /// milliseconds. Returns 1 when a hold was live, 0 when not (released before, expired, never recorded).
+    /// Ends holds or waits, owner-exact and idempotent — every release of one worker's loop iteration for one model
+    /// in one call: for each owner, removes it from the queue, or ends the hold it has (one handed to it while it was
+    /// giving up included), passing the unit on to the next waiter, and records the attempt's outcome in the shared
+    /// circuit and latency of the provider. `ARGV`: base and maximum circuit cool-down (milliseconds), then four
+    /// values per release: owner token; health (0 = says nothing, 1 = healthy: close the circuit, 2 = unhealthy:
+    /// open it); latency sample (0 = none, 1 = timed, 2 = penalty: twice the slowest average of the model);
+    /// observed milliseconds. Returns how many holds were live (released before, expired or never recorded ones
+    /// count nothing).
     static let release = RedisScript(prelude + """
-        local owner, health, sample = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-        local id = unhold(owner)
-        if not id then
-          -- No hold: a waiter giving up (a hand-off takes the waiter out of the queue before it records the hold).
-          redis.call('ZREM', queue, owner)
-          redis.call('HDEL', waiting, owner)
-          return 0
-        end
-        if health == 2 then
-          local failures = tonumber(string.match(redis.call('HGET', circuits, id) or '0:0', '^(%d+):')) + 1
-          local cooldown = tonumber(ARGV[5])
-          for _ = 2, failures do
-            if cooldown < tonumber(ARGV[6]) then cooldown = cooldown * 2 end
+        local base, longest = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local function releaseOne(owner, health, sample, observed)
+          local id = unhold(owner)
+          if not id then
+            -- No hold: a waiter giving up (a hand-off takes the waiter out of the queue before it records the hold).
+            redis.call('ZREM', queue, owner)
+            redis.call('HDEL', waiting, owner)
+            return 0
           end
-          cooldown = math.min(cooldown, tonumber(ARGV[6]))
-          redis.call('HSET', circuits, id, failures .. ':' .. (now + cooldown))
-        elseif health == 1 and redis.call('EXISTS', circuits) == 1 then
-          redis.call('HDEL', circuits, id)
-        end
-        if sample > 0 then
-          local observed = tonumber(ARGV[4])
-          if sample == 2 then
-            local slowest = math.max(observed, 1)
-            for _, value in ipairs(redis.call('HVALS', latency)) do slowest = math.max(slowest, tonumber(value)) end
-            observed = 2 * slowest
+          if health == 2 then
+            local failures = tonumber(string.match(redis.call('HGET', circuits, id) or '0:0', '^(%d+):')) + 1
+            local cooldown = base
+            for _ = 2, failures do
+              if cooldown < longest then cooldown = cooldown * 2 end
+            end
+            cooldown = math.min(cooldown, longest)
+            redis.call('HSET', circuits, id, failures .. ':' .. (now + cooldown))
+          elseif health == 1 and redis.call('EXISTS', circuits) == 1 then
+            redis.call('HDEL', circuits, id)
           end
-          local previous = redis.call('HGET', latency, id)
-          local average = previous and (0.3 * observed + 0.7 * tonumber(previous)) or observed
-          redis.call('HSET', latency, id, string.format('%.6g', average))
+          if sample > 0 then
+            if sample == 2 then
+              local slowest = math.max(observed, 1)
+              for _, value in ipairs(redis.call('HVALS', latency)) do slowest = math.max(slowest, tonumber(value)) end
+              observed = 2 * slowest
+            end
+            local previous = redis.call('HGET', latency, id)
+            local average = previous and (0.3 * observed + 0.7 * tonumber(previous)) or observed
+            redis.call('HSET', latency, id, string.format('%.6g', average))
+          end
+          return 1
         end
-        return 1
+        local released = 0
+        for i = 3, #ARGV, 4 do
+          released = released + releaseOne(ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]))
+        end
+        return released
         """)
 
     /// Ends every hold and wait of one worker in one model, as ``release`` would end each: for a worker that died

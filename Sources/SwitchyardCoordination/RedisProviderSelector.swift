@@ -43,11 +43,6 @@ import SwitchyardRouting
 ///
 /// Use on the loop's thread only; call ``close()`` when done.
 package final class RedisProviderSelector: ProviderSelector {
-    /// A hold this worker recorded in Redis.
-    private struct Hold {
-        let owner: String
-        let model: String
-    }
 
     /// An acquisition waiting for the acquire script's answer, or for a hand-off in the model's queue.
     private final class Pending {
@@ -103,6 +98,9 @@ package final class RedisProviderSelector: ProviderSelector {
     /// `<instance id>:<pid>:`, the fixed part of every owner token.
     private let ownerPrefix: String
     private var ownerCounter: UInt64 = 0
+    /// Releases waiting for the end of this loop iteration, by model.
+    private var releaseBatches: [String: ReleaseBatch] = [:]
+    private var releaseFlush: () -> Void = {}
     /// What the scripts need of each model, prepared once per configuration (by model name).
     private var plans: [String: ModelPlan] = [:]
     /// Leases granted from shared state, by token.
@@ -148,6 +146,7 @@ package final class RedisProviderSelector: ProviderSelector {
         ownerPrefix = Self.ownerPrefix(instanceID: instanceID, pid: context.pid)
         channel = client.keys.global("handoff:" + instanceID + ":" + String(context.pid))
         self.subscriber = subscriber
+        releaseFlush = { [weak self] in self?.flushReleases() }
         for script in [CoordinationScripts.acquire, CoordinationScripts.release, CoordinationScripts.renew] {
             client.register(script)
             // Already connected: load now, ahead of any call. A NOSCRIPT retry would let a later call (an acquire)
@@ -259,6 +258,8 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: [any RedisArgument]) {
+        // Releases of this iteration go first: the acquisition must see the slots they free.
+        flushReleases()
         let name: String
         switch strategy(of: entry.model) {
         case .script(let scripted): name = scripted
@@ -466,21 +467,35 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     /// Ends `hold` (or a wait) in Redis, recording `outcome` in the shared circuit and, when `timed`, in the
-    /// shared latency average.
+    /// shared latency average. Releases are fire and forget and wait for the end of the loop iteration, so that all
+    /// the releases of one iteration for one model travel in one script call (an acquisition sent meanwhile takes
+    /// them along first, so that it sees what they freed).
     private func releaseShared(_ hold: Hold, outcome: ProviderOutcome? = nil, timed: Bool = false) {
-        var arguments: [any RedisArgument] = [hold.owner]
+        var health = 0, sample = 0
+        var observed: any RedisArgument = 0
         if let outcome {
-            let health = outcome.isUnhealthy ? 2 : outcome.isHealthy ? 1 : 0
-            let sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
-            let observed: any RedisArgument = sample > 0 ? String(Double(outcome.timeToFirstByte ?? outcome.total) / 1e6) : 0
-            arguments += [health, sample, observed, cooldownMilliseconds.base, cooldownMilliseconds.max]
-        } else {
-            arguments += [0, 0, 0, 0, 0]
+            health = outcome.isUnhealthy ? 2 : outcome.isHealthy ? 1 : 0
+            sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
+            if sample > 0 { observed = String(Double(outcome.timeToFirstByte ?? outcome.total) / 1e6) }
         }
-        client.evaluate(CoordinationScripts.release, keys: keys(hold.model), arguments: arguments) { [weak self] result in
-            guard let self, case .failure = result else { return }
-            self.statistics.scriptFailures += 1
-            self.retain(hold)
+        if releaseBatches.isEmpty {
+            loop.afterCurrentIteration(releaseFlush)
+        }
+        releaseBatches[hold.model, default: ReleaseBatch()].add(hold, health: health, sample: sample, observed: observed)
+    }
+
+    /// Sends the batched releases, one script call per model.
+    private func flushReleases() {
+        guard !releaseBatches.isEmpty else { return }
+        let batches = releaseBatches
+        releaseBatches.removeAll(keepingCapacity: true)
+        for (model, batch) in batches {
+            statistics.releaseCalls += 1
+            client.evaluate(CoordinationScripts.release, keys: keys(model), arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
+                guard let self, case .failure = result else { return }
+                self.statistics.scriptFailures += 1
+                for hold in batch.holds { self.retain(hold) }
+            }
         }
     }
 
@@ -619,6 +634,24 @@ package final class RedisProviderSelector: ProviderSelector {
         if let prepared = plans[model] { return prepared.keys }
         let names = client.keys
         return CoordinationScripts.keySuffixes.map { names.model(model, $0) }
+    }
+}
+
+/// A hold a worker recorded in Redis.
+private struct Hold {
+    let owner: String
+    let model: String
+}
+
+/// The releases of one model waiting for the end of a loop iteration.
+private struct ReleaseBatch {
+    var holds: [Hold] = []
+    /// Four script arguments per release (see ``CoordinationScripts/release``).
+    var arguments: [any RedisArgument] = []
+
+    mutating func add(_ hold: Hold, health: Int, sample: Int, observed: any RedisArgument) {
+        holds.append(hold)
+        arguments += [hold.owner, health, sample, observed] as [any RedisArgument]
     }
 }
 
