@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's "test" command (and what .ci/run calls): install what is missing, start a private redis-server
-# on a free loopback port, build, run the offline packaging checks, a short fuzz, the openai SDK smoke test,
-# and finally every Swift test suite (last, so its summary is the closing line).
+# on a free loopback port, build, run the offline packaging checks, a short fuzz, the SDK smoke tests (openai,
+# ollama, anthropic), and finally every Swift test suite (last, so its summary is the closing line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The test-only packages: promtool (metrics checks), HAProxy (the load-balancer test), venv (SDK tests).
@@ -27,12 +27,16 @@ scripts/check-packaging.sh
 # A short coverage-guided fuzz of the HTTP parser and JSON scanner (scripts/fuzz.sh 600 for a longer run).
 scripts/fuzz.sh 10
 
-# The official openai Python SDK through the router (needs PyPI; skipped with a note when it is unreachable).
+# The official openai, ollama and anthropic Python clients through the router, in one virtualenv (needs PyPI;
+# skipped with a note when it is unreachable).
 venv=.build/sdk-venv
-if "$venv/bin/python" -c 'import openai' 2>/dev/null || { python3 -m venv "$venv" && timeout 300 "$venv/bin/pip" install -q openai; } >/dev/null 2>&1; then
+if "$venv/bin/python" -c 'import openai, ollama, anthropic' 2>/dev/null \
+    || { { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } && timeout 300 "$venv/bin/pip" install -q openai ollama anthropic; } >/dev/null 2>&1; then
     "$venv/bin/python" Tests/sdk/openai_sdk_smoke.py .build/debug/switchyard
+    "$venv/bin/python" Tests/sdk/ollama_sdk_smoke.py .build/debug/switchyard
+    "$venv/bin/python" Tests/sdk/anthropic_sdk_smoke.py .build/debug/switchyard
 else
-    echo "skip: openai SDK smoke test (could not install the openai package)"
+    echo "skip: SDK smoke tests (could not install the openai, ollama and anthropic packages)"
 fi
 
 swift test --skip-build

@@ -1,20 +1,34 @@
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardProviders
 
-/// Relays one call's answer to the client that asked for it, in the OpenAI dialect: streams with
-/// back-pressure, whole answers with `Content-Length`, errors in the OpenAI shape, a broken stream reported
-/// in-band as an error event (never `[DONE]`). The client going away cancels the call.
+/// Relays one call's answer to the client that asked for it: streams with back-pressure, whole answers with
+/// `Content-Length`, errors in the client's error shape, a broken stream reported in-band as an error event
+/// (never a clean end-of-stream marker). The client going away cancels the call.
+///
+/// Every provider's answer reaches the sink in the OpenAI dialect (the pivot). An OpenAI client gets it as it is
+/// (no `translator`: the bytes go straight to the socket, nothing copied); an Ollama or Anthropic client gets it
+/// through its dialect's ``ClientTranscoder``.
 final class ClientRelaySink: CallSink {
     private let response: HTTPServerResponse
     private let requestID: String
     private let access: ProxiedAccess
+    /// The client's dialect, or nil for OpenAI clients.
+    private let translator: ClientTranscoder?
+    /// The client asked for a stream (the form of a whole answer in its dialect).
+    private let clientStream: Bool
+    /// Reused for every translated piece of a stream.
+    private var translated: [UInt8] = []
     private(set) var call: UpstreamCall?
 
-    /// `access` writes the access-log line and records metrics when the call ends.
-    init(response: HTTPServerResponse, requestID: String, access: ProxiedAccess) {
+    /// `access` writes the access-log line and records metrics when the call ends; `translator` turns OpenAI
+    /// answers into the client's dialect (nil: the client speaks OpenAI).
+    init(response: HTTPServerResponse, requestID: String, access: ProxiedAccess, translator: ClientTranscoder? = nil, clientStream: Bool = false) {
         self.response = response
         self.requestID = requestID
         self.access = access
+        self.translator = translator
+        self.clientStream = clientStream
     }
 
     /// Ties `call` to the client connection: a vanished client cancels it; a drained socket resumes it.
@@ -27,6 +41,7 @@ final class ClientRelaySink: CallSink {
 
     func callDidStartStream(status: Int, headers: HTTPHeaders) {
         var fields = headers
+        if let translator { fields.replaceOrAdd(name: "Content-Type", value: translator.streamContentType) }
         fields.add(name: "Cache-Control", value: "no-cache")
         fields.add(name: "X-Accel-Buffering", value: "no")
         fields.add(name: "X-Request-Id", value: requestID)
@@ -34,10 +49,22 @@ final class ClientRelaySink: CallSink {
     }
 
     func callDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        response.write(bytes)
+        guard let translator else { return response.write(bytes) }
+        translated.removeAll(keepingCapacity: true)
+        translator.transcode(bytes, into: &translated)
+        // Nothing complete yet: ask for more (the client's socket has not been written to).
+        if translated.isEmpty { return true }
+        return translated.withUnsafeBytes { response.write($0) }
     }
 
     func callDidFinishStream(error: RouterError?) {
+        if let translator {
+            translated.removeAll(keepingCapacity: true)
+            if let error { translator.fail(error, into: &translated) } else { translator.finish(into: &translated) }
+            if !translated.isEmpty { _ = response.write(translated) }
+            response.finish()
+            return
+        }
         guard let error else {
             response.finish()
             return
@@ -55,7 +82,20 @@ final class ClientRelaySink: CallSink {
     func callDidAnswer(status: Int, headers: HTTPHeaders, body: [UInt8]) {
         var fields = headers
         fields.add(name: "X-Request-Id", value: requestID)
-        response.send(status: status, headers: fields, body: body)
+        guard let translator else { return response.send(status: status, headers: fields, body: body) }
+        guard (200..<300).contains(status) else {
+            fields.replaceOrAdd(name: "Content-Type", value: "application/json")
+            return response.send(status: status, headers: fields, body: translator.providerErrorBody(status: status, body: body))
+        }
+        let answer: [UInt8]
+        switch translator.wholeAnswer(body, stream: clientStream) {
+        case .success(let translated): answer = translated
+        case .failure(let error):
+            fields.replaceOrAdd(name: "Content-Type", value: "application/json")
+            return response.send(status: error.status, headers: fields, body: translator.errorBody(error))
+        }
+        fields.replaceOrAdd(name: "Content-Type", value: clientStream ? translator.streamContentType : "application/json")
+        response.send(status: status, headers: fields, body: answer)
     }
 
     func callDidFail(_ error: RouterError) {
@@ -63,7 +103,7 @@ final class ClientRelaySink: CallSink {
         fields.add(name: "X-Request-Id", value: requestID)
         fields.add(name: "Content-Type", value: "application/json")
         if let retryAfter = error.retryAfter { fields.add(name: "Retry-After", value: String(retryAfter)) }
-        response.send(status: error.status, headers: fields, body: error.body)
+        response.send(status: error.status, headers: fields, body: translator?.errorBody(error) ?? error.body)
     }
 
     func callDidEnd(_ summary: CallSummary) {

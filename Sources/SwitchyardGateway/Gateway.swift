@@ -110,6 +110,8 @@ package final class Gateway: HTTPResponder {
             prober = HealthProber(scheduler: loop, upstream: upstream, board: health, circuits: circuits, logger: logger,
                                   intervalSeconds: settings.healthInterval, election: LocalProbeElection(workerID: identity.id))
         }
+        OllamaRoutes(gateway: self).register(in: routes)
+        AnthropicRoutes(gateway: self).register(in: routes)
         apply(config)
         registry = ModelRegistry(file: config, store: registryStore ?? makeRegistryStore(), logger: logger) { [unowned self] merged in self.reload(config: merged) }
         AdminModelRoutes(gateway: self).register(in: routes)
@@ -177,7 +179,8 @@ package final class Gateway: HTTPResponder {
             switch clientAuth.authenticate(request.head.headers) {
             case .refused(let error, let reason, let headers):
                 metrics.recordAuthRejected(reason: reason)
-                return finishLocally(response, route: "auth", error: error, headers: headers)
+                // In the shape the caller's SDK parses (Anthropic and Ollama clients included).
+                return finishLocally(response, route: "auth", error: error, dialect: Self.dialect(ofPath: path), headers: headers)
             case .passed(let key):
                 response.clientKeyID = key.id
                 currentClientKey = key

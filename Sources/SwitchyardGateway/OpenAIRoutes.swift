@@ -5,7 +5,9 @@ import SwitchyardProviders
 import SwitchyardRouting
 
 /// The OpenAI-compatible proxy endpoints (chat completions, completions, embeddings) under `/v1`, the bare
-/// paths and llm-router's prefix: each request becomes one ``UpstreamCall`` relayed to the client.
+/// paths and llm-router's prefix, the Responses API (`/v1/responses`, `/responses`: OpenAI-family providers
+/// only) and llm-router's LM Studio-style `{prefix}/v0/chat/completions`: each request becomes one
+/// ``UpstreamCall`` relayed to the client.
 struct OpenAIRoutes {
     unowned let gateway: Gateway
 
@@ -15,6 +17,9 @@ struct OpenAIRoutes {
             add(table, base + "/completions", "completions", .completions)
             add(table, base + "/embeddings", "embeddings", .embeddings)
         }
+        add(table, "/v1/responses", "responses", .responses)
+        add(table, "/responses", "responses", .responses)
+        add(table, prefix + "/v0/chat/completions", "chat_completions", .chatCompletions)
     }
 
     private func add(_ table: RouteTable, _ path: String, _ name: String, _ endpoint: EndpointKind) {
@@ -26,7 +31,7 @@ struct OpenAIRoutes {
         }
     }
 
-    private static func proxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String, gateway: Gateway) {
+    static func proxy(_ request: HTTPRequest, response: HTTPServerResponse, endpoint: EndpointKind, route: String, gateway: Gateway) {
         let requestID = response.requestID
         let parsed: ProxyRequest
         switch ProxyRequest.parse(request.body) {
@@ -37,6 +42,10 @@ struct OpenAIRoutes {
         }
         guard let model = gateway.config.model(named: parsed.model) else {
             return gateway.finishLocally(response, route: route, error: .modelNotFound(parsed.model), requestID: requestID)
+        }
+        if endpoint == .responses, model.providers.contains(where: { !$0.apiType.isOpenAICompatible }) {
+            // The Responses API has no translation: only providers that serve it themselves can answer.
+            return gateway.finishLocally(response, route: route, error: OpenAIRequest.responsesNotSupported, requestID: requestID)
         }
         if let refusal = gateway.clientKeyRefusal(model: model.name) {
             return gateway.finishLocally(response, route: route, error: refusal)

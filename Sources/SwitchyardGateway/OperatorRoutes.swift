@@ -9,6 +9,7 @@ final class OperatorRoutes {
     private unowned let gateway: Gateway
     private var modelsBody: [UInt8] = []
     private var tagsBody: [UInt8] = []
+    private var lmStudioBody: [UInt8] = []
 
     init(gateway: Gateway) {
         self.gateway = gateway
@@ -18,6 +19,7 @@ final class OperatorRoutes {
     func refresh(_ config: ModelsConfig) {
         modelsBody = ModelListing.openAI(config)
         tagsBody = ModelListing.ollamaTags(config)
+        lmStudioBody = ModelListing.lmStudio(config)
     }
 
     func register(in table: RouteTable, prefix: String) {
@@ -27,8 +29,14 @@ final class OperatorRoutes {
         table.add("/models", name: "models", method: "GET") { [unowned self] _, response in
             gateway.sendLocal(response, route: "models", body: modelsBody)
         }
-        table.add("/api/tags", name: "ollama_tags", method: "GET") { [unowned self] _, response in
-            gateway.sendLocal(response, route: "ollama_tags", body: tagsBody)
+        // `/tags` is llm-router's documented spelling of Ollama's `/api/tags`.
+        for path in ["/api/tags", "/tags"] {
+            table.add(path, name: "ollama_tags", method: "GET") { [unowned self] _, response in
+                gateway.sendLocal(response, route: "ollama_tags", body: tagsBody)
+            }
+        }
+        table.add(prefix + "/v0/models", name: "lmstudio_models", method: "GET") { [unowned self] _, response in
+            gateway.sendLocal(response, route: "lmstudio_models", body: lmStudioBody)
         }
         table.add("/health", name: "health", method: "GET") { [unowned self] _, response in
             gateway.sendLocal(response, route: "health", body: healthBody())

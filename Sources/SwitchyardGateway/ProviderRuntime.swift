@@ -17,6 +17,7 @@ final class ProviderRuntime {
     private let chatURL: String
     private let completionsURL: String
     private let embeddingsURL: String
+    private let responsesURL: String
 
     init(provider: ProviderConfig) {
         self.provider = provider
@@ -27,6 +28,7 @@ final class ProviderRuntime {
         self.chatURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .chatCompletions)
         self.completionsURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .completions)
         self.embeddingsURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .embeddings)
+        self.responsesURL = OpenAICompatibleAdapter.url(for: provider, endpoint: .responses)
     }
 
     func url(_ endpoint: EndpointKind) -> String {
@@ -34,13 +36,15 @@ final class ProviderRuntime {
         case .chatCompletions: return chatURL
         case .completions: return completionsURL
         case .embeddings: return embeddingsURL
+        case .responses: return responsesURL
         }
     }
 
     /// The upstream request for one attempt of `request` and the transcoder for its answer. Throws a 400 when
     /// the provider's dialect cannot express what the request asks.
     func prepare(_ request: CallRequest) throws(RouterError) -> (UpstreamRequest, ResponseTranscoder) {
-        if let adapter {
+        // The Responses API is relayed as bytes (Ollama serves it on its `/v1`); the route refuses it for the others.
+        if let adapter, request.endpoint != .responses {
             let parsed = try OpenAIRequest(request.body, endpoint: request.endpoint)
             let adapted = try adapter.upstreamRequest(for: parsed)
             let prefix = request.endpoint == .chatCompletions ? "chatcmpl-" : "cmpl-"
@@ -52,7 +56,9 @@ final class ProviderRuntime {
         var body = OpenAICompatibleAdapter.requestBody(request.body, scan: request.scan, quotedModel: quotedModelPath)
         // Usage accounting: a stream reports its tokens only when asked; the router asks, and removes the extra
         // chunk again unless the client asked too (a client's own `stream_options` is left as it is).
-        let askUsage = request.stream && request.endpoint != .embeddings && request.scan.member("stream_options") == nil
+        // (Not for the Responses API, whose streams report usage anyway and which has no `include_usage`.)
+        let askUsage = request.stream && (request.endpoint == .chatCompletions || request.endpoint == .completions)
+            && request.scan.member("stream_options") == nil
         if askUsage { body = OpenAICompatibleAdapter.requestingStreamUsage(body) }
         let transcoder = OpenAIResponseTranscoder(clientModel: request.clientModel, providerModel: provider.modelPath, stripUsageChunk: askUsage)
         var upstream = UpstreamRequest(url: url(request.endpoint), headers: headers, body: body)

@@ -25,6 +25,8 @@ package struct OllamaAdapter: ProviderAdapter {
         var pairs: [(String, JSONValue?)] = [("model", .string(provider.modelPath))]
         let path: String
         switch request.endpoint {
+        case .responses:
+            throw OpenAIRequest.responsesNotSupported
         case .chatCompletions:
             path = "/api/chat"
             var messages: [JSONValue] = []
@@ -61,7 +63,12 @@ package struct OllamaAdapter: ProviderAdapter {
         pairs.append(("stream", .bool(request.stream)))
         var options: [(String, JSONValue?)] = []
         if let maxTokens = request.maxTokens { options.append(("num_predict", JSONBuild.int(maxTokens))) }
-        for name in Self.optionNames { options.append((name, try request.number(name))) }
+        for name in Self.optionNames {
+            var value = try request.number(name)
+            // vLLM's and SGLang's spelling, which the Ollama front door sends, counts too.
+            if value == nil && name == "repeat_penalty" { value = try request.number("repetition_penalty") }
+            options.append((name, value))
+        }
         if !request.stop.isEmpty { options.append(("stop", JSONBuild.strings(request.stop))) }
         if options.contains(where: { $0.1 != nil }) { pairs.append(("options", JSONBuild.object(options))) }
         switch request.responseFormat {

@@ -97,6 +97,8 @@ package struct OpenAIRequest {
             includeUsage = options["include_usage"]?.bool ?? false
         }
         switch endpoint {
+        case .responses:
+            throw Self.responsesNotSupported
         case .chatCompletions:
             guard let list = object["messages"]?.array else {
                 throw RouterError.invalidRequest("'messages' is required and must be an array.", param: "messages")
@@ -310,4 +312,11 @@ package enum JSONBuild {
         let mediaType = String(header.dropLast(7))
         return (mediaType.isEmpty ? "application/octet-stream" : mediaType, String(url[url.index(after: comma)...]))
     }
+}
+
+extension OpenAIRequest {
+    /// The Responses API has no translation: a provider reached through an adapter cannot serve it.
+    package static let responsesNotSupported = RouterError.invalidRequest(
+        "The Responses API (/v1/responses) is passed through to providers that serve it (OpenAI-compatible servers, Ollama); this model's provider does not. Use /v1/chat/completions.",
+        param: "model", code: "responses_not_supported")
 }

@@ -1,0 +1,60 @@
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardProviders
+import SwitchyardRouting
+
+/// The front doors of the other client dialects (Ollama, Anthropic) share this: their request, translated into
+/// the OpenAI pivot, is routed like an OpenAI request, and the answer comes back through the dialect's
+/// ``ClientTranscoder`` (errors in the dialect's shape, before and after the first byte).
+extension Gateway {
+    /// Starts the call for `translated`, or answers a local error in the client's dialect.
+    func proxy(_ translated: TranslatedRequest, request: HTTPRequest, response: HTTPServerResponse, route: String,
+               translator: ClientTranscoder, dialect: ClientDialect, notFound: (String) -> RouterError = RouterError.modelNotFound) {
+        let parsed: ProxyRequest
+        switch ProxyRequest.parse(translated.body) {
+        case .failure(let error):
+            // The translators write valid JSON with a model; reaching here is a router bug, said plainly.
+            return finishLocally(response, route: route, error: error, dialect: dialect)
+        case .success(let value):
+            parsed = value
+        }
+        guard let model = config.model(named: translated.model) else {
+            return finishLocally(response, route: route, error: notFound(translated.model), dialect: dialect)
+        }
+        if let refusal = clientKeyRefusal(model: model.name) {
+            return finishLocally(response, route: route, error: refusal, dialect: dialect)
+        }
+        let priority: LeasePriority
+        switch self.priority(of: request) {
+        case .failure(let error): return finishLocally(response, route: route, error: error, dialect: dialect)
+        case .success(let value): priority = value
+        }
+        let requestID = response.requestID
+        let access = ProxiedAccess(gateway: self, route: route, model: translated.model, stream: translated.stream)
+        let sink = ClientRelaySink(response: response, requestID: requestID, access: access, translator: translator, clientStream: translated.stream)
+        let callRequest = CallRequest(endpoint: translated.endpoint, proxy: parsed, model: model, requestID: requestID, priority: priority)
+        let call = UpstreamCall(context: calls, request: callRequest, sink: sink)
+        sink.attach(call)
+        call.start()
+    }
+
+    /// Answers a router error in `dialect`'s shape (with its `Retry-After`, if any).
+    func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, dialect: ClientDialect, headers: HTTPHeaders = HTTPHeaders()) {
+        var fields = headers
+        if let retryAfter = error.retryAfter, fields["Retry-After"] == nil { fields.add(name: "Retry-After", value: String(retryAfter)) }
+        sendLocal(response, route: route, status: error.status, body: error.body(for: dialect), headers: fields, errorCode: error.code)
+    }
+
+    /// The dialect of the client calling `path`, for the errors the router gives before a route runs (client
+    /// keys): Anthropic's Messages paths, Ollama's `/api/*` paths, OpenAI otherwise.
+    static func dialect(ofPath path: String) -> ClientDialect {
+        if path == "/v1/messages" || path == "/v1/messages/count_tokens" { return .anthropic }
+        if ollamaPaths.contains(path) { return .ollama }
+        return .openAI
+    }
+
+    private static let ollamaPaths: Set<String> = [
+        "/api/chat", "/api/generate", "/api/embed", "/api/tags", "/api/show", "/api/ps", "/api/pull", "/api/push", "/api/create",
+        "/api/copy", "/api/delete",
+    ]
+}
