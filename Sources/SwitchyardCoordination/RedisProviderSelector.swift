@@ -556,12 +556,14 @@ package final class RedisProviderSelector: ProviderSelector {
         local.reload(config: config)
     }
 
-    /// Pending acquisitions are refused now. Later ones still ask Redis: one round trip is not a wait in a queue.
+    /// Queued acquisitions are refused now, and later ones do not queue. Acquisitions waiting for their script's
+    /// answer, and later ones, still ask Redis: one round trip is not a wait in a queue.
     package func drain() {
         draining = true
         local.drain()
-        for (ticket, entry) in pending where !entry.cancelled {
-            if entry.queued { leaveQueue(ticket, entry) }
+        // Waiters in the queue are refused; an acquisition waiting only for its script's answer is not a wait.
+        for (ticket, entry) in pending where entry.queued && !entry.cancelled {
+            leaveQueue(ticket, entry)
             entry.cancelled = true
             entry.waiter.leaseDenied(.serviceUnavailable("The router is shutting down; retry the request."))
         }

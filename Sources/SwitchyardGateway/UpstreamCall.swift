@@ -128,13 +128,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         end(status: 499, errorCode: "client_closed")
     }
 
-    /// The worker is draining: a call still waiting for a provider is refused; others run on.
-    func drain() {
-        if case .acquiring(let ticket) = phase {
-            context.selector.cancel(ticket)
-            fail(.serviceUnavailable("The router is shutting down; retry the request."))
-        }
-    }
+    /// The worker is draining. The selector has refused the calls waiting in a queue (they hear it through
+    /// ``leaseDenied(_:)``); a call whose acquisition is only waiting for a Redis round trip, and every other, runs on.
+    func drain() {}
 
     // MARK: selection
 

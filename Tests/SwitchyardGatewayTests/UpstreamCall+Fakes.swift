@@ -146,7 +146,16 @@ final class WaitingSelector: ProviderSelector {
     func cancel(_ ticket: LeaseTicket) { cancelled.append(ticket) }
     func release(_ lease: ProviderLease, outcome: ProviderOutcome) { released.append((lease, outcome)) }
     func reload(config: ModelsConfig) {}
-    func drain() { drained = true }
+    /// Like the real selectors, refuses the waits still open (their waiters hear 503), and later ones.
+    func drain() {
+        drained = true
+        for (ticket, waiter) in waiters where !answered.contains(ticket) && !cancelled.contains(ticket) {
+            answered.insert(ticket)
+            waiter.leaseDenied(.serviceUnavailable("The router is shutting down; retry the request."))
+        }
+    }
+    /// Tickets whose waiter was answered by ``drain()`` or marked by a test.
+    var answered: Set<LeaseTicket> = []
 }
 
 /// One call wired to fakes, with a real in-memory selector over `models`.

@@ -12,7 +12,7 @@ struct BackPressureTests {
     func slowReader(arguments: [String]) throws {
         let mock = try MockUpstream(id: "a")
         let router = try RouterProcess(config: .single("chat-model", providers: [mock.provider(modelPath: "m")]), arguments: arguments)
-        let worker = try #require(ProcessTable.children(of: router.process.pid).first)
+        let worker = try #require(ProcessTable.workers(of: router.process.pid).first)
         let client = try router.connect(timeout: 20)
         // ~20 MB of SSE: about twice what loopback socket buffers absorb, so the upstream read must pause.
         let tokens = 80_000

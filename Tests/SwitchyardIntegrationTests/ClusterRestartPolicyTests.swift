@@ -15,7 +15,7 @@ struct ClusterRestartPolicyTests {
         let binary = try SwappableBinary()
         let router = try RouterProcess(config: .single("chat-model", providers: [mock.provider()]), arguments: ["--workers", "1"], executable: binary.path)
         let supervisor = router.process.pid
-        let first = try #require(ProcessTable.children(of: supervisor).first)
+        let first = try #require(ProcessTable.workers(of: supervisor).first)
         // The next worker to start exits 2.
         try binary.replace(withScript: "exit 2")
         kill(first, SIGKILL)
@@ -67,7 +67,7 @@ struct ClusterRestartPolicyTests {
         var killed = Set<Int32>()
         // Kill whatever worker is alive, alternating slots, until the supervisor gives up (10 deaths in 30 s).
         let stopped = Deadline.poll(seconds: 40, interval: 0.02) {
-            for pid in ProcessTable.children(of: supervisor) where !killed.contains(pid) {
+            for pid in ProcessTable.workers(of: supervisor) where !killed.contains(pid) {
                 kill(pid, SIGKILL)
                 killed.insert(pid)
             }

@@ -356,7 +356,7 @@ private struct Cluster {
     var logText: String { router.logText }
 
     /// The supervisor's running children.
-    var workerPIDs: [Int32] { ProcessTable.children(of: router.process.pid) }
+    var workerPIDs: [Int32] { ProcessTable.workers(of: router.process.pid) }
 
     /// `GET /health` on a new connection.
     func probe() throws -> WorkerHealth { try WorkerHealth.probe(port: port) }

@@ -20,9 +20,9 @@ struct DeadWorkerHoldsTests {
         defer { router.stop() }
         // The worker's client and the supervisor's.
         #expect(Deadline.poll(seconds: 10) { router.logText.components(separatedBy: "connected to Redis").count > 2 }, "\(router.logText)")
-        let workers = ProcessTable.children(of: router.process.pid)
+        let workers = ProcessTable.workers(of: router.process.pid)
         try #require(workers.count == 1, "\(workers)")
-        defer { ProcessTable.killLeftovers(ProcessTable.children(of: router.process.pid)) }
+        defer { ProcessTable.killLeftovers(ProcessTable.workers(of: router.process.pid)) }
 
         // A slow request takes the only slot.
         let slow = try router.connect(timeout: 30)

@@ -16,6 +16,11 @@ package enum ProcessTable {
         }.sorted()
     }
 
+    /// The worker processes among the children of a `serve` supervisor (not its private redis-server).
+    package static func workers(of supervisor: Int32) -> [Int32] {
+        children(of: supervisor).filter { !(commandLine(of: $0) ?? "").contains("redis-server") }
+    }
+
     /// Whether `pid` exists and has not exited (a zombie has exited).
     package static func isRunning(_ pid: Int32) -> Bool {
         guard let stat = stat(of: pid) else { return false }
