@@ -18,6 +18,8 @@ package final class Gateway: HTTPResponder {
     let upstream: UpstreamClient
     let metrics: GatewayMetrics
     let selector: ProviderSelector
+    /// Keeps `real_time_metrics`' server loads current (one elected scraper per cluster, see ``MetricsScraper``).
+    let metricsScraper: MetricsScraper
     let calls: CallContext
     /// The prompt library of this worker's generation, for the builtin endpoints.
     let prompts: PromptLibrary
@@ -71,6 +73,8 @@ package final class Gateway: HTTPResponder {
             },
             soon: { [unowned loop] body in loop.afterCurrentIteration(body) })
         self.selector = SelectorFactory.make(loop: loop, settings: settings, config: config, context: context, logger: logger, identity: identity)
+        self.metricsScraper = .forWorker(loop: loop, board: context.serverLoads, upstream: upstream, selector: selector,
+                                         settings: settings, config: config, logger: logger, identity: identity)
         self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
@@ -91,6 +95,7 @@ package final class Gateway: HTTPResponder {
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         AdminRoutes(gateway: self).register(in: routes)
         apply(config)
+        metricsScraper.start()
     }
 
     /// Swaps in a new models configuration; requests in flight keep the one they started with.
@@ -106,6 +111,7 @@ package final class Gateway: HTTPResponder {
     /// The worker starts draining: calls waiting for a provider are refused, and so is every later wait.
     package func beginDrain() {
         calls.drain()
+        metricsScraper.close()
     }
 
     /// Records a request the HTTP layer rejected before it reached a handler.
@@ -117,6 +123,7 @@ package final class Gateway: HTTPResponder {
     private func apply(_ config: ModelsConfig) {
         self.config = config
         selector.reload(config: config)
+        metricsScraper.reload(config: config)
         calls.prepare(config)
         operatorRoutes.refresh(config)
     }
