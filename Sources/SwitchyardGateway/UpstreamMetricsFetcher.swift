@@ -11,6 +11,8 @@ final class UpstreamMetricsFetcher: MetricsFetching {
     private let upstream: UpstreamClient
     /// Header lists by their lines, built once (a curl list is made per list).
     private var headerLists: [[String]: UpstreamHeaderList] = [:]
+    /// Pages being read: transfers hold their handler weakly, so the fetcher keeps them until they finish.
+    private var reading: [ObjectIdentifier: Page] = [:]
 
     init(upstream: UpstreamClient) {
         self.upstream = upstream
@@ -24,20 +26,22 @@ final class UpstreamMetricsFetcher: MetricsFetching {
             headers = UpstreamHeaderList(["Accept: text/plain"] + headerLines)
             headerLists[headerLines] = headers
         }
-        let page = Page(completion: completion)
+        let page = Page()
+        let key = ObjectIdentifier(page)
+        page.completion = { [weak self] body in
+            self?.reading[key] = nil
+            completion(body)
+        }
+        reading[key] = page
         page.transfer = upstream.start(UpstreamRequest(url: url, method: "GET", headers: headers, totalTimeout: timeout), handler: page)
     }
 
     /// One page being read.
     private final class Page: UpstreamResponseHandler {
-        private var completion: (([UInt8]?) -> Void)?
+        var completion: (([UInt8]?) -> Void)?
         private var status = 0
         private var body: [UInt8] = []
         var transfer: UpstreamTransfer?
-
-        init(completion: @escaping ([UInt8]?) -> Void) {
-            self.completion = completion
-        }
 
         func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
             status = head.status
