@@ -12,8 +12,10 @@ package protocol MetricsFetching: AnyObject {
 }
 
 /// Keeps a worker's ``ServerLoadBoard`` current for the models served by `real_time_metrics`: every
-/// `metrics_update_interval` seconds (default 10) the vLLM and SGLang providers of those models have their
-/// `<api_host>/metrics` page read, and the loads (``ServerLoad``) land on every worker's board.
+/// `metrics_update_interval` seconds (the model's own, else the configuration's, else 10) the vLLM and SGLang
+/// providers of those models have their `<api_host>/metrics` page read, and the loads (``ServerLoad``) land on
+/// every worker's board. Rounds run at the shortest interval in use; a page is fetched when its own interval
+/// (the shortest among the models it serves) is up.
 ///
 /// **With Redis**, exactly one worker of the whole cluster scrapes, elected through ``ScraperElection``. It
 /// publishes each result into the model's hash `<prefix>{<model>}:rtm` (field: provider id, value:
@@ -26,7 +28,8 @@ package protocol MetricsFetching: AnyObject {
 /// workers share nothing else then either, and N workers × servers small GETs per interval are cheap next to
 /// the alternative of a blind choice on every worker but one.
 ///
-/// A scrape times out after `min(5, max(1, interval))` seconds; a failure (unreachable, timeout, not a 200,
+/// A scrape times out after `min(5, max(1, interval))` seconds; a reading is stale (its server counts as average)
+/// three of its model's intervals plus that timeout after it arrived. A failure (unreachable, timeout, not a 200,
 /// not a metrics page) records a failed reading, which the strategy treats as average. A server whose previous
 /// scrape has not finished is skipped this round. One page is fetched once per round even when several
 /// providers (of several models) share its server.
@@ -60,6 +63,8 @@ package final class MetricsScraper {
         var url: String
         var headerLines: [String]
         var uses: [(model: String, provider: String)]
+        /// Seconds between its scrapes: the shortest interval of the models it serves.
+        var interval: Double
     }
 
     /// The interval when the configuration gives none (LLMStream's default).
@@ -69,7 +74,7 @@ package final class MetricsScraper {
     package let board: ServerLoadBoard
     package private(set) var role = Role.idle
     package private(set) var statistics = Statistics()
-    /// Seconds between scrapes (`metrics_update_interval`).
+    /// Seconds between rounds: the shortest `metrics_update_interval` of the `real_time_metrics` models.
     package private(set) var interval = MetricsScraper.defaultInterval
     /// The election, when Redis is configured.
     package let election: ScraperElection?
@@ -83,6 +88,8 @@ package final class MetricsScraper {
     /// The `real_time_metrics` models and their provider ids.
     private var models: [(name: String, providers: Set<String>)] = []
     private var fetching: Set<String> = []
+    /// When each page is due for its next scrape (loop clock), by URL.
+    private var due: [String: UInt64] = [:]
     private var timer: TimerID?
     private var closed = false
 
@@ -124,17 +131,26 @@ package final class MetricsScraper {
     }
 
     private func apply(_ config: ModelsConfig) {
-        interval = config.metricsUpdateInterval ?? Self.defaultInterval
-        let timeout = scrapeTimeout
-        board.staleAfter = MonotonicClock.nanoseconds(3 * interval + timeout)
         let (targets, models) = Self.targets(of: config, defaultStrategy: defaultStrategy)
         self.targets = targets
         self.models = models
+        interval = targets.map(\.interval).min() ?? config.metricsUpdateInterval ?? Self.defaultInterval
+        var stale: [String: UInt64] = [:]
+        for model in config.models {
+            let seconds = Self.interval(of: model, in: config)
+            stale[model.name] = MonotonicClock.nanoseconds(3 * seconds + Self.timeout(seconds))
+        }
+        board.staleAfter = stale
         board.retain(models: Set(models.map(\.name)))
     }
 
-    /// `min(5, max(1, interval))` seconds.
-    private var scrapeTimeout: Double { min(5, max(1, interval)) }
+    /// The scrape interval of `model`: its own, else the configuration's, else ``defaultInterval``.
+    static func interval(of model: ModelConfig, in config: ModelsConfig) -> Double {
+        model.metricsUpdateInterval ?? config.metricsUpdateInterval ?? defaultInterval
+    }
+
+    /// A scrape's timeout for `interval`: `min(5, max(1, interval))` seconds.
+    static func timeout(_ interval: Double) -> Double { min(5, max(1, interval)) }
 
     /// The pages to scrape for `config`: the vLLM and SGLang providers of models whose strategy (their own or
     /// `defaultStrategy`) is `real_time_metrics`, one target per page; and those models with their provider ids.
@@ -144,15 +160,17 @@ package final class MetricsScraper {
         var models: [(name: String, providers: Set<String>)] = []
         for model in config.models where StrategyName(rawValue: model.strategy ?? defaultStrategy) == .realTimeMetrics {
             models.append((model.name, Set(model.providers.map(\.id))))
+            let seconds = interval(of: model, in: config)
             for provider in model.providers where provider.apiType == .vllm || provider.apiType == .sglang {
                 let url = metricsURL(provider.apiHost)
                 if let index = byURL[url] {
                     targets[index].uses.append((model.name, provider.id))
+                    targets[index].interval = min(targets[index].interval, seconds)
                     continue
                 }
                 byURL[url] = targets.count
                 let headers = provider.apiToken.isEmpty ? [] : ["Authorization: Bearer \(provider.apiToken)"]
-                targets.append(Target(url: url, headerLines: headers, uses: [(model.name, provider.id)]))
+                targets.append(Target(url: url, headerLines: headers, uses: [(model.name, provider.id)], interval: seconds))
             }
         }
         return (targets, models)
@@ -194,12 +212,16 @@ package final class MetricsScraper {
         readShared(client)
     }
 
-    /// Fetches every target not still being fetched; results go to the board and, through `publish`, to Redis.
+    /// Fetches every target that is due and not still being fetched; results go to the board and, through
+    /// `publish`, to Redis.
     private func scrape(publish: RedisClient?) {
-        let timeout = scrapeTimeout
-        for target in targets where !fetching.contains(target.url) {
+        let now = loop.now
+        // Half a round of slack, so that a page due just after this round is not put off to the next one.
+        let horizon = now &+ MonotonicClock.nanoseconds(interval / 2)
+        for target in targets where !fetching.contains(target.url) && due[target.url, default: 0] <= horizon {
             fetching.insert(target.url)
-            fetcher.fetchMetrics(url: target.url, headerLines: target.headerLines, timeout: timeout) { [weak self] body in
+            due[target.url] = now &+ MonotonicClock.nanoseconds(target.interval)
+            fetcher.fetchMetrics(url: target.url, headerLines: target.headerLines, timeout: Self.timeout(target.interval)) { [weak self] body in
                 self?.scraped(target, body: body, publish: publish)
             }
         }
@@ -215,7 +237,7 @@ package final class MetricsScraper {
         }
         guard let publish, !closed else { return }
         let value = Self.encode(load, scrapedAtMilliseconds: milliseconds)
-        let expiry = Int(max(10 * interval, 60) * 1000)
+        let expiry = Int(max(10 * target.interval, 60) * 1000)
         for use in target.uses {
             let key = publish.keys.model(use.model, "rtm")
             publish.send(["HSET", key, use.provider, value]) { _ in }

@@ -12,14 +12,18 @@ package final class ServerLoadBoard {
         package var scrapedAtMilliseconds: UInt64
         /// When this worker first saw this scrape: loop clock, nanoseconds (for staleness, immune to clock skew).
         package var receivedAt: UInt64
+        /// How long after `receivedAt` it is still fresh (nanoseconds): its model's limit when it was recorded.
+        package var staleAfter: UInt64
     }
 
     private var readings: [String: [String: Reading]] = [:]
     /// Bumped whenever a reading changes, so a strategy refreshes what it cached only then.
     package private(set) var generation: UInt64 = 1
     /// A reading older than this (loop nanoseconds since it was received) is stale: its server counts as average.
-    /// The metrics service sets it to three scrape intervals.
-    package var staleAfter: UInt64 = 30_000_000_000
+    /// The metrics service sets it per model (three of the model's scrape intervals and a scrape timeout).
+    package var staleAfter: [String: UInt64] = [:]
+    /// The limit of a model without its own in ``staleAfter``.
+    package var defaultStaleAfter: UInt64 = 35_000_000_000
 
     /// An empty board.
     package init() {}
@@ -30,7 +34,8 @@ package final class ServerLoadBoard {
         if let existing = readings[model]?[provider], existing.scrapedAtMilliseconds == scrapedAtMilliseconds, existing.load == load { return }
         // An older scrape than the one held (a slow reply overtaken by a newer one) is ignored.
         if let existing = readings[model]?[provider], existing.scrapedAtMilliseconds > scrapedAtMilliseconds { return }
-        readings[model, default: [:]][provider] = Reading(load: load, scrapedAtMilliseconds: scrapedAtMilliseconds, receivedAt: now)
+        readings[model, default: [:]][provider] = Reading(
+            load: load, scrapedAtMilliseconds: scrapedAtMilliseconds, receivedAt: now, staleAfter: staleAfter[model] ?? defaultStaleAfter)
         generation &+= 1
     }
 
@@ -39,9 +44,9 @@ package final class ServerLoadBoard {
         readings[model]?[provider]
     }
 
-    /// The load of the reading, when it is a successful scrape received less than ``staleAfter`` before `now`.
+    /// The load of the reading, when it is a successful scrape received less than its `staleAfter` before `now`.
     package func freshLoad(_ reading: Reading, now: UInt64) -> ServerLoad? {
-        guard let load = reading.load, now &- reading.receivedAt <= staleAfter || reading.receivedAt > now else { return nil }
+        guard let load = reading.load, now &- reading.receivedAt <= reading.staleAfter || reading.receivedAt > now else { return nil }
         return load
     }
 

@@ -86,7 +86,27 @@ struct MetricsScraperTests {
         let failed = try #require(board.reading(model: "m", provider: "b"))
         #expect(failed.load == nil)
         #expect(scraper.statistics.failures >= 3 && scraper.statistics.scrapes >= 3)
-        #expect(board.staleAfter == MonotonicClock.nanoseconds(3 * interval + 1))
+        #expect(board.staleAfter["m"] == MonotonicClock.nanoseconds(3 * interval + 1))
+        #expect(board.reading(model: "m", provider: "a")?.staleAfter == MonotonicClock.nanoseconds(3 * interval + 1))
+    }
+
+    @Test("a model's own interval wins over the global one; rounds run at the shortest, each page at its own")
+    func perModelIntervals() throws {
+        let harness = try SelectorHarness()
+        let fetcher = FakeFetcher(loop: harness.loop)
+        let fast = ModelConfig(name: "fast", providers: [provider("f", "http://f:8000")], strategy: "real_time_metrics", metricsUpdateInterval: 0.02)
+        let slow = ModelConfig(name: "slow", providers: [provider("s", "http://s:8000")], strategy: "real_time_metrics")
+        let board = ServerLoadBoard()
+        let scraper = MetricsScraper(loop: harness.loop, board: board, fetcher: fetcher, client: nil, owner: "t:1",
+                                     defaultStrategy: "balanced", config: ModelsConfig(format: .llmStream, models: [fast, slow], metricsUpdateInterval: 0.1), logger: harness.logger)
+        #expect(scraper.interval == 0.02)
+        #expect(board.staleAfter == ["fast": MonotonicClock.nanoseconds(3 * 0.02 + 1), "slow": MonotonicClock.nanoseconds(3 * 0.1 + 1)])
+        scraper.start()
+        defer { scraper.close() }
+        #expect(harness.runUntil { fetcher.fetches["http://s:8000/metrics", default: 0] >= 4 })
+        // Rounds every 0.02 s: the fast page every round, the slow one every fifth (fourth with the slack).
+        let counts = fetcher.fetches
+        #expect(counts["http://f:8000/metrics", default: 0] >= 3 * counts["http://s:8000/metrics", default: 0] - 2, "\(counts)")
     }
 
     @Test("no real_time_metrics model: nothing is scraped", .enabled(if: RedisServer.isInstalled))

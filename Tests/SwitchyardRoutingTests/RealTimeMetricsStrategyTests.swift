@@ -84,7 +84,7 @@ struct RealTimeMetricsStrategyTests {
     @Test("a failed scrape, or one older than the staleness limit, counts as average")
     func staleAndFailed() {
         let bench = Bench()
-        bench.board.staleAfter = 3_000_000_000
+        bench.board.staleAfter["m"] = 3_000_000_000
         bench.scraped("a", idle)
         bench.scraped("b", ServerLoad(waiting: 40, running: 100, cacheUsage: 0.9))
         #expect(bench.shares(5_000, of: two)["b", default: 0] < 3)
@@ -142,7 +142,7 @@ struct RealTimeMetricsStrategyTests {
         board.record(model: "m", provider: "a", load: nil, scrapedAtMilliseconds: 9, now: 9)
         #expect(board.reading(model: "m", provider: "a")?.load == idle)
         board.record(model: "m", provider: "a", load: nil, scrapedAtMilliseconds: 11, now: 12)
-        #expect(board.reading(model: "m", provider: "a") == .init(load: nil, scrapedAtMilliseconds: 11, receivedAt: 12))
+        #expect(board.reading(model: "m", provider: "a") == .init(load: nil, scrapedAtMilliseconds: 11, receivedAt: 12, staleAfter: board.defaultStaleAfter))
         #expect(board.generation != generation)
         board.retain(models: ["other"])
         #expect(board.reading(model: "m", provider: "a") == nil)
