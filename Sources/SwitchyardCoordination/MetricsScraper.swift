@@ -69,6 +69,8 @@ package final class MetricsScraper {
 
     /// The interval when the configuration gives none (LLMStream's default).
     package static let defaultInterval = 10.0
+    /// The shortest interval honoured (50 ms): a smaller value would spin the loop and flood the servers.
+    package static let minimumInterval = 0.05
 
     /// The loads this worker's strategy chooses from.
     package let board: ServerLoadBoard
@@ -117,9 +119,13 @@ package final class MetricsScraper {
         timer = loop.schedule(afterNanoseconds: 0) { [weak self] in self?.round() }
     }
 
-    /// Takes in a new configuration (models, providers, interval) from the next round on.
+    /// Takes in a new configuration (models, providers, intervals); a round runs at once, so a shorter interval
+    /// does not wait out the old one.
     package func reload(config: ModelsConfig) {
         apply(config)
+        guard let pending = timer else { return }
+        loop.cancel(pending)
+        timer = loop.schedule(afterNanoseconds: 0) { [weak self] in self?.round() }
     }
 
     /// Stops the rounds and hands the lease over (a graceful stop).
@@ -134,7 +140,7 @@ package final class MetricsScraper {
         let (targets, models) = Self.targets(of: config, defaultStrategy: defaultStrategy)
         self.targets = targets
         self.models = models
-        interval = targets.map(\.interval).min() ?? config.metricsUpdateInterval ?? Self.defaultInterval
+        interval = targets.map(\.interval).min() ?? max(config.metricsUpdateInterval ?? Self.defaultInterval, Self.minimumInterval)
         var stale: [String: UInt64] = [:]
         for model in config.models {
             let seconds = Self.interval(of: model, in: config)
@@ -144,9 +150,10 @@ package final class MetricsScraper {
         board.retain(models: Set(models.map(\.name)))
     }
 
-    /// The scrape interval of `model`: its own, else the configuration's, else ``defaultInterval``.
+    /// The scrape interval of `model`: its own, else the configuration's, else ``defaultInterval``; at least
+    /// ``minimumInterval``.
     static func interval(of model: ModelConfig, in config: ModelsConfig) -> Double {
-        model.metricsUpdateInterval ?? config.metricsUpdateInterval ?? defaultInterval
+        max(model.metricsUpdateInterval ?? config.metricsUpdateInterval ?? defaultInterval, minimumInterval)
     }
 
     /// A scrape's timeout for `interval`: `min(5, max(1, interval))` seconds.
