@@ -93,6 +93,27 @@ struct RealTimeMetricsTests {
         }
     }
 
+    @Test("a server whose /metrics fails shows a failed scrape and counts as average; requests still reach it")
+    func failedScrape() throws {
+        let a = try MockUpstream(id: "a")
+        let b = try MockUpstream(id: "b")
+        try a.setLoad(#"{"status": 503}"#)
+        try b.setLoad(#"{"waiting": 0, "running": 4, "cache": 0}"#)
+        let router = try router([a, b], interval: 0.2, workers: 1, environment: ["LLM_ROUTER_LOCAL_REDIS": "off"])
+        defer { router.stop() }
+        func scrape(of mock: MockUpstream) -> TestJSON? {
+            (try? providers(router))?.first { $0["id"]?.string?.hasSuffix(":\(mock.port)") == true }?["last_scrape"]
+        }
+        #expect(Deadline.poll(seconds: 10) { scrape(of: a)?["ok"] == .bool(false) && scrape(of: b)?["ok"] == .bool(true) })
+        #expect(scrape(of: a)?["fresh"] == .bool(false))
+        #expect(scrape(of: a)?["running"] == nil)
+        #expect(scrape(of: b)?["running"]?.int == 4)
+        // a scores the average of the scraped ones (b's 0.5), so both get a fair share.
+        try send(40, to: router)
+        #expect(try a.stats()["completions"]?.int ?? 0 >= 8)
+        #expect(try b.stats()["completions"]?.int ?? 0 >= 8)
+    }
+
     @Test("two instances sharing one Redis have one scraper between them; when it is killed the other takes over")
     func oneScraperPerCluster() throws {
         let redis = try RedisServer()
