@@ -16,6 +16,8 @@
 #   VLLM_ROUTER []     path of a vllm-router executable; default bench/.venv/bin/vllm-router (pip-installed once)
 #   BENCH_VENV [bench/.venv]  where vllm-router is pip-installed when VLLM_ROUTER is not set
 #   FANOUT_LATENCY_MS [200]  mock latency per call in scenario C (one 16-text builtin translate request)
+#   QUEUE_LATENCY_MS [5]   mock latency in scenario D (queue hand-off: first_available, one slot, QUEUE_CLIENTS [8]
+#                      clients for QUEUE_SECONDS [4] s, with the in-memory queue and with Redis)
 #   REDIS [1]          1: add a "switchyard + Redis (1 worker)" row (balanced, shared state in a loopback redis-server)
 #   BASELINE_BIN []    path of an earlier switchyard binary: adds a "baseline (1 worker)" row measured in the same
 #                      run, so a change's cost shows side by side (build one from a commit with git worktree)
@@ -510,13 +512,13 @@ run_rows() {
         sleep 0.5  # let a supervisor spawn its workers before counting processes
         n2=$(tree_pids "$PID" | wc -l)
         if [ "$n2" -ge 2 ]; then
-            measure "$scen" "switchyard (2 workers)" "$PORT" "$PID"
+            measure "$scen" "switchyard (2 workers, private Redis)" "$PORT" "$PID"
         else
-            NOTE["$scen|switchyard (2 workers)"]="--workers 2 runs $n2 process (multi-worker not in this build)"
+            NOTE["$scen|switchyard (2 workers, private Redis)"]="--workers 2 runs $n2 process (multi-worker not in this build)"
         fi
         stop_tree "$PID"
     else
-        NOTE["$scen|switchyard (2 workers)"]="did not start"
+        NOTE["$scen|switchyard (2 workers, private Redis)"]="did not start"
     fi
 
     start_vllm_router "$up"
@@ -603,12 +605,68 @@ else
     echo "- fan-out mock did not start" >"$FANOUT_MD"
 fi
 
+say "scenario D: queue hand-off (first_available, one slot, mock latency ${QUEUE_LATENCY_MS:-5} ms, ${QUEUE_CLIENTS:-8} clients)"
+QUEUE_MD=$TMP/queue.md
+PORT=$(free_port)
+"${LOAD_CPU[@]}" "$BIN" mock --host 127.0.0.1 --port "$PORT" --id q --tokens 8 --latency-ms "${QUEUE_LATENCY_MS:-5}" >>"$RAW" 2>&1 &
+Q_UP=$!
+STARTED+=("$Q_UP")
+Q_PORT=$PORT
+if wait_http "$Q_PORT" /health "$Q_UP" 10; then
+    echo "| queue | requests | per request ms | gap after a release (mean) ms | hand-off p50 µs | hand-off p99 µs | non-200 |" >"$QUEUE_MD"
+    echo "|---|---:|---:|---:|---:|---:|---:|" >>"$QUEUE_MD"
+    for kind in memory redis; do
+        [ "$kind" = redis ] && [ -z "$REDIS_BENCH_PORT" ] && continue
+        export LLM_ROUTER_ADMIN_TOKEN=bench-admin
+        [ "$kind" = redis ] && export LLM_ROUTER_REDIS_URL="redis://127.0.0.1:$REDIS_BENCH_PORT"
+        # nworkers 1 through the llm-router config: start_switchyard writes one provider (default nworkers 1).
+        start_switchyard "$Q_PORT" 1 "" first_available
+        unset LLM_ROUTER_REDIS_URL LLM_ROUTER_ADMIN_TOKEN
+        if [ "$PID" = 0 ]; then
+            echo "| $kind | did not start | | | | | |" >>"$QUEUE_MD"
+            continue
+        fi
+        python3 - "$PORT" "${QUEUE_LATENCY_MS:-5}" "${QUEUE_CLIENTS:-8}" "${QUEUE_SECONDS:-4}" "$kind" >>"$QUEUE_MD" 2>>"$RAW" <<'PY' || echo "| $kind | run failed (see raw log) | | | | | |" >>"$QUEUE_MD"
+import http.client, json, sys, threading, time
+port, latency, clients, seconds, kind = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+body = json.dumps({"model": "bench", "messages": [{"role": "user", "content": "hi"}]})
+done, bad, lock = [0], [0], threading.Lock()
+stop = time.perf_counter() + seconds
+def client():
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    while time.perf_counter() < stop:
+        connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+        reply = connection.getresponse()
+        reply.read()
+        with lock:
+            done[0] += 1
+            if reply.status != 200: bad[0] += 1
+start = time.perf_counter()
+threads = [threading.Thread(target=client) for _ in range(clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+elapsed = time.perf_counter() - start
+per = elapsed * 1000 / max(done[0], 1)
+connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+connection.request("GET", "/admin/state", headers={"Authorization": "Bearer bench-admin"})
+state = json.loads(connection.getresponse().read())
+wakes = (state.get("redis") or {}).get("hand_off_latency_us") or {}
+fmt = lambda v: "n/a (in-process)" if v is None else "%d" % v
+print("| %s | %d | %.2f | %.2f | %s | %s | %d |" % (kind, done[0], per, per - latency, fmt(wakes.get("p50")), fmt(wakes.get("p99")), bad[0]))
+PY
+        stop_tree "$PID"
+    done
+    stop_tree "$Q_UP"
+else
+    echo "- queue mock did not start" >"$QUEUE_MD"
+fi
+
 # ---------------------------------------------------------------- table
 
 ROWS=(direct "switchyard (1 worker)" "switchyard → Ollama dialect (1 worker)")
 [ -n "$REDIS_BENCH_PORT" ] && ROWS+=("switchyard + Redis (1 worker)")
 [ -n "$BASELINE_BIN" ] && ROWS+=("baseline (1 worker)")
-ROWS+=("switchyard (2 workers)" vllm-router "nginx proxy")
+ROWS+=("switchyard (2 workers, private Redis)" vllm-router "nginx proxy")
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
@@ -683,6 +741,14 @@ OUT=$TMP/table.md
     echo "## C — builtin fan-out: one /api/translate request with 16 texts, mock latency ${FANOUT_LATENCY_MS:-200} ms per call"
     echo
     cat "$FANOUT_MD" 2>/dev/null || echo "- not run"
+    echo
+    echo "## D — queue hand-off: first_available with one slot, ${QUEUE_CLIENTS:-8} clients, mock latency ${QUEUE_LATENCY_MS:-5} ms"
+    echo
+    echo "Every request but one waits in the queue; 'gap' is the time per request beyond the mock's latency (release →"
+    echo "hand-off → next upstream request, plus the router's own work); 'hand-off' is measured inside the router, from"
+    echo "the Redis script that handed the slot over to the grant in the waiting worker (/admin/state)."
+    echo
+    cat "$QUEUE_MD" 2>/dev/null || echo "- not run"
 } >"$OUT"
 echo
 cat "$OUT"

@@ -4,7 +4,10 @@
 # and finally every Swift test suite (last, so its summary is the closing line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+# The test-only packages: promtool (metrics checks), HAProxy (the load-balancer test), venv (SDK tests).
+scripts/install-deps.sh prometheus haproxy python3-venv
+# Headless Chromium for the /ui browser test (StatusPageTests); that test is skipped, saying so, without it.
+scripts/install-deps.sh chromium || echo "chromium could not be installed: the /ui browser test will be skipped" >&2
 
 redis_dir=$(mktemp -d)
 cleanup() {

@@ -17,9 +17,10 @@ import SwitchyardRedis
 /// KEYS[9] <prefix>{<model>}:latency     hash: provider id → moving average of its latency, milliseconds
 /// ```
 ///
-/// An owner token is `<instance id>:<worker pid>:<counter>`. Every script first purges the model's expired holds
-/// (at most 256 per call, so a call stays short), giving back their in-flight counts: the holds of a router that
-/// vanished free themselves once their deadline passes. Counts only ever move together with a holder entry, so they
+/// An owner token is `<instance id>:<worker pid>:<counter>`. The acquire, renew and dead-worker scripts first purge
+/// the model's expired holds (at most 256 per call, so a call stays short), giving back their in-flight counts: the
+/// holds of a router that vanished free themselves once their deadline passes (a release has no need to: the next
+/// acquisition purges before it counts). Counts only ever move together with a holder entry, so they
 /// never go negative and a repeated release changes nothing.
 ///
 /// **Waiting.** When no candidate has a free slot and the caller may wait, the acquire script puts the owner in
@@ -78,8 +79,11 @@ enum CoordinationScripts {
           handoff(id)
           return id
         end
-        for _, owner in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 256)) do
-          unhold(owner)
+        -- Ends the model's expired holds (at most 256 per call, so a call stays short).
+        local function purge()
+          for _, owner in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 256)) do
+            unhold(owner)
+          end
         end
 
         """
@@ -97,6 +101,7 @@ enum CoordinationScripts {
     /// provider id; `{'queued', <queue length>}` when the caller now waits; `{'full', <limit>}` when the queue is
     /// full; `false` when nothing is free and the caller may not wait.
     static let acquire = RedisScript(prelude + """
+        purge()
         local lease, owner, strategy, total = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
         local wait, channel, priority, limit = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
         local ids, index, slots, weights, tiers = {}, {}, {}, {}, {}
@@ -203,41 +208,52 @@ enum CoordinationScripts {
         return {'queued', length + 1}
         """)
 
-    /// Ends a hold or a wait, owner-exact and idempotent: removes the owner from the queue, and ends the hold it
-    /// has (one handed to it while it was giving up included), passing the unit on to the next waiter. Records the
-    /// attempt's outcome in the shared circuit and latency of the provider. `ARGV`: owner token; health (0 = says
-    /// nothing, 1 = healthy: close the circuit, 2 = unhealthy: open it); latency sample (0 = none, 1 = timed, 2 =
-    /// penalty: twice the slowest average of the model); observed milliseconds; base and maximum cool-down,
-    /// milliseconds. Returns 1 when a hold was live, 0 when not (released before, expired, never recorded).
+    /// Ends holds or waits, owner-exact and idempotent — every release of one worker's loop iteration for one model
+    /// in one call: for each owner, removes it from the queue, or ends the hold it has (one handed to it while it was
+    /// giving up included), passing the unit on to the next waiter, and records the attempt's outcome in the shared
+    /// circuit and latency of the provider. `ARGV`: base and maximum circuit cool-down (milliseconds), then four
+    /// values per release: owner token; health (0 = says nothing, 1 = healthy: close the circuit, 2 = unhealthy:
+    /// open it); latency sample (0 = none, 1 = timed, 2 = penalty: twice the slowest average of the model);
+    /// observed milliseconds. Returns how many holds were live (released before, expired or never recorded ones
+    /// count nothing).
     static let release = RedisScript(prelude + """
-        local owner, health, sample = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-        redis.call('ZREM', queue, owner)
-        redis.call('HDEL', waiting, owner)
-        local id = unhold(owner)
-        if not id then return 0 end
-        if health == 2 then
-          local failures = tonumber(string.match(redis.call('HGET', circuits, id) or '0:0', '^(%d+):')) + 1
-          local cooldown = tonumber(ARGV[5])
-          for _ = 2, failures do
-            if cooldown < tonumber(ARGV[6]) then cooldown = cooldown * 2 end
+        local base, longest = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local function releaseOne(owner, health, sample, observed)
+          local id = unhold(owner)
+          if not id then
+            -- No hold: a waiter giving up (a hand-off takes the waiter out of the queue before it records the hold).
+            redis.call('ZREM', queue, owner)
+            redis.call('HDEL', waiting, owner)
+            return 0
           end
-          cooldown = math.min(cooldown, tonumber(ARGV[6]))
-          redis.call('HSET', circuits, id, failures .. ':' .. (now + cooldown))
-        elseif health == 1 and redis.call('EXISTS', circuits) == 1 then
-          redis.call('HDEL', circuits, id)
-        end
-        if sample > 0 then
-          local observed = tonumber(ARGV[4])
-          if sample == 2 then
-            local slowest = math.max(observed, 1)
-            for _, value in ipairs(redis.call('HVALS', latency)) do slowest = math.max(slowest, tonumber(value)) end
-            observed = 2 * slowest
+          if health == 2 then
+            local failures = tonumber(string.match(redis.call('HGET', circuits, id) or '0:0', '^(%d+):')) + 1
+            local cooldown = base
+            for _ = 2, failures do
+              if cooldown < longest then cooldown = cooldown * 2 end
+            end
+            cooldown = math.min(cooldown, longest)
+            redis.call('HSET', circuits, id, failures .. ':' .. (now + cooldown))
+          elseif health == 1 and redis.call('EXISTS', circuits) == 1 then
+            redis.call('HDEL', circuits, id)
           end
-          local previous = redis.call('HGET', latency, id)
-          local average = previous and (0.3 * observed + 0.7 * tonumber(previous)) or observed
-          redis.call('HSET', latency, id, string.format('%.6g', average))
+          if sample > 0 then
+            if sample == 2 then
+              local slowest = math.max(observed, 1)
+              for _, value in ipairs(redis.call('HVALS', latency)) do slowest = math.max(slowest, tonumber(value)) end
+              observed = 2 * slowest
+            end
+            local previous = redis.call('HGET', latency, id)
+            local average = previous and (0.3 * observed + 0.7 * tonumber(previous)) or observed
+            redis.call('HSET', latency, id, string.format('%.6g', average))
+          end
+          return 1
         end
-        return 1
+        local released = 0
+        for i = 3, #ARGV, 4 do
+          released = released + releaseOne(ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]))
+        end
+        return released
         """)
 
     /// Ends every hold and wait of one worker in one model, as ``release`` would end each: for a worker that died
@@ -247,6 +263,7 @@ enum CoordinationScripts {
     /// counts never go negative. Walks the model's holds and queue (`ZRANGE`, no `KEYS`); returns how many holds
     /// were ended.
     static let releaseWorker = RedisScript(prelude + """
+        purge()
         local prefix = ARGV[1]
         local length = #prefix
         for _, token in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
@@ -266,6 +283,7 @@ enum CoordinationScripts {
     /// tokens. Holds that are gone (expired and purged, released) stay gone (`ZADD XX`). Returns how many were
     /// renewed.
     static let renew = RedisScript(prelude + """
+        purge()
         local deadline = now + tonumber(ARGV[1])
         local renewed = 0
         for i = 2, #ARGV do

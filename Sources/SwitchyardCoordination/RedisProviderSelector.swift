@@ -43,11 +43,6 @@ import SwitchyardRouting
 ///
 /// Use on the loop's thread only; call ``close()`` when done.
 package final class RedisProviderSelector: ProviderSelector {
-    /// A hold this worker recorded in Redis.
-    private struct Hold {
-        let owner: String
-        let model: String
-    }
 
     /// An acquisition waiting for the acquire script's answer, or for a hand-off in the model's queue.
     private final class Pending {
@@ -87,19 +82,27 @@ package final class RedisProviderSelector: ProviderSelector {
     /// Whether requests are being served on local state because Redis could not be reached.
     package private(set) var isOnLocalState = false
 
-    private let client: RedisClient
-    /// The selector's Redis connection, for its statistics and round-trip observer (metrics).
+    /// The selector's Redis connection (its statistics and round-trip observer feed metrics; the model registry
+    /// sends its few commands on it too).
+    package let client: RedisClient
+    /// The selector's Redis connection, under the name the metrics code uses.
     package var redisClient: RedisClient { client }
     private let loop: EventLoop
     private let context: SelectorContext
     private let logger: Logger
     private var config: ModelsConfig
     private let leaseMilliseconds: Int
+    /// The circuits' base and longest cool-down, milliseconds (the release script opens shared circuits with them).
+    private let cooldownMilliseconds: (base: Int, max: Int)
     private let renewalInterval: UInt64
     /// `<instance id>:<pid>:`, the fixed part of every owner token.
     private let ownerPrefix: String
     private var ownerCounter: UInt64 = 0
-    private var keyCache: [String: [any RedisArgument]] = [:]
+    /// Releases waiting for the end of this loop iteration, by model.
+    private var releaseBatches: [String: ReleaseBatch] = [:]
+    private var releaseFlush: () -> Void = {}
+    /// What the scripts need of each model, prepared once per configuration (by model name).
+    private var plans: [String: ModelPlan] = [:]
     /// Leases granted from shared state, by token.
     private var shared: [UInt64: Hold] = [:]
     /// Leases granted by the local selector (local-choice strategies) whose hold was recorded in Redis, by token.
@@ -138,10 +141,12 @@ package final class RedisProviderSelector: ProviderSelector {
         self.local = local ?? LocalProviderSelector(context: context, config: config)
         let seconds = max(leaseSeconds, 0.003)
         leaseMilliseconds = Int(seconds * 1000)
+        cooldownMilliseconds = (Int(self.local.circuits.baseCooldown / 1_000_000), Int(self.local.circuits.maxCooldown / 1_000_000))
         renewalInterval = MonotonicClock.nanoseconds(seconds / 3)
         ownerPrefix = Self.ownerPrefix(instanceID: instanceID, pid: context.pid)
         channel = client.keys.global("handoff:" + instanceID + ":" + String(context.pid))
         self.subscriber = subscriber
+        releaseFlush = { [weak self] in self?.flushReleases() }
         for script in [CoordinationScripts.acquire, CoordinationScripts.release, CoordinationScripts.renew] {
             client.register(script)
             // Already connected: load now, ahead of any call. A NOSCRIPT retry would let a later call (an acquire)
@@ -253,6 +258,8 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: [any RedisArgument]) {
+        // Releases of this iteration go first: the acquisition must see the slots they free.
+        flushReleases()
         let name: String
         switch strategy(of: entry.model) {
         case .script(let scripted): name = scripted
@@ -460,21 +467,35 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     /// Ends `hold` (or a wait) in Redis, recording `outcome` in the shared circuit and, when `timed`, in the
-    /// shared latency average.
+    /// shared latency average. Releases are fire and forget and wait for the end of the loop iteration, so that all
+    /// the releases of one iteration for one model travel in one script call (an acquisition sent meanwhile takes
+    /// them along first, so that it sees what they freed).
     private func releaseShared(_ hold: Hold, outcome: ProviderOutcome? = nil, timed: Bool = false) {
-        var arguments: [any RedisArgument] = [hold.owner]
+        var health = 0, sample = 0
+        var observed: any RedisArgument = 0
         if let outcome {
-            let health = outcome.isUnhealthy ? 2 : outcome.isHealthy ? 1 : 0
-            let sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
-            let observed = Double(outcome.timeToFirstByte ?? outcome.total) / 1e6
-            arguments += [health, sample, String(observed), Int(local.circuits.baseCooldown / 1_000_000), Int(local.circuits.maxCooldown / 1_000_000)]
-        } else {
-            arguments += [0, 0, 0, 0, 0]
+            health = outcome.isUnhealthy ? 2 : outcome.isHealthy ? 1 : 0
+            sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
+            if sample > 0 { observed = String(Double(outcome.timeToFirstByte ?? outcome.total) / 1e6) }
         }
-        client.evaluate(CoordinationScripts.release, keys: keys(hold.model), arguments: arguments) { [weak self] result in
-            guard let self, case .failure = result else { return }
-            self.statistics.scriptFailures += 1
-            self.retain(hold)
+        if releaseBatches.isEmpty {
+            loop.afterCurrentIteration(releaseFlush)
+        }
+        releaseBatches[hold.model, default: ReleaseBatch()].add(hold, health: health, sample: sample, observed: observed)
+    }
+
+    /// Sends the batched releases, one script call per model.
+    private func flushReleases() {
+        guard !releaseBatches.isEmpty else { return }
+        let batches = releaseBatches
+        releaseBatches.removeAll(keepingCapacity: true)
+        for (model, batch) in batches {
+            statistics.releaseCalls += 1
+            client.evaluate(CoordinationScripts.release, keys: keys(model), arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
+                guard let self, case .failure = result else { return }
+                self.statistics.scriptFailures += 1
+                for hold in batch.holds { self.retain(hold) }
+            }
         }
     }
 
@@ -516,6 +537,7 @@ package final class RedisProviderSelector: ProviderSelector {
 
     package func reload(config: ModelsConfig) {
         self.config = config
+        plans.removeAll()
         local.reload(config: config)
     }
 
@@ -547,14 +569,31 @@ package final class RedisProviderSelector: ProviderSelector {
     // MARK: candidates
 
     private func strategy(of model: ModelConfig) -> SharedStrategy {
-        SharedStrategy(name: model.strategy ?? context.defaultStrategy)
+        plan(model).strategy
+    }
+
+    /// The prepared script keys, strategy and common-case candidates of `model`.
+    private func plan(_ model: ModelConfig) -> ModelPlan {
+        if let prepared = plans[model.name] { return prepared }
+        let strategy = SharedStrategy(name: model.strategy ?? context.defaultStrategy)
+        let names = client.keys
+        var candidates: [any RedisArgument] = []
+        for (index, provider) in model.providers.enumerated() where context.isSupported(provider) {
+            candidates += [provider.id, index, strategy.limitsCapacity ? max(provider.nworkers, 1) : 0, String(provider.weight), 0] as [any RedisArgument]
+        }
+        let made = ModelPlan(keys: CoordinationScripts.keySuffixes.map { names.model(model.name, $0) }, strategy: strategy,
+                             candidates: candidates.isEmpty ? nil : candidates)
+        plans[model.name] = made
+        return made
     }
 
     /// The script arguments of `model`'s eligible providers in configuration order (five values each), or nil
     /// when none is eligible.
     private func candidates(of model: ModelConfig, excluding excluded: Set<String>) -> [any RedisArgument]? {
-        var arguments: [any RedisArgument] = []
         let circuits = local.circuits
+        // The common case (nothing excluded, no circuit open in this worker): prepared once per configuration.
+        if excluded.isEmpty && circuits.isEmpty { return plan(model).candidates }
+        var arguments: [any RedisArgument] = []
         let now = circuits.isEmpty ? 0 : context.now()
         let slotted = strategy(of: model).limitsCapacity
         for (index, provider) in model.providers.enumerated() where context.isSupported(provider) && !excluded.contains(provider.id) {
@@ -592,11 +631,42 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// The script keys of `model` (see ``CoordinationScripts``), all nine.
     private func keys(_ model: String) -> [any RedisArgument] {
-        if let cached = keyCache[model] { return cached }
+        if let prepared = plans[model] { return prepared.keys }
         let names = client.keys
-        let all: [any RedisArgument] = CoordinationScripts.keySuffixes.map { names.model(model, $0) }
-        keyCache[model] = all
-        return all
+        return CoordinationScripts.keySuffixes.map { names.model(model, $0) }
+    }
+}
+
+/// A hold a worker recorded in Redis.
+private struct Hold {
+    let owner: String
+    let model: String
+}
+
+/// The releases of one model waiting for the end of a loop iteration.
+private struct ReleaseBatch {
+    var holds: [Hold] = []
+    /// Four script arguments per release (see ``CoordinationScripts/release``).
+    var arguments: [any RedisArgument] = []
+
+    mutating func add(_ hold: Hold, health: Int, sample: Int, observed: any RedisArgument) {
+        holds.append(hold)
+        arguments += [hold.owner, health, sample, observed] as [any RedisArgument]
+    }
+}
+
+/// What the shared selector's scripts need of one model, prepared once per configuration.
+private final class ModelPlan {
+    /// The nine `KEYS` of every script.
+    let keys: [any RedisArgument]
+    let strategy: SharedStrategy
+    /// Every supported provider as a tier-0 candidate (five values each); nil when none is supported.
+    let candidates: [any RedisArgument]?
+
+    init(keys: [any RedisArgument], strategy: SharedStrategy, candidates: [any RedisArgument]?) {
+        self.keys = keys
+        self.strategy = strategy
+        self.candidates = candidates
     }
 }
 

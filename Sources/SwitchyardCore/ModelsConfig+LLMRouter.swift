@@ -63,7 +63,7 @@ extension ModelsConfig {
     }
 
     /// Reads one model object; collects its provider ids (with paths) into `ids`.
-    private static func readModel(
+    static func readModel(
         name: String, _ object: JSON.Object, at path: ConfigProblem.Path, _ reader: inout ConfigReader,
         ids: inout [(id: String, path: ConfigProblem.Path)]
     ) -> ModelConfig? {
@@ -132,6 +132,10 @@ extension ModelsConfig {
             modelPath: modelPath.isEmpty ? model : modelPath, weight: weight, inputSize: inputSize,
             keepAlive: keepAlive, toolCalling: toolCalling, nworkers: nworkers, healthCheckPath: healthCheckPath)
     }
+
+    /// The provider's bearer token: `api_token`, or the value of the environment variable named by `api_key_name`
+    /// (so that a token need not be written into the file, or sent through the admin API). Messages never quote
+    /// a token.
 
     /// `keep_alive`: a duration string (`"90s"`, `"35m"`, `"2h"`, bare digits = seconds) or a whole number of
     /// seconds, normalised to a string.

@@ -13,36 +13,44 @@ extension ModelsConfig {
             interval = nil
         }
         let models = readModelMap(top, &reader, what: "a model object with a \"servers\" list") { name, object, modelPath, reader, ids in
-            let serversPath = modelPath.key("servers")
             // One key for every server of the model (`api_token` or `api_key_name`, as in llm-router's providers).
             let token = reader.apiKey(object, at: modelPath)
-            var providers: [ProviderConfig] = []
-            switch object["servers"] {
-            case nil:
-                reader.report(serversPath, "missing required key \"servers\" (a non-empty list of server URLs)")
-            case .array(let servers)? where servers.isEmpty:
-                reader.report(serversPath, "must list at least one server")
-            case .array(let servers)?:
-                for (position, server) in servers.enumerated() {
-                    let serverPath = serversPath.index(position)
-                    guard case .string(let text) = server else {
-                        reader.report(serverPath, "expected a server URL string, got \(server.kindDescription)")
-                        continue
-                    }
-                    // LLMStream users often write "host:port"; assume plain HTTP then, like LLMStream's client does.
-                    let url = text.contains("://") ? text : "http://" + text.trimmingASCIIWhitespace()
-                    guard let host = reader.baseURL(url, at: serverPath) else { continue }
-                    let id = "\(name)@\(hostAndPort(host))"
-                    ids.append((id, serverPath))
-                    providers.append(ProviderConfig(id: id, apiHost: host, apiType: .vllm, apiToken: token, modelPath: name))
-                }
-            case let other?:
-                reader.report(serversPath, "expected a list of server URLs, got \(other.kindDescription)")
-            }
-            return providers
+            return readServers(object["servers"], model: name, token: token, at: modelPath.key("servers"), &reader, ids: &ids)
         }
         guard let models else { return nil }
         return ModelsConfig(format: .llmStream, models: models, metricsUpdateInterval: interval)
+    }
+
+    /// Reads LLMStream's `servers` list (URLs, or `host:port` meaning plain HTTP) of model `name`: one vLLM provider
+    /// per server, id `<name>@<host:port>`, serving `name` under that name. Records ids for the uniqueness check.
+    static func readServers(
+        _ value: JSON?, model name: String, token: String = "", at serversPath: ConfigProblem.Path, _ reader: inout ConfigReader,
+        ids: inout [(id: String, path: ConfigProblem.Path)]
+    ) -> [ProviderConfig] {
+        var providers: [ProviderConfig] = []
+        switch value {
+        case nil:
+            reader.report(serversPath, "missing required key \"servers\" (a non-empty list of server URLs)")
+        case .array(let servers)? where servers.isEmpty:
+            reader.report(serversPath, "must list at least one server")
+        case .array(let servers)?:
+            for (position, server) in servers.enumerated() {
+                let serverPath = serversPath.index(position)
+                guard case .string(let text) = server else {
+                    reader.report(serverPath, "expected a server URL string, got \(server.kindDescription)")
+                    continue
+                }
+                // LLMStream users often write "host:port"; assume plain HTTP then, like LLMStream's client does.
+                let url = text.contains("://") ? text : "http://" + text.trimmingASCIIWhitespace()
+                guard let host = reader.baseURL(url, at: serverPath) else { continue }
+                let id = "\(name)@\(hostAndPort(host))"
+                ids.append((id, serverPath))
+                providers.append(ProviderConfig(id: id, apiHost: host, apiType: .vllm, apiToken: token, modelPath: name))
+            }
+        case let other?:
+            reader.report(serversPath, "expected a list of server URLs, got \(other.kindDescription)")
+        }
+        return providers
     }
 
     /// Reads `{"models": {NAME: {…}}}`, the shape LLMStream and the SGLang example share: checks each model's

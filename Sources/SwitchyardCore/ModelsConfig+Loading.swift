@@ -75,6 +75,19 @@ struct ConfigReader {
 
     /// Problems so far, in the order found.
     var problems: [ConfigProblem] = []
+    /// Looks up the environment variable a provider's `api_key_name` names.
+    var environment: (String) -> String? = ModelDefinition.processEnvironment
+    /// Whether an `api_key_name` naming an unset variable is a problem (files, admin API changes), rather than
+    /// only leaving the provider without a token (a stored API model applied on another router).
+    var requireKeyVariables = true
+    /// Whether `api_token` is refused (admin API bodies: tokens must not reach Redis).
+    var refuseTokens = false
+
+    /// Whether `name` can be an environment variable name: `[A-Za-z_][A-Za-z0-9_]*`, at most 128 bytes.
+    static func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 128, !(0x30...0x39).contains(first) else { return false }
+        return name.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F }
+    }
 
     /// Records a problem at `path`.
     mutating func report(_ path: Path, _ message: String) {
@@ -86,21 +99,28 @@ struct ConfigReader {
     /// problem. Messages name the variable, never its value.
     mutating func apiKey(_ object: JSON.Object, at path: Path) -> String {
         let token = string(object, "api_token", at: path) ?? ""
+        if refuseTokens && !token.isEmpty {
+            report(path.key("api_token"), """
+                provider tokens are not accepted through the admin API (the registry is stored in Redis and shown to \
+                every router); put the token in an environment variable of every router and name it in "api_key_name"
+                """)
+            return ""
+        }
         guard let name = string(object, "api_key_name", at: path)?.trimmingASCIIWhitespace() else { return token }
         let keyPath = path.key("api_key_name")
-        if !token.isEmpty {
+        guard token.isEmpty else {
             report(keyPath, "give either \"api_token\" or \"api_key_name\", not both")
             return token
         }
-        guard !name.isEmpty else {
-            report(keyPath, "must name an environment variable")
+        guard Self.isEnvironmentName(name) else {
+            report(keyPath, "expected an environment variable name (letters, digits, _), got \(Path.quoted(name))")
             return ""
         }
-        guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else {
-            report(keyPath, "environment variable \(Path.quoted(name)) is not set or empty (it should hold the provider's key)")
-            return ""
+        if let value = environment(name), !value.isEmpty { return value }
+        if requireKeyVariables {
+            report(keyPath, "environment variable \(Path.quoted(name)) is not set or empty on this router (it should hold the provider's key)")
         }
-        return value
+        return ""
     }
 
     /// `value` as an object, reporting anything else.

@@ -25,7 +25,13 @@ final class AdminRoutes {
     func register(in table: RouteTable) {
         table.add("/admin/state", name: "admin_state", method: "GET") { request, response in
             // Captures the routes strongly: the table (owned by the gateway) is what keeps them alive.
-            self.gateway.sendLocal(response, route: "admin_state", body: self.stateBody(), headers: Self.noStore)
+            guard let redis = self.gateway.selector as? RedisProviderSelector, redis.isConnected else {
+                return self.gateway.sendLocal(response, route: "admin_state", body: self.stateBody(cluster: nil), headers: Self.noStore)
+            }
+            // The cluster's view comes from Redis (pipelined reads, answered within the command timeout).
+            ClusterStateReader.read(self.gateway.config.models.map(\.name), client: redis.redisClient) { cluster in
+                self.gateway.sendLocal(response, route: "admin_state", body: self.stateBody(cluster: cluster), headers: Self.noStore)
+            }
         }
     }
 
@@ -35,8 +41,8 @@ final class AdminRoutes {
         return headers
     }()
 
-    /// The JSON of `GET /admin/state`.
-    func stateBody() -> [UInt8] {
+    /// The JSON of `GET /admin/state`; `cluster` is the shared state read from Redis (nil without it).
+    func stateBody(cluster: [ClusterModelState]? = nil) -> [UInt8] {
         let redis = gateway.selector as? RedisProviderSelector
         let local = redis?.local ?? gateway.selector as? LocalProviderSelector
         var out = JSONWriter()
@@ -62,7 +68,21 @@ final class AdminRoutes {
             out.number(statistics.renewals)
             out.raw(",\"late_grants_released\":")
             out.number(statistics.lateGrantsReleased)
-            out.raw("}")
+            out.raw(",\"queued\":")
+            out.number(statistics.queued)
+            out.raw(",\"hand_offs\":")
+            out.number(statistics.handOffs)
+            out.raw(",\"queue_timeouts\":")
+            out.number(statistics.queueTimeouts)
+            // Time from the script that handed a slot over to the grant in this worker (recent hand-offs).
+            let wakes = redis.wakeLatencies
+            out.raw(",\"hand_off_latency_us\":{\"samples\":")
+            out.number(wakes.total)
+            out.raw(",\"p50\":")
+            if let p50 = wakes.percentile(0.5) { out.raw(String(p50)) } else { out.raw("null") }
+            out.raw(",\"p99\":")
+            if let p99 = wakes.percentile(0.99) { out.raw(String(p99)) } else { out.raw("null") }
+            out.raw("}}")
         } else {
             out.raw("null")
         }
@@ -74,6 +94,11 @@ final class AdminRoutes {
             out.string(model.name)
             out.raw(",\"strategy\":")
             out.string(model.strategy)
+            out.raw(",\"waiting_here\":")
+            out.number(local?.waitingCount(model.name) ?? 0)
+            if let shared = cluster?.first(where: { $0.name == model.name }) {
+                Self.writeCluster(shared, providers: model.providers.map(\.id), to: &out)
+            }
             out.raw(",\"providers\":[")
             for (index, provider) in model.providers.enumerated() {
                 if index > 0 { out.raw(",") }
@@ -144,5 +169,40 @@ final class AdminRoutes {
             out.number(load.cacheUsage)
         }
         out.raw("}")
+    }
+
+    /// `,"cluster":{…}`: the model's shared state in Redis, across every worker and router.
+    private static func writeCluster(_ state: ClusterModelState, providers: [String], to out: inout JSONWriter) {
+        out.raw(",\"cluster\":{\"queue_length\":")
+        out.number(state.queueLength)
+        out.raw(",\"providers\":[")
+        for (index, id) in providers.enumerated() {
+            if index > 0 { out.raw(",") }
+            out.raw("{\"id\":")
+            out.string(id)
+            out.raw(",\"in_flight\":")
+            out.number(state.inFlight[id] ?? 0)
+            out.raw(",\"selections\":")
+            out.number(state.selections[id] ?? 0)
+            out.raw(",\"latency_ms\":")
+            if let latency = state.latencyMilliseconds[id] { out.number(latency) } else { out.raw("null") }
+            out.raw(",\"circuit\":")
+            if let circuit = state.circuits[id] {
+                out.raw("{\"consecutive_failures\":")
+                out.number(circuit.failures)
+                out.raw(",\"open_until_ms\":")
+                out.raw(String(circuit.openUntil))
+                out.raw("}")
+            } else {
+                out.raw("null")
+            }
+            out.raw(",\"holders\":[")
+            for (position, owner) in (state.holders[id] ?? []).sorted().enumerated() {
+                if position > 0 { out.raw(",") }
+                out.string(owner)
+            }
+            out.raw("]}")
+        }
+        out.raw("]}")
     }
 }

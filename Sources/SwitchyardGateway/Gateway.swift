@@ -39,9 +39,13 @@ package final class Gateway: HTTPResponder {
     /// The key of the request being routed, while its handler runs (handlers run synchronously on the loop).
     private(set) var currentClientKey: ClientKeys.Key?
 
-    /// `metrics` records into the instance's shared counters (nil: a region of this worker's own).
+    /// The models served: the file's combined with the admin API's changes (``AdminModelRoutes``).
+    private(set) var registry: ModelRegistry!
+
+    /// `metrics` records into the instance's shared counters (nil: a region of this worker's own);
+    /// `registryStore`: where the model registry lives; nil: Redis when configured, else this worker's memory.
     package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, logger: Logger, identity: WorkerIdentity,
-                 metrics sharedMetrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil) {
+                 metrics sharedMetrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil, registryStore: (any RegistryStore)? = nil) {
         self.loop = loop
         let metrics = sharedMetrics.map { GatewayMetrics(region: $0.region, cell: $0.cell) } ?? GatewayMetrics.standalone()
         self.metrics = metrics
@@ -95,6 +99,9 @@ package final class Gateway: HTTPResponder {
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         AdminRoutes(gateway: self).register(in: routes)
         apply(config)
+        registry = ModelRegistry(file: config, store: registryStore ?? makeRegistryStore(), logger: logger) { [unowned self] merged in self.reload(config: merged) }
+        AdminModelRoutes(gateway: self).register(in: routes)
+        StatusPage(gateway: self).register(in: routes)
         metricsScraper.start()
     }
 

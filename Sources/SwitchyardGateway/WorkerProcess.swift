@@ -3,6 +3,7 @@ import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardIO
 import SwitchyardPrompts
+import SwitchyardRedis
 import SwitchyardUpstream
 
 /// Runs one worker: an event loop with the HTTP server, the gateway and signal handling (nginx semantics:
@@ -20,19 +21,32 @@ package final class WorkerProcess {
     private var stopping = false
     private let controlFD: Int32?
     private var supervisorLink: SupervisorLink?
+    /// The model registry held by the supervisor (a router without Redis), fed by control-socket lines.
+    private var supervisorRegistry: SupervisorRegistryStore?
 
     /// Sets up the worker on `loop` serving `config` and `prompts` on `listeningSocket`.
     /// `controlFD` is the worker's end of the supervisor's control socket (nil when run standalone); `metrics` the
-    /// instance's shared counters and this worker's cell in them (nil: counters of its own).
+    /// instance's shared counters and this worker's cell in them (nil: counters of its own); `registry` is the
+    /// model registry the supervisor handed over at start (without Redis).
     package init(loop: EventLoop, settings: Settings, config: ModelsConfig, prompts: PromptLibrary, listeningSocket: Int32, identity: WorkerIdentity, logger: Logger,
-                 controlFD: Int32? = nil, metrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil) throws {
+                 controlFD: Int32? = nil, metrics: (region: SharedCounters, cell: Int)? = nil, clientKeys: ClientKeys? = nil,
+                 registry: RegistrySnapshot = .empty) throws {
         self.loop = loop
         self.prompts = prompts
         self.controlFD = controlFD
         self.settings = settings
         self.logger = logger
         let models = config
-        let gateway = Gateway(loop: loop, settings: settings, config: models, prompts: prompts, logger: logger, identity: identity, metrics: metrics, clientKeys: clientKeys)
+        if let controlFD {
+            let link = SupervisorLink(fd: controlFD)
+            supervisorLink = link
+            // Without Redis the supervisor holds the model registry for all its workers.
+            if RedisConfiguration(settings: settings) == nil {
+                supervisorRegistry = SupervisorRegistryStore(initial: registry) { [unowned link] line in link.send(line) }
+            }
+        }
+        let gateway = Gateway(loop: loop, settings: settings, config: models, prompts: prompts, logger: logger, identity: identity,
+                              metrics: metrics, clientKeys: clientKeys, registryStore: supervisorRegistry ?? (controlFD == nil && registry.version > 0 ? MemoryRegistryStore(initial: registry) : nil))
         self.gateway = gateway
         var configuration = HTTPServer.Configuration(
             limits: .init(maxHeaderBytes: settings.maxHeaderSize, maxHeaderCount: 128, maxBodyBytes: settings.maxRequestBodySize),
@@ -49,17 +63,28 @@ package final class WorkerProcess {
     /// Serves until stopped; returns the process exit code.
     package func run() -> Int32 {
         do {
-            try server.start()
             signals = try SignalWatcher(loop: loop, signals: ProcessSignals.worker) { [weak self] signal in self?.handle(signal: signal) }
-            if let controlFD {
-                let link = SupervisorLink(fd: controlFD) { [weak self] in self?.supervisorGone() }
+            if let controlFD, let link = supervisorLink {
+                link.onClose = { [weak self] in self?.supervisorGone() }
+                link.onLine = { [weak self] line in _ = self?.supervisorRegistry?.received(line: line) }
                 try loop.register(controlFD, interest: IOInterest.readable, handler: link)
-                supervisorLink = link
-                link.send("ready\n")
             }
         } catch {
             logger.error("worker failed to start", [("error", .string("\(error)"))])
             return ProcessExitCode.runtimeError
+        }
+        // Accept only once the model registry is applied, so that the first request already sees the API's models
+        // (connections wait in the listening socket meanwhile).
+        gateway.startRegistry { [weak self] in
+            guard let self, !self.stopping else { return }
+            do {
+                try self.server.start()
+                self.supervisorLink?.send("ready\n")
+            } catch {
+                self.logger.error("worker failed to start", [("error", .string("\(error)"))])
+                self.exitCode = ProcessExitCode.runtimeError
+                self.loop.stop()
+            }
         }
         loop.run()
         logger.info("worker stopped", [])
@@ -112,15 +137,17 @@ package final class WorkerProcess {
     }
 }
 
-/// The worker's end of the control socket: sends `ready`, reports EOF (the supervisor died).
+/// The worker's end of the control socket: sends `ready` (and model registry commits), hands each line the
+/// supervisor sends to `onLine`, reports EOF (the supervisor died).
 private final class SupervisorLink: IOHandler {
     let fd: Int32
-    private let onClose: () -> Void
+    var onClose: () -> Void = {}
+    var onLine: (String) -> Void = { _ in }
     private var closed = false
+    private var buffer: [UInt8] = []
 
-    init(fd: Int32, onClose: @escaping () -> Void) {
+    init(fd: Int32) {
         self.fd = fd
-        self.onClose = onClose
     }
 
     func send(_ message: String) {
@@ -129,8 +156,17 @@ private final class SupervisorLink: IOHandler {
     }
 
     func handleIO(events: UInt32) {
-        var chunk = [UInt8](repeating: 0, count: 64)
+        var chunk = [UInt8](repeating: 0, count: 65536)
         let n = read(fd, &chunk, chunk.count)
+        if n > 0 {
+            buffer.append(contentsOf: chunk[0..<n])
+            while let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                onLine(line)
+            }
+            return
+        }
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
             guard !closed else { return }
             closed = true

@@ -20,6 +20,9 @@ package final class RouteTable {
     }
 
     private var routes: [String: Route] = [:]
+    /// Routes for every path under a prefix (`/admin/models/` for `/admin/models/{name}`), tried in registration
+    /// order only when no exact path matches, so the proxy routes never pay for them.
+    private var prefixRoutes: [(prefix: String, route: Route)] = []
 
     package init() {}
 
@@ -29,12 +32,24 @@ package final class RouteTable {
         routes[path, default: Route(name: name, methods: [:])].methods[method] = handler
     }
 
+    /// Registers `handler` for `method` on every path that starts with `prefix` and goes on after it (the rest is
+    /// the handler's to read), under the route name `name`.
+    package func addPrefix(_ prefix: String, name: String, method: String, _ handler: @escaping Handler) {
+        if let index = prefixRoutes.firstIndex(where: { $0.prefix == prefix }) {
+            prefixRoutes[index].route.methods[method] = handler
+        } else {
+            prefixRoutes.append((prefix, Route(name: name, methods: [method: handler])))
+        }
+    }
+
     /// Whether `path` has a route.
     package func contains(_ path: String) -> Bool { routes[path] != nil }
 
     /// Finds the handler for `method` on `path`; HEAD is served by a GET handler (RFC 9110 §9.3.2).
     package func match(path: String, method: String) -> Match {
-        guard let route = routes[path] else { return .notFound }
+        guard let route = routes[path] ?? prefixRoutes.first(where: { path.count > $0.prefix.count && path.hasPrefix($0.prefix) })?.route else {
+            return .notFound
+        }
         if let handler = route.methods[method] { return .found(route: route.name, handler: handler) }
         if method == "HEAD", let handler = route.methods["GET"] { return .found(route: route.name, handler: handler) }
         let allowed = route.methods.keys.sorted() + (route.methods["GET"] != nil ? ["HEAD"] : [])

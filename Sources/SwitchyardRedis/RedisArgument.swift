@@ -23,6 +23,50 @@ extension Array: RedisArgument where Element == UInt8 {
 }
 
 extension Int: RedisArgument {
-    /// Appends the decimal digits.
-    package func appendRedisBytes(to buffer: inout [UInt8]) { buffer.append(contentsOf: String(self).utf8) }
+    /// Appends the decimal digits (without building a String).
+    package func appendRedisBytes(to buffer: inout [UInt8]) { RESP.appendDecimal(self, to: &buffer) }
+}
+
+/// The bits of RESP (the Redis protocol) the client writes itself.
+enum RESP {
+    /// Appends `value` in decimal, with a leading `-` when negative.
+    @inline(__always)
+    static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &digits) { raw -> Int in
+            var end = raw.count
+            repeat {
+                end -= 1
+                raw[end] = UInt8(truncatingIfNeeded: 0x30 &+ magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            buffer.append(contentsOf: raw[end...])
+            return raw.count - end
+        }
+        _ = count
+    }
+
+    /// Appends the command whose words are back to back in `words`, with their `lengths`, as a RESP array of
+    /// bulk strings: `*<n>\r\n` then `$<length>\r\n<bytes>\r\n` per word.
+    static func appendCommand(words: [UInt8], lengths: [Int], to buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "*"))
+        appendDecimal(lengths.count, to: &buffer)
+        buffer.append(0x0D)
+        buffer.append(0x0A)
+        var offset = 0
+        words.withUnsafeBufferPointer { bytes in
+            for length in lengths {
+                buffer.append(UInt8(ascii: "$"))
+                appendDecimal(length, to: &buffer)
+                buffer.append(0x0D)
+                buffer.append(0x0A)
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+                buffer.append(0x0D)
+                buffer.append(0x0A)
+                offset += length
+            }
+        }
+    }
 }

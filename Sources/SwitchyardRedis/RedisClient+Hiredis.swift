@@ -176,24 +176,18 @@ extension RedisClient: IOHandler {
     /// and messages arrive as pushes); false when hiredis refuses it.
     func issueBuiltWords() -> Bool {
         guard let context else { return false }
-        if argumentBytes.isEmpty { argumentBytes.append(0) }  // a base address even when every word is empty
-        argumentPointers.removeAll(keepingCapacity: true)
-        let status = argumentBytes.withUnsafeBufferPointer { bytes -> Int32 in
-            let base = UnsafeRawPointer(bytes.baseAddress!)
-            var offset = 0
-            for length in argumentLengths {
-                argumentPointers.append((base + offset).assumingMemoryBound(to: CChar.self))
-                offset += length
-            }
-            return argumentPointers.withUnsafeMutableBufferPointer { pointers in
-                argumentLengths.withUnsafeBufferPointer { lengths in
-                    redisAsyncCommandArgv(context, { context, reply, _ in
-                        // NULL replies only come while hiredis frees the context; connectionEnded() fails those
-                        // commands itself.
-                        guard let reply, let client = RedisClient.from(context?.pointee.data) else { return }
-                        client.received(RedisReply(UnsafePointer(reply.assumingMemoryBound(to: redisReply.self))))
-                    }, nil, Int32(lengths.count), pointers.baseAddress, lengths.baseAddress)
-                }
+        // Formatted here (one pass, no allocation once the buffer has grown) rather than by hiredis' argv
+        // formatter, which builds the command with a formatted append and a reallocation per word.
+        formatted.removeAll(keepingCapacity: true)
+        RESP.appendCommand(words: argumentBytes, lengths: argumentLengths, to: &formatted)
+        let status = formatted.withUnsafeBufferPointer { bytes -> Int32 in
+            UnsafeRawPointer(bytes.baseAddress!).withMemoryRebound(to: CChar.self, capacity: bytes.count) { command in
+                redisAsyncFormattedCommand(context, { context, reply, _ in
+                    // NULL replies only come while hiredis frees the context; connectionEnded() fails those
+                    // commands itself.
+                    guard let reply, let client = RedisClient.from(context?.pointee.data) else { return }
+                    client.received(RedisReply(UnsafePointer(reply.assumingMemoryBound(to: redisReply.self))))
+                }, nil, command, bytes.count)
             }
         }
         return status == REDIS_OK

@@ -5,6 +5,8 @@ extension RedisClient {
     /// ``evaluate(_:keys:arguments:completion:)`` registers its script itself; registering up front saves the
     /// `NOSCRIPT` round trip of the first call.
     package func register(_ script: RedisScript) {
+        // A few scripts per client: comparing is cheaper than hashing the 40-byte SHA-1 on every call.
+        if scripts.contains(where: { $0.sha1 == script.sha1 }) { return }
         guard scriptHashes.insert(script.sha1).inserted else { return }
         scripts.append(script)
     }

@@ -112,7 +112,8 @@ package final class RedisClient {
     /// The words of the command being built, back to back, and their lengths (reused: no allocation per command).
     var argumentBytes: [UInt8] = []
     var argumentLengths: [Int] = []
-    var argumentPointers: [UnsafePointer<CChar>?] = []
+    /// The command being issued, in RESP (reused: no allocation per command).
+    var formatted: [UInt8] = []
     /// Channels this client subscribes to on every ready connection, and their handlers (a subscriber client only
     /// carries subscriptions: see ``subscribe(_:onMessage:)``).
     var subscriptions: [String: ([UInt8]) -> Void] = [:]

@@ -77,6 +77,8 @@ package final class Supervisor {
 
     /// The descriptor number workers inherit the shared metrics as.
     package static let metricsFD: Int32 = 7
+    /// The fd of the model registry snapshot handed to a worker (without Redis, after admin API changes).
+    package static let registryFD: Int32 = 9
 
     /// One generation's sealed copy of a ``GenerationFile``: the supervisor's descriptor and what the worker gets.
     private struct Snapshot {
@@ -129,6 +131,9 @@ package final class Supervisor {
     package var onOtherChildExit: ((_ pid: pid_t) -> Void)?
     /// The model names of each generation that may still have workers, from the models file it validated.
     private var generationModels: [Int: [String]] = [:]
+    /// The model registry (admin API changes) of a router without Redis: committed here, on behalf of the
+    /// workers, and handed to every worker (see ``registryCommit(_:from:)``). Lives as long as the supervisor.
+    private var registry = RegistrySnapshot.empty
 
     /// `sockets[i]` is handed to the worker of slot `i + 1` as fd 3.
     package init(loop: EventLoop, logger: Logger, configuration: Configuration, sockets: [Int32]) {
@@ -231,6 +236,20 @@ package final class Supervisor {
             environment.append("SWITCHYARD_METRICS_FD=\(Self.metricsFD)")
             inherit.append((metrics.fd, Self.metricsFD))
         }
+        // The current model registry, so that a worker started after API changes serves them from the start.
+        var registryFD: Int32 = -1
+        if registry.version > 0 {
+            do {
+                registryFD = try snapshot(of: registry.serialized, name: "registry", generation: generation)
+                environment.append("SWITCHYARD_REGISTRY_FD=\(Self.registryFD)")
+                inherit.append((registryFD, Self.registryFD))
+            } catch {
+                logger.error("cannot hand the model registry to a worker", [("worker.id", .int(slot)), ("error", .string(error.description))])
+                close(ours)
+                return false
+            }
+        }
+        defer { if registryFD >= 0 { close(registryFD) } }
         let pid: pid_t
         do {
             pid = try ProcessSpawner.spawn(
@@ -246,7 +265,11 @@ package final class Supervisor {
         let child = Child(pid: pid, slot: slot, generation: generation, startedAt: loop.now)
         let channel = ControlChannel(fd: ours, onMessage: { [weak self, weak child] message in
             guard let self, let child else { return }
-            if message == "ready" { self.childReady(child) }
+            if message == "ready" {
+                self.childReady(child)
+            } else if message.hasPrefix("registry-commit ") {
+                self.registryCommit(message, from: child)
+            }
         }, onClose: { [weak self] fd in
             // The worker is exiting; SIGCHLD will reap it. Stop polling the dead socket meanwhile.
             self?.loop.unregister(fd)
@@ -282,6 +305,58 @@ package final class Supervisor {
 
     private func readyCount(of generation: Int) -> Int {
         children.values.reduce(0) { $0 + ($1.generation == generation && $1.ready && !$1.stopping ? 1 : 0) }
+    }
+
+    // MARK: model registry
+
+    /// `registry-commit <base> {"name":…,"model":{…}|null}` from a worker that validated a change against
+    /// registry version `base`: recorded as version base + 1 when the registry is still at `base` (compare and
+    /// set, so changes from different workers are serialised), then sent to every worker (`registry <JSON>`) and
+    /// answered (`registry-committed <version>`, after the registry on the same socket); else `registry-stale`.
+    private func registryCommit(_ message: String, from child: Child) {
+        let parts = message.split(separator: " ", maxSplits: 2)
+        guard parts.count == 3, let base = Int(parts[1]), case .object(let body)? = JSONValue.parse(Array(parts[2].utf8)),
+              let name = body["name"]?.string, let model = body["model"] else {
+            logger.warning("malformed model registry message from a worker", [("worker.id", .int(child.slot))])
+            sendControl("registry-stale\n", to: child)
+            return
+        }
+        guard base == registry.version else {
+            sendControl("registry-stale\n", to: child)
+            return
+        }
+        var definition: [UInt8]?
+        if case .object = model {
+            var writer = JSONWriter()
+            model.write(to: &writer)
+            definition = writer.bytes
+        }
+        registry = registry.recording(RegistryEntry(name: name, version: base + 1, definition: definition))
+        let line = "registry " + String(decoding: registry.serialized, as: UTF8.self) + "\n"
+        for worker in children.values where worker.control != nil { sendControl(line, to: worker) }
+        sendControl("registry-committed \(registry.version)\n", to: child)
+        logger.info("model registry changed", [("model", .string(name)), ("registry.version", .int(registry.version)), ("worker.id", .int(child.slot))])
+    }
+
+    /// Writes `line` to a worker's control socket (waiting up to about a second while its buffer is full).
+    private func sendControl(_ line: String, to child: Child) {
+        guard let fd = child.control?.fd else { return }
+        let bytes = Array(line.utf8)
+        var offset = 0
+        var waits = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if sent > 0 {
+                offset += sent
+            } else if sent < 0 && (errno == EAGAIN || errno == EINTR) && waits < 10 {
+                waits += 1
+                var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&poller, 1, 100)
+            } else {
+                logger.warning("cannot send to a worker's control socket", [("worker.id", .int(child.slot)), ("worker.pid", .int(Int(child.pid)))])
+                return
+            }
+        }
     }
 
     // MARK: configuration

@@ -63,7 +63,7 @@ enum ServeCommand {
             logger.error("cannot create the event loop", [("error", .string(error.description))])
             return ProcessExitCode.runtimeError
         }
-        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD", "SWITCHYARD_PROMPTS_FD", "SWITCHYARD_METRICS_FD", "SWITCHYARD_AUTH_KEYS_FD"]
+        let handedOver: Set<String> = ["SWITCHYARD_LISTEN_FD", "SWITCHYARD_CONTROL_FD", "SWITCHYARD_MODELS_FD", "SWITCHYARD_PROMPTS_FD", "SWITCHYARD_METRICS_FD", "SWITCHYARD_AUTH_KEYS_FD", "SWITCHYARD_REGISTRY_FD"]
         var configuration = Supervisor.Configuration(
             workers: workers,
             drainTimeout: settings.drainTimeout,

@@ -64,11 +64,25 @@ enum WorkerCommand {
             case .failure(let exit): return exit.code
             }
         }
+        // The model registry the supervisor holds (a router without Redis), when the API changed any model.
+        var registry = RegistrySnapshot.empty
+        if environment["SWITCHYARD_REGISTRY_FD"] != nil {
+            switch readGenerationFile("SWITCHYARD_REGISTRY_FD", what: "model registry", environment: environment, logger: logger) {
+            case .success(let bytes):
+                guard let read = RegistrySnapshot(serialized: bytes) else {
+                    logger.error("the model registry from the supervisor does not read", [])
+                    logger.flush()
+                    return ProcessExitCode.runtimeError
+                }
+                registry = read
+            case .failure(let exit): return exit.code
+            }
+        }
         do {
             let loop = try EventLoop()
             let models = try config ?? DemoUpstreams.start(on: loop, logger: logger)
             let worker = try WorkerProcess(loop: loop, settings: settings, config: models, prompts: prompts, listeningSocket: listenFD, identity: WorkerIdentity(id: id, generation: generation, instanceID: environment["SWITCHYARD_WORKER_INSTANCE_ID"]), logger: logger, controlFD: controlFD,
-                                           metrics: sharedMetrics(environment: environment, logger: logger), clientKeys: clientKeys)
+                                           metrics: sharedMetrics(environment: environment, logger: logger), clientKeys: clientKeys, registry: registry)
             return worker.run()
         } catch {
             logger.error("worker set-up failed", [("error", .string("\(error)"))])

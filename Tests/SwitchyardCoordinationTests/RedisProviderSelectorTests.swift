@@ -20,6 +20,7 @@ struct RedisProviderSelectorTests {
         #expect(harness.grant(second, model) == nil, "start-up did not reset the slot another worker holds")
         #expect(harness.grant(first, model) == nil)
         first.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
         let taken = try #require(harness.grant(second, model))
         #expect(taken.provider.id == "a")
         #expect(harness.grant(first, model) == nil)
@@ -69,7 +70,7 @@ struct RedisProviderSelectorTests {
         #expect(owner.hasPrefix("one:1:"), "owner tokens are <instance>:<pid>:<counter>")
 
         func release(_ token: String) throws -> Int64? {
-            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys + [token, 0, 0, 0, 0, 0])?.integerValue
+            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys + [2000, 30000, token, 0, 0, 0])?.integerValue
         }
         #expect(try release("someone-else:9:1") == 0)
         #expect(try harness.inFlight(server, "m", "a") == 1)

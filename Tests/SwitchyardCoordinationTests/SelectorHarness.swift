@@ -165,6 +165,8 @@ final class SelectorHarness {
 
     /// Lets every command sent so far (releases are fire and forget) reach Redis: a PING on each client.
     func settle() {
+        // Releases leave at the end of a loop iteration: let one pass first.
+        pause()
         for client in clients where client.isConnected && !client.isSubscriber {
             var done = false
             client.send(["PING"]) { _ in done = true }

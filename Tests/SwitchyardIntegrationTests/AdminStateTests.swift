@@ -81,6 +81,41 @@ struct AdminStateTests {
         #expect(grants == 2)
         if state["redis"]?["shared_grants"]?.int == 2 { #expect(state["state"]?.string == "shared") }
     }
+
+    @Test("with Redis the view shows the cluster: the slot holder, the queue length and shared circuits, without hosts",
+          .enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+    func clusterView() throws {
+        let redis = try RedisServer()
+        let slow = try MockUpstream(id: "a", arguments: ["--latency-ms", "1500"])
+        let router = try RouterProcess(
+            config: .single("chat-model", providers: [slow.provider(nworkers: 1)], strategy: "first_available"),
+            arguments: ["--workers", "1"], environment: ["LLM_ROUTER_REDIS_URL": redis.url(), "LLM_ROUTER_ADMIN_TOKEN": "admin-secret"])
+        #expect(Deadline.poll(seconds: 10) { router.logText.components(separatedBy: "connected to Redis").count >= 3 }, "\(router.logText)")
+        let holder = try router.connect(timeout: 10)
+        try holder.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat()))
+        let waiter = try router.connect(timeout: 10)
+        #expect(Deadline.poll(seconds: 5) { (try? slow.stats()["inFlight"]?.int) == 1 })
+        try waiter.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat()))
+        var cluster: TestJSON?
+        #expect(Deadline.poll(seconds: 5) {
+            let response = try? RawHTTPClient.exchange(port: router.port, "GET", "/admin/state", headers: [("Authorization", "Bearer admin-secret")])
+            cluster = try? response?.json()["models"]?[0]?["cluster"]
+            return cluster?["queue_length"]?.int == 1
+        }, "\(String(describing: cluster))")
+        let provider = cluster?["providers"]?[0]
+        #expect(provider?["id"]?.string == "a")
+        #expect(provider?["in_flight"]?.int == 1)
+        #expect(provider?["holders"]?.array?.count == 1)
+        #expect(provider?["circuit"] == .null)
+        #expect(try holder.readResponse().status == 200)
+        #expect(try waiter.readResponse().status == 200)
+        let after = try RawHTTPClient.exchange(port: router.port, "GET", "/admin/state", headers: [("Authorization", "Bearer admin-secret")])
+        #expect(!after.text.contains("127.0.0.1"), "no provider host: \(after.text)")
+        let state = try after.json()
+        #expect(state["redis"]?["hand_offs"]?.int == 1)
+        #expect(state["redis"]?["hand_off_latency_us"]?["samples"]?.int == 1)
+        #expect(state["models"]?[0]?["cluster"]?["queue_length"]?.int == 0)
+    }
 }
 
 @Suite("Admin access for every /admin path", .timeLimit(.minutes(1)))
