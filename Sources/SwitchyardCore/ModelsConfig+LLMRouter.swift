@@ -72,6 +72,7 @@ extension ModelsConfig {
             return nil
         }
         let strategy = reader.strategy(object, at: path)
+        let interval = reader.metricsInterval(object, at: path)
         let providersPath = path.key("providers")
         guard let value = object["providers"] else {
             reader.report(providersPath, "missing required key \"providers\" (a non-empty list of providers)")
@@ -96,7 +97,7 @@ extension ModelsConfig {
             }
         }
         guard reader.problems.count == before else { return nil }
-        return ModelConfig(name: name, providers: providers, fallbackModel: fallback, strategy: strategy)
+        return ModelConfig(name: name, providers: providers, fallbackModel: fallback, strategy: strategy, metricsUpdateInterval: interval)
     }
 
     /// Reads one provider object of model `model` (keys as in llm-router; unknown keys such as `publisher` are

@@ -1,6 +1,7 @@
 // LLMStream's config: {"models": {NAME: {"servers": ["http://h:p", ...], "strategy": "round_robin"}},
 // "metrics_update_interval": 5}. Every server is a vLLM provider serving NAME under that name. A model may add
-// "api_token" or "api_key_name" (an environment variable holding the key) for all its servers.
+// "api_token" or "api_key_name" (an environment variable holding the key) for all its servers, and its own
+// "metrics_update_interval" (as may a model of the other formats).
 
 extension ModelsConfig {
     /// Reads the LLMStream format; nil when the structure is too broken to go on (problems are in `reader`).
@@ -77,9 +78,10 @@ extension ModelsConfig {
             guard let object = reader.object(value, at: modelPath, what: what) else { continue }
             let before = reader.problems.count
             let strategy = reader.strategy(object, at: modelPath)
+            let interval = reader.metricsInterval(object, at: modelPath)
             let found = providers(name, object, modelPath, &reader, &ids)
             if reader.problems.count == before {
-                configs.append(ModelConfig(name: name, providers: found, strategy: strategy))
+                configs.append(ModelConfig(name: name, providers: found, strategy: strategy, metricsUpdateInterval: interval))
             }
         }
         reader.checkUniqueIDs(ids)

@@ -235,6 +235,16 @@ struct ConfigReader {
         return known.rawValue
     }
 
+    /// A per-model `metrics_update_interval` member: seconds, > 0 (reported otherwise); nil when absent.
+    mutating func metricsInterval(_ object: JSON.Object, at path: Path) -> Double? {
+        guard let value = number(object, "metrics_update_interval", at: path) else { return nil }
+        guard value > 0 else {
+            report(path.key("metrics_update_interval"), "must be > 0 seconds, got \(value)")
+            return nil
+        }
+        return value
+    }
+
     /// A provider's `weight`: a number > 0 (not clamped to 1, unlike llm-router) and at most ``maxWeight``; 1 when
     /// missing, null or wrong (reported). Zero is refused rather than meaning "never": leave such a provider out
     /// of the list instead.

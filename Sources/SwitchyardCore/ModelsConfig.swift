@@ -73,13 +73,17 @@ package struct ModelConfig: Sendable, Equatable {
     package var fallbackModel: String?
     /// Per-model load-balancing strategy overriding the process-wide one: a ``StrategyName`` raw value.
     package var strategy: String?
+    /// Seconds between `/metrics` scrapes of its servers under `real_time_metrics` (the model's own
+    /// `metrics_update_interval`, > 0); nil: the configuration's global value.
+    package var metricsUpdateInterval: Double?
 
     /// Creates a model.
-    package init(name: String, providers: [ProviderConfig], fallbackModel: String? = nil, strategy: String? = nil) {
+    package init(name: String, providers: [ProviderConfig], fallbackModel: String? = nil, strategy: String? = nil, metricsUpdateInterval: Double? = nil) {
         self.name = name
         self.providers = providers
         self.fallbackModel = fallbackModel
         self.strategy = strategy
+        self.metricsUpdateInterval = metricsUpdateInterval
     }
 }
 

@@ -20,7 +20,8 @@ package enum StrategyName: String, Sendable, CaseIterable {
     case roundRobin = "round_robin"
     /// A uniform random choice.
     case random
-    /// LLMStream's choice from the providers' own `/metrics` (served as ``balanced`` until the scraper exists).
+    /// LLMStream's weighted random choice from the providers' own `/metrics` (scraped every
+    /// `metrics_update_interval` seconds).
     case realTimeMetrics = "real_time_metrics"
 
     /// The default when neither the environment nor a flag names one.

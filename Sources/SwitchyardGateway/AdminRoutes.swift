@@ -1,6 +1,7 @@
 import SwitchyardCoordination
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardIO
 import SwitchyardRouting
 
 /// The admin endpoints (the gateway puts every `/admin/*` path behind ``AdminAccess`` before routing):
@@ -11,6 +12,9 @@ import SwitchyardRouting
 /// strategy in force, latency scores and slot use, and circuits, plus `state` — `shared` while the worker selects
 /// through Redis (configured, connected and answering), else `local`. Counts held in Redis for the whole cluster
 /// are not read back; an operator sums the workers' views or reads `/metrics`. Provider hosts and keys never appear.
+/// For `real_time_metrics` models each provider carries `last_scrape` (the load this worker chooses from and its
+/// age), and `metrics_scraper` says whether this worker scrapes for the cluster (`leader`), reads the shared
+/// results (`follower`), scrapes for itself (`local`) or has nothing to scrape (`idle`).
 final class AdminRoutes {
     private unowned let gateway: Gateway
 
@@ -82,6 +86,7 @@ final class AdminRoutes {
         } else {
             out.raw("null")
         }
+        writeScraper(to: &out)
         out.raw(",\"models\":[")
         for (modelIndex, model) in (local?.snapshot() ?? []).enumerated() {
             if modelIndex > 0 { out.raw(",") }
@@ -117,12 +122,53 @@ final class AdminRoutes {
                 }
                 out.raw(",\"circuit_open\":")
                 out.bool(provider.circuitOpen)
+                if model.strategy == StrategyName.realTimeMetrics.rawValue { writeScrape(model: model.name, provider: provider.id, to: &out) }
                 out.raw("}")
             }
             out.raw("]}")
         }
         out.raw("]}")
         return out.bytes
+    }
+
+    /// `,"metrics_scraper":{…}`: this worker's part in scraping for `real_time_metrics`.
+    private func writeScraper(to out: inout JSONWriter) {
+        let scraper = gateway.metricsScraper
+        out.raw(",\"metrics_scraper\":{\"role\":")
+        out.string(scraper.role.rawValue)
+        out.raw(",\"interval_seconds\":")
+        out.number(scraper.interval)
+        out.raw(",\"scrapes\":")
+        out.number(scraper.statistics.scrapes)
+        out.raw(",\"failures\":")
+        out.number(scraper.statistics.failures)
+        out.raw(",\"shared_reads\":")
+        out.number(scraper.statistics.reads)
+        out.raw("}")
+    }
+
+    /// `,"last_scrape":{…}` (null before the first): the load of `provider` this worker chooses from, whether the
+    /// scrape succeeded and is still fresh, and its age in seconds (wall clock of the scraping worker).
+    private func writeScrape(model: String, provider: String, to out: inout JSONWriter) {
+        let board = gateway.metricsScraper.board
+        out.raw(",\"last_scrape\":")
+        guard let reading = board.reading(model: model, provider: provider) else { return out.raw("null") }
+        out.raw("{\"ok\":")
+        out.bool(reading.load != nil)
+        out.raw(",\"fresh\":")
+        out.bool(board.freshLoad(reading, now: gateway.loop.now) != nil)
+        let now = WallClock.microseconds() / 1000
+        out.raw(",\"age_seconds\":")
+        out.number(Double(now > reading.scrapedAtMilliseconds ? now - reading.scrapedAtMilliseconds : 0) / 1000)
+        if let load = reading.load {
+            out.raw(",\"waiting\":")
+            out.number(load.waiting)
+            out.raw(",\"running\":")
+            out.number(load.running)
+            out.raw(",\"cache_usage\":")
+            out.number(load.cacheUsage)
+        }
+        out.raw("}")
     }
 
     /// `,"cluster":{…}`: the model's shared state in Redis, across every worker and router.

@@ -18,6 +18,8 @@ package final class Gateway: HTTPResponder {
     let upstream: UpstreamClient
     let metrics: GatewayMetrics
     let selector: ProviderSelector
+    /// Keeps `real_time_metrics`' server loads current (one elected scraper per cluster, see ``MetricsScraper``).
+    let metricsScraper: MetricsScraper
     let calls: CallContext
     /// The prompt library of this worker's generation, for the builtin endpoints.
     let prompts: PromptLibrary
@@ -84,6 +86,8 @@ package final class Gateway: HTTPResponder {
             },
             soon: { [unowned loop] body in loop.afterCurrentIteration(body) })
         self.selector = SelectorFactory.make(loop: loop, settings: settings, config: config, context: context, logger: logger, identity: identity)
+        self.metricsScraper = .forWorker(loop: loop, board: context.serverLoads, upstream: upstream, selector: selector,
+                                         settings: settings, config: config, logger: logger, identity: identity)
         self.memory = ByteBudget(limit: settings.maxBufferedBytes)
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
@@ -117,6 +121,7 @@ package final class Gateway: HTTPResponder {
         AdminModelRoutes(gateway: self).register(in: routes)
         StatusPage(gateway: self).register(in: routes)
         prober?.start()
+        metricsScraper.start()
     }
 
     /// The selector's passive circuits (the local selector's, also behind a Redis selector).
@@ -138,6 +143,7 @@ package final class Gateway: HTTPResponder {
     package func beginDrain() {
         prober?.stop()
         calls.drain()
+        metricsScraper.close()
     }
 
     /// Records a request the HTTP layer rejected before it reached a handler.
@@ -149,6 +155,7 @@ package final class Gateway: HTTPResponder {
     private func apply(_ config: ModelsConfig) {
         self.config = config
         selector.reload(config: config)
+        metricsScraper.reload(config: config)
         calls.prepare(config)
         operatorRoutes.refresh(config)
         prober?.update(config)

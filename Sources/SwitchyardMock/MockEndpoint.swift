@@ -4,7 +4,7 @@ enum MockEndpoint: Sendable {
     case ollamaChat, ollamaGenerate, ollamaEmbed, ollamaTags, ollamaVersion
     case anthropicMessages
     case health, ping, metrics
-    case stats, lastRequest, reset
+    case stats, lastRequest, reset, load
 
     /// Path → endpoint (exact match, query string ignored).
     static let routes: [String: MockEndpoint] = [
@@ -16,13 +16,13 @@ enum MockEndpoint: Sendable {
         "/v1/messages": .anthropicMessages,
         "/api/tags": .ollamaTags, "/api/version": .ollamaVersion,
         "/health": .health, "/ping": .ping, "/metrics": .metrics,
-        "/mock/stats": .stats, "/mock/last-request": .lastRequest, "/mock/reset": .reset,
+        "/mock/stats": .stats, "/mock/last-request": .lastRequest, "/mock/reset": .reset, "/mock/load": .load,
     ]
 
     /// Accepted methods, in the order the `Allow` header lists them.
     var methods: [String] {
         switch self {
-        case .chatCompletions, .completions, .embeddings, .ollamaChat, .ollamaGenerate, .ollamaEmbed, .anthropicMessages, .reset:
+        case .chatCompletions, .completions, .embeddings, .ollamaChat, .ollamaGenerate, .ollamaEmbed, .anthropicMessages, .reset, .load:
             return ["POST"]
         case .models, .ollamaTags, .ollamaVersion, .health, .ping, .metrics, .stats, .lastRequest:
             return ["GET", "HEAD"]

@@ -157,6 +157,7 @@ package struct MockOptions: Sendable, Equatable {
           tool with {"query": "mock"}.
           GET  /health, /ping, /metrics (vLLM-style Prometheus text)
           GET  /mock/stats, /mock/last-request   POST /mock/reset
+          POST /mock/load {"waiting":N,"running":N,"cache":F,"status":S}  (what /metrics reports)
 
         Exit status: 0 after --help, 1 if the address cannot be bound, 2 for bad arguments.
         """

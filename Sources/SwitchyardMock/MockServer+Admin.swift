@@ -2,20 +2,28 @@ import SwitchyardCore
 import SwitchyardHTTP
 
 /// Observability endpoints: vLLM-style `/metrics`, and the test hooks `/mock/stats`, `/mock/last-request`,
-/// `/mock/reset`.
+/// `/mock/reset`, `/mock/load`.
 extension MockServer {
-    /// `GET /metrics`: Prometheus text exposition format 0.0.4, with the vLLM gauges a load-aware router reads.
+    /// `GET /metrics`: Prometheus text exposition format 0.0.4, with the vLLM gauges a load-aware router reads
+    /// (the values set by `POST /mock/load`, else the mock's own: running = requests in flight, waiting 0).
     func metrics(_ response: HTTPServerResponse) {
+        stats.metricsRequests += 1
+        if let status = loadKnobs.status, status != 200 {
+            return sendOpenAIError(response, status: status, message: "mock metrics failure injected", type: "server_error", code: String(status))
+        }
         let labels = "{model_name=\"\(Self.labelValue(options.model))\"}"
         let idLabel = "{id=\"\(Self.labelValue(options.id))\"}"
-        let cache = min(Double(stats.inFlight) / 100, 1)
+        let cache = loadKnobs.cache ?? min(Double(stats.inFlight) / 100, 1)
+        let running = loadKnobs.running.map { "\($0)" } ?? "\(stats.inFlight)"
+        let waiting = loadKnobs.waiting.map { "\($0)" } ?? "0"
         var text = ""
         func metric(_ name: String, _ type: String, _ help: String, _ labels: String, _ value: String) {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name)\(labels) \(value)\n"
         }
-        metric("vllm:num_requests_running", "gauge", "Number of requests currently running on GPU.", labels, "\(stats.inFlight)")
-        metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", labels, "0")
+        metric("vllm:num_requests_running", "gauge", "Number of requests currently running on GPU.", labels, running)
+        metric("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", labels, waiting)
         metric("vllm:gpu_cache_usage_perc", "gauge", "GPU KV-cache usage. 1 means 100 percent usage.", labels, "\(cache)")
+        metric("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", labels, "\(cache)")
         metric("mock_info", "gauge", "Identity of this mock server.", "{id=\"\(Self.labelValue(options.id))\",model_name=\"\(Self.labelValue(options.model))\"}", "1")
         metric("mock_requests_total", "counter", "HTTP requests answered.", idLabel, "\(stats.requests)")
         metric("mock_completions_total", "counter", "Generation requests received.", idLabel, "\(stats.completions)")
@@ -65,6 +73,24 @@ extension MockServer {
         json.raw(idJSON)
         json.raw("}")
         response.send(status: 200, headers: headers(contentType: "application/json"), body: json.bytes)
+    }
+
+    /// `POST /mock/load`: sets the load `/metrics` reports from a JSON object with any of `waiting`, `running`,
+    /// `cache` (numbers; `null` returns a gauge to the mock's own value) and `status` (the status `/metrics`
+    /// answers, `null` or 200 for metrics). Answers the knobs now in force.
+    func setLoad(_ request: HTTPRequest, _ response: HTTPServerResponse) {
+        guard let body = MockJSON.object(request.body) else {
+            return sendOpenAIError(response, status: 400, message: "Expected a JSON object with waiting, running, cache or status.", code: "\"invalid_body\"")
+        }
+        func gauge(_ key: String, _ current: Double?) -> Double? {
+            guard let value = body[key] else { return current }
+            return value.isNull ? nil : MockJSON.double(value).map { max($0, 0) } ?? current
+        }
+        loadKnobs.waiting = gauge("waiting", loadKnobs.waiting)
+        loadKnobs.running = gauge("running", loadKnobs.running)
+        loadKnobs.cache = gauge("cache", loadKnobs.cache).map { min($0, 1) }
+        if let status = body["status"] { loadKnobs.status = status.isNull ? nil : MockJSON.int(status) }
+        sendJSON(response, loadKnobs.json)
     }
 
     /// `POST /mock/reset`: zeroes the counters (except the live ``MockStats/inFlight``) and forgets the last request.

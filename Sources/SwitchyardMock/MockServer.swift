@@ -16,6 +16,8 @@ package final class MockServer: HTTPResponder {
     package internal(set) var stats = MockStats()
     /// The last generation or embedding request, for `GET /mock/last-request`.
     var lastRequest: HTTPRequest?
+    /// The load `/metrics` reports, as set by `POST /mock/load`.
+    var loadKnobs = MockLoadKnobs()
     /// Unix time of server creation: the fixed `created` of every reply.
     let created: Int
     /// `created` as RFC 3339 (Ollama's `created_at` / `modified_at`).
@@ -96,6 +98,7 @@ package final class MockServer: HTTPResponder {
         case .stats: sendJSON(response, stats.json(id: options.id))
         case .lastRequest: lastRequestReport(response)
         case .reset: resetStats(response)
+        case .load: setLoad(request, response)
         }
     }
 

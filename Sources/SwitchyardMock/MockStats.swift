@@ -25,6 +25,8 @@ package struct MockStats: Sendable, Equatable {
     }
     /// The most generation and embedding requests answered at the same time (the high-water mark of `inFlight`).
     package var maxInFlight = 0
+    /// `GET /metrics` requests (a load-aware router's scrapes).
+    package var metricsRequests = 0
 
     /// All counters zero.
     package init() {}
@@ -34,6 +36,6 @@ package struct MockStats: Sendable, Equatable {
         "{\"id\":\(MockJSON.quote(id)),\"requests\":\(requests),\"completions\":\(completions),\"embeddings\":\(embeddings),"
             + "\"streamsStarted\":\(streamsStarted),\"streamsCompleted\":\(streamsCompleted),"
             + "\"streamsAbortedByClient\":\(streamsAbortedByClient),\"requestsAbortedByClient\":\(requestsAbortedByClient),"
-            + "\"resetsInjected\":\(resetsInjected),\"faultsInjected\":\(faultsInjected),\"inFlight\":\(inFlight),\"maxInFlight\":\(maxInFlight)}"
+            + "\"resetsInjected\":\(resetsInjected),\"faultsInjected\":\(faultsInjected),\"inFlight\":\(inFlight),\"maxInFlight\":\(maxInFlight),\"metricsRequests\":\(metricsRequests)}"
     }
 }

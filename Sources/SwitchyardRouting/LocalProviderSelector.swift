@@ -114,6 +114,8 @@ package final class LocalProviderSelector: ProviderSelector {
     private func strategy(named name: String) -> ProviderStrategy {
         if let existing = strategies[name] { return existing }
         let made = StrategyCatalog.make(name, context: context)
+        // Corrected between scrapes by this worker's leases.
+        (made as? RealTimeMetricsStrategy)?.usage = usage
         strategies[name] = made
         return made
     }

@@ -121,6 +121,8 @@ package struct SelectorContext {
     package var queueLimit: Int = 1000
     /// Timers for waits; nil: the selector never waits.
     package var timers: SelectorTimers?
+    /// The model servers' scraped loads, which `real_time_metrics` chooses from (filled by the metrics service).
+    package var serverLoads = ServerLoadBoard()
 
     /// A context.
     package init(now: @escaping () -> UInt64, workerID: Int, pid: Int32, defaultStrategy: String, isSupported: @escaping (ProviderConfig) -> Bool) {

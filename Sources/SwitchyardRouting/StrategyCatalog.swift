@@ -5,14 +5,15 @@ import SwitchyardCore
 /// client).
 package enum StrategyCatalog {
     /// Names served by a strategy of their own (or an exact alias of one); the others fall back to
-    /// ``fallback`` with a warning.
-    package static let implemented: Set<String> = Set(StrategyName.allCases.filter(isImplemented).map(\.rawValue))
+    /// ``fallback`` with a warning. Every ``StrategyName`` is implemented now; the set stays for names a future
+    /// build may add before their strategy.
+    package static let implemented: Set<String> = Set(StrategyName.allCases.map(\.rawValue))
 
     /// The strategy names without an implementation fall back to: `balanced`, the default.
     package static let fallback = StrategyName.balanced
 
-    /// A new instance of the strategy called `name`; names this build does not implement (`real_time_metrics`
-    /// until the metrics scraper exists, or a name no configuration can hold) get a ``fallback`` instance.
+    /// A new instance of the strategy called `name`; a name no configuration can hold gets a ``fallback``
+    /// instance. `real_time_metrics` chooses from ``SelectorContext/serverLoads``.
     package static func make(_ name: String, context: SelectorContext) -> ProviderStrategy {
         guard let known = StrategyName(rawValue: name) else { return BalancedStrategy(name: fallback.rawValue) }
         switch known {
@@ -22,11 +23,8 @@ package enum StrategyCatalog {
         case .firstAvailable, .firstAvailableOptim, .firstAvailableOptimNworkers: return FirstAvailableStrategy(name: known.rawValue)
         case .roundRobin: return RoundRobinStrategy()
         case .random: return RandomStrategy(seed: RandomStrategy.seed(now: context.now(), pid: context.pid))
-        case .realTimeMetrics: return BalancedStrategy(name: fallback.rawValue)
+        case .realTimeMetrics:
+            return RealTimeMetricsStrategy(board: context.serverLoads, seed: RandomStrategy.seed(now: context.now() ^ 0x5254_4D00, pid: context.pid), now: context.now)
         }
-    }
-
-    private static func isImplemented(_ name: StrategyName) -> Bool {
-        name != .realTimeMetrics
     }
 }

@@ -94,14 +94,14 @@ struct LocalProviderSelectorTests {
         #expect(first.handle === third.handle)
     }
 
-    @Test("strategy names without an implementation are reported, per model and by default")
+    @Test("every strategy name is implemented now: none is reported, per model or by default")
     func unimplementedNames() {
         let custom = ModelConfig(name: "c", providers: [provider("q")], strategy: "real_time_metrics")
         let weighted = ModelConfig(name: "w", providers: [provider("r")], strategy: "weighted")
         let config = ModelsConfig(format: .llmRouter, models: [custom, weighted])
-        #expect(LocalProviderSelector.unimplementedStrategies(in: config, defaultStrategy: "balanced") == ["real_time_metrics"])
-        #expect(LocalProviderSelector.unimplementedStrategies(in: ModelsConfig(format: .llmRouter, models: [weighted]), defaultStrategy: "real_time_metrics") == ["real_time_metrics"])
-        #expect(LocalProviderSelector.unimplementedStrategies(in: ModelsConfig(format: .llmRouter, models: [weighted]), defaultStrategy: "first_available").isEmpty)
+        #expect(LocalProviderSelector.unimplementedStrategies(in: config, defaultStrategy: "balanced").isEmpty)
+        #expect(LocalProviderSelector.unimplementedStrategies(in: ModelsConfig(format: .llmRouter, models: [weighted]), defaultStrategy: "real_time_metrics").isEmpty)
+        #expect(LocalProviderSelector.unimplementedStrategies(in: config, defaultStrategy: "no_such_strategy") == ["no_such_strategy"])
     }
 
     // MARK: strategies end to end

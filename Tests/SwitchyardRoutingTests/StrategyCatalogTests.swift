@@ -8,26 +8,31 @@ private func context() -> SelectorContext {
 
 @Suite("Strategy catalog")
 struct StrategyCatalogTests {
-    @Test("every valid name but real_time_metrics has an implementation", arguments: StrategyName.allCases)
+    @Test("every valid name has an implementation", arguments: StrategyName.allCases)
     func implemented(name: StrategyName) {
-        #expect(StrategyCatalog.implemented.contains(name.rawValue) == (name != .realTimeMetrics))
+        #expect(StrategyCatalog.implemented.contains(name.rawValue))
     }
 
     @Test("each name builds its strategy; aliases keep the name they were chosen by", arguments: [
         ("balanced", "balanced"), ("least_connection", "least_connection"), ("weighted", "weighted"),
         ("dynamic_weighted", "dynamic_weighted"), ("first_available", "first_available"),
         ("first_available_optim_nworkers", "first_available_optim_nworkers"), ("round_robin", "round_robin"),
-        ("random", "random"), ("real_time_metrics", "balanced"), ("no_such_strategy", "balanced"),
+        ("random", "random"), ("real_time_metrics", "real_time_metrics"), ("no_such_strategy", "balanced"),
     ])
     func names(name: String, built: String) {
         #expect(StrategyCatalog.make(name, context: context()).name == built)
     }
 
-    @Test("real_time_metrics falls back to balanced's rule")
-    func realTimeMetricsIsBalanced() {
-        let strategy = StrategyCatalog.make("real_time_metrics", context: context())
-        #expect(strategy is BalancedStrategy)
-        #expect(strategy.releasedSequence(4, of: .make(.make("a"), .make("b"))) == "abab")
+    @Test("real_time_metrics chooses from the context's board of server loads")
+    func realTimeMetricsUsesTheBoard() throws {
+        let context = context()
+        let strategy = try #require(StrategyCatalog.make("real_time_metrics", context: context) as? RealTimeMetricsStrategy)
+        #expect(strategy.board === context.serverLoads)
+        let model = ModelConfig.make(.make("a"), .make("b"))
+        context.serverLoads.record(model: "m", provider: "a", load: ServerLoad(waiting: 50, running: 200, cacheUsage: 0.99), scrapedAtMilliseconds: 1, now: 1_000)
+        context.serverLoads.record(model: "m", provider: "b", load: ServerLoad(waiting: 0, running: 0, cacheUsage: 0), scrapedAtMilliseconds: 1, now: 1_000)
+        let counts = strategy.counts(1_000, of: model)
+        #expect(counts["b", default: 0] >= 950, "\(counts)")
     }
 
     @Test("every strategy honours exclusions and answers nil when all are excluded", arguments: StrategyName.allCases)
