@@ -39,4 +39,7 @@ else
     echo "skip: SDK smoke tests (could not install the openai, ollama and anthropic packages)"
 fi
 
-swift test --skip-build
+# Unit suites in parallel; then the integration suites one at a time: they start real processes and block
+# on sockets, and in parallel on a 2-core machine they starve each other (and each other's time limits).
+swift test --skip-build --skip SwitchyardIntegrationTests
+swift test --skip-build --filter SwitchyardIntegrationTests --no-parallel

@@ -591,7 +591,9 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// The prepared script keys, strategy and common-case candidates of `model`.
     private func plan(_ model: ModelConfig) -> ModelPlan {
-        if let prepared = plans[model.name] { return prepared }
+        // A call that started before a reload may carry the model as it was: a plan is used only for the same
+        // providers and strategy.
+        if let prepared = plans[model.name], prepared.matches(model) { return prepared }
         let strategy = SharedStrategy(name: model.strategy ?? context.defaultStrategy)
         let names = client.keys
         var candidates: [any RedisArgument] = []
@@ -599,8 +601,9 @@ package final class RedisProviderSelector: ProviderSelector {
             candidates += [provider.id, index, strategy.limitsCapacity ? max(provider.nworkers, 1) : 0, String(provider.weight), 0] as [any RedisArgument]
         }
         let made = ModelPlan(keys: CoordinationScripts.keySuffixes.map { names.model(model.name, $0) }, strategy: strategy,
-                             candidates: candidates.isEmpty ? nil : candidates)
-        plans[model.name] = made
+                             candidates: candidates.isEmpty ? nil : candidates, model: model)
+        // The current configuration's model owns the cache; an older one's plan is made but not kept.
+        if config.model(named: model.name).map(made.matches) ?? false { plans[model.name] = made }
         return made
     }
 
@@ -679,11 +682,24 @@ private final class ModelPlan {
     let strategy: SharedStrategy
     /// Every supported provider as a tier-0 candidate (five values each); nil when none is supported.
     let candidates: [any RedisArgument]?
+    /// The model it was made for (its providers, slots, weights and strategy).
+    private let model: ModelConfig
 
-    init(keys: [any RedisArgument], strategy: SharedStrategy, candidates: [any RedisArgument]?) {
+    init(keys: [any RedisArgument], strategy: SharedStrategy, candidates: [any RedisArgument]?, model: ModelConfig) {
         self.keys = keys
         self.strategy = strategy
         self.candidates = candidates
+        self.model = model
+    }
+
+    /// Whether `other` has the providers (ids, slots, weights) and strategy this plan was made for.
+    func matches(_ other: ModelConfig) -> Bool {
+        guard other.providers.count == model.providers.count, other.strategy == model.strategy else { return false }
+        for (mine, theirs) in zip(model.providers, other.providers)
+        where mine.id != theirs.id || mine.nworkers != theirs.nworkers || mine.weight != theirs.weight {
+            return false
+        }
+        return true
     }
 }
 
