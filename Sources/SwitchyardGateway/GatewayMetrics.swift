@@ -34,15 +34,23 @@ final class GatewayMetrics {
     private var localStateWord: Int?
     /// Values of pulled statistics (selector, Redis client) already added to the cell, by family and kind.
     private var synced: [SeriesKey: Int] = [:]
-    /// Bucket bounds in nanoseconds, per histogram family.
-    private var boundsNanos: [UInt8: [UInt64]] = [:]
+    /// Bucket bounds in nanoseconds, per histogram family (indexed by its raw value; empty for other families).
+    private var boundsNanos: [[UInt64]] = []
+    /// The last series looked up per family and its offset: consecutive requests of one route, model and provider
+    /// find it by comparing strings (their storage is shared with the configuration) instead of hashing them.
+    private var lastKey: [SeriesKey?] = []
+    private var lastOffset: [Int] = []
 
     /// Metrics recording into `cell` of `region`.
     init(region: SharedCounters, cell: Int) {
         self.region = region
         self.cell = cell
+        let families = Int(MetricFamily.allCases.map(\.rawValue).max() ?? 0) + 1
+        boundsNanos = Array(repeating: [], count: families)
+        lastKey = Array(repeating: nil, count: families)
+        lastOffset = Array(repeating: -1, count: families)
         for family in MetricFamily.allCases where family.kind == .histogram {
-            boundsNanos[family.rawValue] = family.bounds.map { UInt64(($0 * 1e9).rounded()) }
+            boundsNanos[Int(family.rawValue)] = family.bounds.map { UInt64(($0 * 1e9).rounded()) }
         }
         droppedWord = region.series(family: MetricFamily.seriesDropped.rawValue, labels: [], kind: .counter, words: 1)
         inFlightWord = region.series(family: MetricFamily.requestsInFlight.rawValue, labels: [], kind: .gauge, words: 1) ?? 0
@@ -65,9 +73,20 @@ final class GatewayMetrics {
     private func word(_ family: MetricFamily, _ a: String = "", _ b: String = "", _ c: String = "", _ n: Int = -1,
                       labels: () -> [(String, String)]) -> Int? {
         let key = SeriesKey(family: family.rawValue, a: a, b: b, c: c, n: n)
-        if let found = cache[key] { return found >= 0 ? found : nil }
-        let offset = region.series(family: family.rawValue, labels: Self.labelText(labels()), kind: family.kind == .gauge ? .gauge : .counter, words: family.words)
-        cache[key] = offset ?? -1
+        let slot = Int(family.rawValue)
+        if let last = lastKey[slot], last == key {
+            let found = lastOffset[slot]
+            return found >= 0 ? found : nil
+        }
+        let offset: Int?
+        if let found = cache[key] {
+            offset = found >= 0 ? found : nil
+        } else {
+            offset = region.series(family: family.rawValue, labels: Self.labelText(labels()), kind: family.kind == .gauge ? .gauge : .counter, words: family.words)
+            cache[key] = offset ?? -1
+        }
+        lastKey[slot] = key
+        lastOffset[slot] = offset ?? -1
         return offset
     }
 
@@ -83,7 +102,7 @@ final class GatewayMetrics {
         guard let offset else { return count(nil) }
         region.add(cell: cell, word: offset, 1)
         region.add(cell: cell, word: offset + 1, nanoseconds)
-        let bounds = boundsNanos[family.rawValue]!
+        let bounds = boundsNanos[Int(family.rawValue)]
         for index in bounds.indices where nanoseconds <= bounds[index] {
             region.add(cell: cell, word: offset + 2 + index, 1)
             return

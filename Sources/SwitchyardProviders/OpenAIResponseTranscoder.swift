@@ -170,8 +170,22 @@ package enum OpenAIUsageScan {
             }
             i += 1
         }
-        guard i < bytes.count, let value = JSONValue.parse(Array(bytes[start...i])) else { return nil }
-        guard let prompt = value["prompt_tokens"]?.int else { return nil }
-        return TokenUsage(promptTokens: prompt, completionTokens: value["completion_tokens"]?.int ?? 0)
+        guard i < bytes.count else { return nil }
+        // The validating scanner (no object graph): the two counts are plain integers.
+        let object = UnsafeRawBufferPointer(rebasing: bytes[start...i])
+        guard case .success(let scan) = JSONScanner.scanObject(object), let prompt = integer(scan.member("prompt_tokens"), in: object) else { return nil }
+        return TokenUsage(promptTokens: prompt, completionTokens: integer(scan.member("completion_tokens"), in: object) ?? 0)
+    }
+
+    /// A member's value as a non-negative integer, when it is one.
+    private static func integer(_ member: JSONMember?, in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let member, member.kind == .number, member.valueEnd > member.valueStart, member.valueEnd - member.valueStart <= 18 else { return nil }
+        var value = 0
+        for index in member.valueStart..<member.valueEnd {
+            let digit = Int(bytes[index]) - 0x30
+            guard (0...9).contains(digit) else { return nil }
+            value = value * 10 + digit
+        }
+        return value
     }
 }
