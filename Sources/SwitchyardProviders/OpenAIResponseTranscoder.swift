@@ -102,6 +102,8 @@ package struct OpenAIResponseTranscoder: ResponseTranscoder {
 /// escaped; so a match followed by `{` is a usage object.
 package enum OpenAIUsageScan {
     private static let key = Array("\"usage\":".utf8)
+    /// The key without its colon (a whole body may have spaces before it).
+    private static let bareKey = Array("\"usage\"".utf8)
 
     /// The first usage object in `bytes` and its value.
     package static func firstUsageObject(in bytes: UnsafeRawBufferPointer) -> (offset: Int, usage: TokenUsage?)? {
@@ -116,14 +118,22 @@ package enum OpenAIUsageScan {
 
     /// The last usage object in a whole body (the top-level one comes after the choices).
     package static func lastUsage(in bytes: UnsafeRawBufferPointer) -> TokenUsage? {
-        var from = 0
-        var last: Int?
-        while let hit = find(key, in: bytes, from: from) {
-            let value = skipSpace(bytes, hit + key.count)
-            if value < bytes.count, bytes[value] == 0x7B { last = value }
-            from = hit + key.count
+        // From the end: the top-level usage follows the choices, so this finds it within a few hundred bytes.
+        guard let base = bytes.baseAddress, bytes.count >= bareKey.count else { return nil }
+        return bareKey.withUnsafeBytes { needle -> TokenUsage? in
+            var at = bytes.count - needle.count
+            while at >= 0 {
+                if base.load(fromByteOffset: at, as: UInt8.self) == 0x22, memcmp(base + at, needle.baseAddress!, needle.count) == 0 {
+                    let colon = skipSpace(bytes, at + needle.count)
+                    if colon < bytes.count, bytes[colon] == 0x3A {
+                        let value = skipSpace(bytes, colon + 1)
+                        if value < bytes.count, bytes[value] == 0x7B, let usage = parseUsage(bytes, at: value) { return usage }
+                    }
+                }
+                at -= 1
+            }
+            return nil
         }
-        return last.flatMap { parseUsage(bytes, at: $0) }
     }
 
     /// Whether `needle` occurs in `bytes`.
@@ -150,42 +160,69 @@ package enum OpenAIUsageScan {
         return i
     }
 
-    /// Parses the object starting at `start` (its end found by brace matching outside strings).
+    /// Reads `prompt_tokens` and `completion_tokens` from the object starting at `start` in one pass: its members
+    /// at the top level (nested objects and strings skipped), without building anything; nil without
+    /// `prompt_tokens` or when the object does not end.
     private static func parseUsage(_ bytes: UnsafeRawBufferPointer, at start: Int) -> TokenUsage? {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var i = start
-        while i < bytes.count {
+        let n = bytes.count
+        var i = start + 1
+        var depth = 1
+        var prompt: Int?
+        var completion: Int?
+        while i < n {
             let byte = bytes[i]
-            if inString {
-                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false }
-            } else if byte == 0x22 {
-                inString = true
-            } else if byte == 0x7B {
+            if byte == 0x22 {
+                let keyStart = i + 1
+                i += 1
+                while i < n {
+                    let c = bytes[i]
+                    if c == 0x5C { i += 2; continue }
+                    if c == 0x22 { break }
+                    i += 1
+                }
+                guard i < n else { return nil }
+                let keyEnd = i
+                i += 1
+                guard depth == 1 else { continue }
+                let colon = skipSpace(bytes, i)
+                guard colon < n, bytes[colon] == 0x3A else { continue }
+                let which = keyIs(bytes, keyStart, keyEnd, promptKey) ? 1 : keyIs(bytes, keyStart, keyEnd, completionKey) ? 2 : 0
+                i = colon + 1
+                guard which != 0 else { continue }
+                var digit = skipSpace(bytes, i)
+                var value = 0
+                var digits = 0
+                while digit < n, bytes[digit] >= 0x30, bytes[digit] <= 0x39, digits < 18 {
+                    value = value * 10 + Int(bytes[digit] - 0x30)
+                    digit += 1
+                    digits += 1
+                }
+                if digits > 0 {
+                    if which == 1 { prompt = value } else { completion = value }
+                }
+                i = digit
+                continue
+            }
+            if byte == 0x7B || byte == 0x5B {
                 depth += 1
-            } else if byte == 0x7D {
+            } else if byte == 0x7D || byte == 0x5D {
                 depth -= 1
                 if depth == 0 { break }
             }
             i += 1
         }
-        guard i < bytes.count else { return nil }
-        // The validating scanner (no object graph): the two counts are plain integers.
-        let object = UnsafeRawBufferPointer(rebasing: bytes[start...i])
-        guard case .success(let scan) = JSONScanner.scanObject(object), let prompt = integer(scan.member("prompt_tokens"), in: object) else { return nil }
-        return TokenUsage(promptTokens: prompt, completionTokens: integer(scan.member("completion_tokens"), in: object) ?? 0)
+        guard depth == 0, let prompt else { return nil }
+        return TokenUsage(promptTokens: prompt, completionTokens: completion ?? 0)
     }
 
-    /// A member's value as a non-negative integer, when it is one.
-    private static func integer(_ member: JSONMember?, in bytes: UnsafeRawBufferPointer) -> Int? {
-        guard let member, member.kind == .number, member.valueEnd > member.valueStart, member.valueEnd - member.valueStart <= 18 else { return nil }
-        var value = 0
-        for index in member.valueStart..<member.valueEnd {
-            let digit = Int(bytes[index]) - 0x30
-            guard (0...9).contains(digit) else { return nil }
-            value = value * 10 + digit
-        }
-        return value
+    private static let promptKey = Array("prompt_tokens".utf8)
+    private static let completionKey = Array("completion_tokens".utf8)
+
+    /// Whether `bytes[start..<end]` is `key`.
+    private static func keyIs(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ key: [UInt8]) -> Bool {
+        guard end - start == key.count else { return false }
+        for index in 0..<key.count where bytes[start + index] != key[index] { return false }
+        return true
     }
+
 }
