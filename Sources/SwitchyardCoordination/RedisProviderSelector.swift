@@ -470,9 +470,9 @@ package final class RedisProviderSelector: ProviderSelector {
             guard let hold = shared.removeValue(forKey: lease.token) else { return }
             local.usage.released(lease.handle)
             if outcome.isUnhealthy {
-                local.circuits.recordFailure(lease.provider.id, now: context.now())
+                local.circuits.recordFailure(lease.providerID, now: context.now())
             } else if outcome.isHealthy {
-                local.circuits.recordSuccess(lease.provider.id)
+                local.circuits.recordSuccess(lease.providerID)
             }
             releaseShared(hold, outcome: outcome, timed: strategy(of: lease.model) == .script("dynamic_weighted"))
         } else {

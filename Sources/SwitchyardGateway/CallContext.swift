@@ -45,6 +45,14 @@ final class CallContext {
 
     /// The prepared runtime of `provider`. Ids are unique per configuration and the table is rebuilt on reload,
     /// so the id alone identifies it (a call that started before a reload may fail over to the new one).
+    /// The runtime of the leased provider, kept on its handle after the first lookup.
+    func runtime(for lease: ProviderLease) -> ProviderRuntime {
+        if let attached = lease.handle.attachment { return unsafeDowncast(attached, to: ProviderRuntime.self) }
+        let found = runtime(for: lease.provider)
+        lease.handle.attachment = found
+        return found
+    }
+
     func runtime(for provider: ProviderConfig) -> ProviderRuntime {
         if let existing = runtimes[provider.id] { return existing }
         let made = ProviderRuntime(provider: provider)

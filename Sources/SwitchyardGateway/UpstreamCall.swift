@@ -176,7 +176,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
     }
 
     private func begin(_ granted: ProviderLease) {
-        let runtime = context.runtime(for: granted.provider)
+        let runtime = context.runtime(for: granted)
         if granted.chainPosition > 0 && granted.model.name != (lease?.model.name ?? request.model.name) {
             context.logger.info("falling back to another model", [
                 ("model", .string(request.model.name)), ("fallback_model", .string(granted.model.name)), ("request.id", .string(request.requestID)),
@@ -184,9 +184,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
             context.observer?.fellBack(model: request.model.name, to: granted.model.name)
         }
         attempts += 1
-        context.observer?.attemptStarted(provider: granted.provider.id, model: granted.model, retry: attempts > 1)
+        context.observer?.attemptStarted(provider: granted.providerID, model: granted.model, retry: attempts > 1)
         lease = granted
-        lastProviderID = granted.provider.id
+        lastProviderID = granted.providerID
         phase = .attempting
         head = nil
         contentType = nil
@@ -469,8 +469,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         }
         upstreamNanoseconds &+= MonotonicClock.now() &- attemptStartedExactly
         context.selector.release(used, outcome: outcome)
-        context.observer?.attemptEnded(provider: used.provider.id, outcome: label)
-        context.health?.recordAttempt(used.provider.id, label: label)
+        context.observer?.attemptEnded(provider: used.providerID, outcome: label)
+        context.health?.recordAttempt(used.providerID, label: label)
         // Kept for settling the TPM reservation on the usage the answer reports.
         if used.reservedTokens > 0 { answeredLease = used }
     }

@@ -8,13 +8,20 @@ package final class ProviderHandle: @unchecked Sendable {
     package let provider: ProviderConfig
     /// The model whose provider list holds it (provider ids are unique across a configuration).
     package let model: ModelConfig
+    /// The provider's id, stored apart so callers in other modules read one string instead of copying the
+    /// whole configuration out of the handle.
+    package let providerID: String
     /// This provider's entry in the selector's ``ProviderUsage``, found once and then reached without a lookup.
     var usageCounts: ProviderUsage.Counts?
+    /// Whatever the caller prepared for this provider under the handle's configuration (the gateway's provider
+    /// runtime), so it is found without a lookup; handles are made anew on every reload, and so is this.
+    package var attachment: AnyObject?
 
     /// A handle.
     package init(provider: ProviderConfig, model: ModelConfig) {
         self.provider = provider
         self.model = model
+        self.providerID = provider.id
     }
 }
 
@@ -47,6 +54,8 @@ package struct ProviderLease: Sendable {
 
     /// The chosen provider.
     package var provider: ProviderConfig { handle.provider }
+    /// The chosen provider's id (no copy of its configuration).
+    package var providerID: String { handle.providerID }
     /// The model whose provider list it came from (the requested model or one of its fallbacks).
     package var model: ModelConfig { handle.model }
 }
