@@ -40,6 +40,9 @@ final class GatewayMetrics {
     /// find it by comparing strings (their storage is shared with the configuration) instead of hashing them.
     private var lastKey: [SeriesKey?] = []
     private var lastOffset: [Int] = []
+    /// The one before it (two ways: a request records prompt and completion tokens, two series of one family).
+    private var olderKey: [SeriesKey?] = []
+    private var olderOffset: [Int] = []
 
     /// Metrics recording into `cell` of `region`.
     init(region: SharedCounters, cell: Int) {
@@ -49,6 +52,8 @@ final class GatewayMetrics {
         boundsNanos = Array(repeating: [], count: families)
         lastKey = Array(repeating: nil, count: families)
         lastOffset = Array(repeating: -1, count: families)
+        olderKey = lastKey
+        olderOffset = lastOffset
         for family in MetricFamily.allCases where family.kind == .histogram {
             boundsNanos[Int(family.rawValue)] = family.bounds.map { UInt64(($0 * 1e9).rounded()) }
         }
@@ -78,6 +83,10 @@ final class GatewayMetrics {
             let found = lastOffset[slot]
             return found >= 0 ? found : nil
         }
+        if let older = olderKey[slot], older == key {
+            let found = olderOffset[slot]
+            return found >= 0 ? found : nil
+        }
         let offset: Int?
         if let found = cache[key] {
             offset = found >= 0 ? found : nil
@@ -85,6 +94,8 @@ final class GatewayMetrics {
             offset = region.series(family: family.rawValue, labels: Self.labelText(labels()), kind: family.kind == .gauge ? .gauge : .counter, words: family.words)
             cache[key] = offset ?? -1
         }
+        olderKey[slot] = lastKey[slot]
+        olderOffset[slot] = lastOffset[slot]
         lastKey[slot] = key
         lastOffset[slot] = offset ?? -1
         return offset

@@ -32,41 +32,85 @@ enum RESP {
     /// Appends `value` in decimal, with a leading `-` when negative.
     @inline(__always)
     static func appendDecimal(_ value: Int, to buffer: inout [UInt8]) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let count = withUnsafeMutableBytes(of: &digits) { raw -> Int in
-            var end = raw.count
-            repeat {
-                end -= 1
-                raw[end] = UInt8(truncatingIfNeeded: 0x30 &+ magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            buffer.append(contentsOf: raw[end...])
-            return raw.count - end
+        if value >= 0 && value < 10 {
+            buffer.append(UInt8(truncatingIfNeeded: 0x30 &+ value))
+            return
         }
-        _ = count
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let scratch = raw.bindMemory(to: UInt8.self)
+            let end = writeDigits(value.magnitude, endingAt: scratch.count, in: scratch.baseAddress!)
+            buffer.append(contentsOf: UnsafeBufferPointer(start: scratch.baseAddress! + end, count: scratch.count - end))
+        }
     }
 
-    /// Appends the command whose words are back to back in `words`, with their `lengths`, as a RESP array of
-    /// bulk strings: `*<n>\r\n` then `$<length>\r\n<bytes>\r\n` per word.
-    static func appendCommand(words: [UInt8], lengths: [Int], to buffer: inout [UInt8]) {
-        buffer.append(UInt8(ascii: "*"))
-        appendDecimal(lengths.count, to: &buffer)
-        buffer.append(0x0D)
-        buffer.append(0x0A)
-        var offset = 0
-        words.withUnsafeBufferPointer { bytes in
-            for length in lengths {
-                buffer.append(UInt8(ascii: "$"))
-                appendDecimal(length, to: &buffer)
-                buffer.append(0x0D)
-                buffer.append(0x0A)
-                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
-                buffer.append(0x0D)
-                buffer.append(0x0A)
-                offset += length
+    /// Writes the decimal digits of `value` so that they end just before `end` in `out`; returns where they start.
+    @inline(__always)
+    private static func writeDigits(_ value: UInt, endingAt end: Int, in out: UnsafeMutablePointer<UInt8>) -> Int {
+        var magnitude = value
+        var at = end
+        repeat {
+            at -= 1
+            out[at] = UInt8(truncatingIfNeeded: 0x30 &+ magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        return at
+    }
+
+    /// The number of decimal digits of a non-negative `value`.
+    @inline(__always)
+    private static func digitCount(_ value: Int) -> Int {
+        var count = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
+    }
+
+    /// Writes the command whose words are back to back in `words`, with their `lengths`, as a RESP array of bulk
+    /// strings (`*<n>\r\n` then `$<length>\r\n<bytes>\r\n` per word) at the start of `buffer`, which grows when
+    /// needed and is otherwise reused as it is; returns the command's length.
+    static func writeCommand(words: [UInt8], lengths: [Int], into buffer: inout [UInt8]) -> Int {
+        var total = 3 + digitCount(lengths.count)
+        for length in lengths { total += 5 + digitCount(length) + length }
+        if buffer.count < total { buffer.append(contentsOf: repeatElement(0, count: total - buffer.count)) }
+        buffer.withUnsafeMutableBufferPointer { out in
+            words.withUnsafeBufferPointer { source in
+                let base = out.baseAddress!
+                var at = 0
+                func header(_ marker: UInt8, _ value: Int) {
+                    base[at] = marker
+                    at += 1
+                    let digits = digitCount(value)
+                    _ = writeDigits(UInt(value), endingAt: at + digits, in: base)
+                    at += digits
+                    base[at] = 0x0D
+                    base[at + 1] = 0x0A
+                    at += 2
+                }
+                header(UInt8(ascii: "*"), lengths.count)
+                var offset = 0
+                for length in lengths {
+                    header(UInt8(ascii: "$"), length)
+                    if length > 0 { (base + at).update(from: source.baseAddress! + offset, count: length) }
+                    at += length
+                    offset += length
+                    base[at] = 0x0D
+                    base[at + 1] = 0x0A
+                    at += 2
+                }
             }
         }
+        return total
+    }
+
+    /// Appends the command as ``writeCommand(words:lengths:into:)`` writes it (tests).
+    static func appendCommand(words: [UInt8], lengths: [Int], to buffer: inout [UInt8]) {
+        var scratch: [UInt8] = []
+        let count = writeCommand(words: words, lengths: lengths, into: &scratch)
+        buffer.append(contentsOf: scratch[..<count])
     }
 }

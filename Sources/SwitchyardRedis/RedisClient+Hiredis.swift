@@ -178,16 +178,15 @@ extension RedisClient: IOHandler {
         guard let context else { return false }
         // Formatted here (one pass, no allocation once the buffer has grown) rather than by hiredis' argv
         // formatter, which builds the command with a formatted append and a reallocation per word.
-        formatted.removeAll(keepingCapacity: true)
-        RESP.appendCommand(words: argumentBytes, lengths: argumentLengths, to: &formatted)
+        let length = RESP.writeCommand(words: argumentBytes, lengths: argumentLengths, into: &formatted)
         let status = formatted.withUnsafeBufferPointer { bytes -> Int32 in
-            UnsafeRawPointer(bytes.baseAddress!).withMemoryRebound(to: CChar.self, capacity: bytes.count) { command in
+            UnsafeRawPointer(bytes.baseAddress!).withMemoryRebound(to: CChar.self, capacity: length) { command in
                 redisAsyncFormattedCommand(context, { context, reply, _ in
                     // NULL replies only come while hiredis frees the context; connectionEnded() fails those
                     // commands itself.
                     guard let reply, let client = RedisClient.from(context?.pointee.data) else { return }
                     client.received(RedisReply(UnsafePointer(reply.assumingMemoryBound(to: redisReply.self))))
-                }, nil, command, bytes.count)
+                }, nil, command, length)
             }
         }
         return status == REDIS_OK
