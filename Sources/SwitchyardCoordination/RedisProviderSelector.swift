@@ -98,10 +98,12 @@ package final class RedisProviderSelector: ProviderSelector {
     /// `<instance id>:<pid>:`, the fixed part of every owner token.
     private let ownerPrefix: String
     private var ownerCounter: UInt64 = 0
+    /// Prepared script calls by model name.
+    private var scriptCalls: [String: ScriptCalls] = [:]
     /// Releases waiting for the end of this loop iteration, by model.
     private var releaseBatches: [String: ReleaseBatch] = [:]
     private var releaseFlush: () -> Void = {}
-    /// What the scripts need of each model, prepared once per configuration (by model name).
+    /// The strategy and common-case candidates of each model, prepared once per configuration (by model name).
     private var plans: [String: ModelPlan] = [:]
     /// Leases granted from shared state, by token.
     private var shared: [UInt64: Hold] = [:]
@@ -263,7 +265,7 @@ package final class RedisProviderSelector: ProviderSelector {
             leaseMilliseconds, hold.owner, "record", lease.model.providers.count, 0, "", 1, 0,
             provider.id, index, 0, String(provider.weight), 0,
         ]
-        client.evaluate(CoordinationScripts.acquire, keys: keys(hold.model), arguments: arguments) { [weak self] result in
+        client.evaluate(calls(hold.model).acquire, arguments: arguments) { [weak self] result in
             guard let self, case .failure(let error) = result else { return }
             self.statistics.scriptFailures += 1
             // The script may have run: release it again later so the slot does not wait for the deadline.
@@ -283,7 +285,7 @@ package final class RedisProviderSelector: ProviderSelector {
         let wait = entry.mayWait ? Int(context.queueTimeout / 1_000_000) : 0
         let arguments: [any RedisArgument] = [leaseMilliseconds, entry.owner, name, entry.model.providers.count,
                                               wait, channel, entry.request.priority.rawValue, context.queueLimit] + candidates
-        client.evaluate(CoordinationScripts.acquire, keys: keys(entry.model.name), arguments: arguments) { [weak self] result in
+        client.evaluate(calls(entry.model.name).acquire, arguments: arguments) { [weak self] result in
             self?.acquireAnswered(ticket, result)
         }
     }
@@ -506,7 +508,7 @@ package final class RedisProviderSelector: ProviderSelector {
         releaseBatches.removeAll(keepingCapacity: true)
         for (model, batch) in batches {
             statistics.releaseCalls += 1
-            client.evaluate(CoordinationScripts.release, keys: keys(model), arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
+            client.evaluate(calls(model).release, arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
                 guard let self, case .failure = result else { return }
                 self.statistics.scriptFailures += 1
                 for hold in batch.holds { self.retain(hold) }
@@ -539,7 +541,7 @@ package final class RedisProviderSelector: ProviderSelector {
         for hold in recorded.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.owner) }
         for (model, arguments) in byModel {
             statistics.renewals += 1
-            client.evaluate(CoordinationScripts.renew, keys: keys(model), arguments: arguments) { [weak self] result in
+            client.evaluate(calls(model).renew, arguments: arguments) { [weak self] result in
                 if case .failure = result { self?.statistics.scriptFailures += 1 }
             }
         }
@@ -589,18 +591,17 @@ package final class RedisProviderSelector: ProviderSelector {
         plan(model).strategy
     }
 
-    /// The prepared script keys, strategy and common-case candidates of `model`.
+    /// The prepared strategy and common-case candidates of `model`.
     private func plan(_ model: ModelConfig) -> ModelPlan {
         // A call that started before a reload may carry the model as it was: a plan is used only for the same
         // providers and strategy.
         if let prepared = plans[model.name], prepared.matches(model) { return prepared }
         let strategy = SharedStrategy(name: model.strategy ?? context.defaultStrategy)
-        let names = client.keys
         var candidates: [any RedisArgument] = []
         for (index, provider) in model.providers.enumerated() where context.isSupported(provider) {
             candidates += [provider.id, index, strategy.limitsCapacity ? max(provider.nworkers, 1) : 0, String(provider.weight), 0] as [any RedisArgument]
         }
-        let made = ModelPlan(keys: CoordinationScripts.keySuffixes.map { names.model(model.name, $0) }, strategy: strategy,
+        let made = ModelPlan(strategy: strategy,
                              candidates: candidates.isEmpty ? nil : candidates, model: model)
         // The current configuration's model owns the cache; an older one's plan is made but not kept.
         if config.model(named: model.name).map(made.matches) ?? false { plans[model.name] = made }
@@ -649,12 +650,25 @@ package final class RedisProviderSelector: ProviderSelector {
         return ownerPrefix + String(ownerCounter)
     }
 
-    /// The script keys of `model` (see ``CoordinationScripts``), all nine.
-    private func keys(_ model: String) -> [any RedisArgument] {
-        if let prepared = plans[model] { return prepared.keys }
+    /// The prepared script calls of `model` (its nine keys encoded once; see ``CoordinationScripts``).
+    private func calls(_ model: String) -> ScriptCalls {
+        if let prepared = scriptCalls[model] { return prepared }
         let names = client.keys
-        return CoordinationScripts.keySuffixes.map { names.model(model, $0) }
+        let keys = CoordinationScripts.keySuffixes.map { names.model(model, $0) }
+        let made = ScriptCalls(acquire: client.prepare(CoordinationScripts.acquire, keys: keys),
+                               release: client.prepare(CoordinationScripts.release, keys: keys),
+                               renew: client.prepare(CoordinationScripts.renew, keys: keys))
+        // Bounded by the models of the configurations this worker ran (names, not requests).
+        scriptCalls[model] = made
+        return made
     }
+}
+
+/// The three scripts of one model, prepared.
+private struct ScriptCalls {
+    let acquire: RedisPreparedCall
+    let release: RedisPreparedCall
+    let renew: RedisPreparedCall
 }
 
 /// A hold a worker recorded in Redis.
@@ -675,18 +689,15 @@ private struct ReleaseBatch {
     }
 }
 
-/// What the shared selector's scripts need of one model, prepared once per configuration.
+/// The shared strategy and common-case candidates of one model, prepared once per configuration.
 private final class ModelPlan {
-    /// The nine `KEYS` of every script.
-    let keys: [any RedisArgument]
     let strategy: SharedStrategy
     /// Every supported provider as a tier-0 candidate (five values each); nil when none is supported.
     let candidates: [any RedisArgument]?
     /// The model it was made for (its providers, slots, weights and strategy).
     private let model: ModelConfig
 
-    init(keys: [any RedisArgument], strategy: SharedStrategy, candidates: [any RedisArgument]?, model: ModelConfig) {
-        self.keys = keys
+    init(strategy: SharedStrategy, candidates: [any RedisArgument]?, model: ModelConfig) {
         self.strategy = strategy
         self.candidates = candidates
         self.model = model

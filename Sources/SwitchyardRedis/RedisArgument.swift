@@ -5,11 +5,26 @@
 package protocol RedisArgument {
     /// Appends the argument's bytes to `buffer`.
     func appendRedisBytes(to buffer: inout [UInt8])
+    /// Appends the argument as a RESP bulk string (`$<length>\r\n<bytes>\r\n`).
+    func appendBulkString(to buffer: inout [UInt8])
+}
+
+extension RedisArgument {
+    package func appendBulkString(to buffer: inout [UInt8]) {
+        var bytes: [UInt8] = []
+        appendRedisBytes(to: &bytes)
+        RESP.appendBulk(bytes, to: &buffer)
+    }
 }
 
 extension String: RedisArgument {
     /// Appends the UTF-8 bytes.
     package func appendRedisBytes(to buffer: inout [UInt8]) { buffer.append(contentsOf: utf8) }
+
+    package func appendBulkString(to buffer: inout [UInt8]) {
+        var text = self
+        text.withUTF8 { bytes in RESP.appendBulk(bytes, to: &buffer) }
+    }
 }
 
 extension Substring: RedisArgument {
@@ -25,6 +40,17 @@ extension Array: RedisArgument where Element == UInt8 {
 extension Int: RedisArgument {
     /// Appends the decimal digits (without building a String).
     package func appendRedisBytes(to buffer: inout [UInt8]) { RESP.appendDecimal(self, to: &buffer) }
+
+    package func appendBulkString(to buffer: inout [UInt8]) {
+        if self >= 0 && self < 10 {
+            // `$1\r\n<digit>\r\n`
+            buffer.append(contentsOf: [0x24, 0x31, 0x0D, 0x0A, UInt8(truncatingIfNeeded: 0x30 &+ self), 0x0D, 0x0A])
+            return
+        }
+        var digits: [UInt8] = []
+        RESP.appendDecimal(self, to: &digits)
+        RESP.appendBulk(digits, to: &buffer)
+    }
 }
 
 /// The bits of RESP (the Redis protocol) the client writes itself.
@@ -105,6 +131,18 @@ enum RESP {
             }
         }
         return total
+    }
+
+    /// Appends `bytes` as a bulk string.
+    @inline(__always)
+    static func appendBulk<Bytes: Collection>(_ bytes: Bytes, to buffer: inout [UInt8]) where Bytes.Element == UInt8 {
+        buffer.append(UInt8(ascii: "$"))
+        appendDecimal(bytes.count, to: &buffer)
+        buffer.append(0x0D)
+        buffer.append(0x0A)
+        buffer.append(contentsOf: bytes)
+        buffer.append(0x0D)
+        buffer.append(0x0A)
     }
 
     /// Appends the command as ``writeCommand(words:lengths:into:)`` writes it (tests).

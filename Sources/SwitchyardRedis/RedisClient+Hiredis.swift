@@ -175,10 +175,25 @@ extension RedisClient: IOHandler {
     /// Hands the built command to hiredis without waiting for a reply of its own (`SUBSCRIBE`: its confirmations
     /// and messages arrive as pushes); false when hiredis refuses it.
     func issueBuiltWords() -> Bool {
-        guard let context else { return false }
+        guard context != nil else { return false }
         // Formatted here (one pass, no allocation once the buffer has grown) rather than by hiredis' argv
         // formatter, which builds the command with a formatted append and a reallocation per word.
         let length = RESP.writeCommand(words: argumentBytes, lengths: argumentLengths, into: &formatted)
+        return handOver(length: length)
+    }
+
+    /// Hands the first `length` bytes of ``formatted`` (one RESP command) to hiredis with a reply deadline.
+    func issueFormatted(length: Int, deadline: UInt64, _ completion: @escaping Completion) -> Bool {
+        guard handOver(length: length) else { return false }
+        pending.append(deadline: deadline, issuedAt: MonotonicClock.now(), completion)
+        statistics.commandsSent += 1
+        armTimeoutTimer()
+        return true
+    }
+
+    /// Gives hiredis the RESP command in the first `length` bytes of ``formatted``.
+    private func handOver(length: Int) -> Bool {
+        guard let context else { return false }
         let status = formatted.withUnsafeBufferPointer { bytes -> Int32 in
             UnsafeRawPointer(bytes.baseAddress!).withMemoryRebound(to: CChar.self, capacity: length) { command in
                 redisAsyncFormattedCommand(context, { context, reply, _ in

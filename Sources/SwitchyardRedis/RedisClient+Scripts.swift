@@ -1,4 +1,5 @@
 import SwitchyardCore
+import SwitchyardIO
 
 extension RedisClient {
     /// Remembers `script`, so that it is loaded (`SCRIPT LOAD`) on every connection from the next one on.
@@ -30,7 +31,7 @@ extension RedisClient {
         }
     }
 
-    private func loadAndRetry(
+    func loadAndRetry(
         _ script: RedisScript, keys: [any RedisArgument], arguments: [any RedisArgument], completion: @escaping Completion
     ) {
         var loadError: String?
@@ -58,5 +59,40 @@ extension RedisClient {
         for key in keys { appendArgument(key) }
         for argument in arguments { appendArgument(argument) }
         sendBuiltCommand(completion)
+    }
+
+    /// A prepared call of `script` on `keys` (see ``RedisPreparedCall``); registers the script.
+    package func prepare(_ script: RedisScript, keys: [String]) -> RedisPreparedCall {
+        register(script)
+        return RedisPreparedCall(script: script, keys: keys)
+    }
+
+    /// Runs a prepared script call with `arguments`, as ``evaluate(_:keys:arguments:completion:)`` does (a
+    /// `NOSCRIPT` loads the script and retries once), encoding only the arguments.
+    package func evaluate(_ call: RedisPreparedCall, arguments: [any RedisArgument], completion: @escaping Completion) {
+        guard subscriptions.isEmpty, state == .ready else {
+            // The general path says why (a subscriber connection, not connected).
+            return evaluate(call.script, keys: call.keys, arguments: arguments, completion: completion)
+        }
+        formatted.removeAll(keepingCapacity: true)
+        formatted.append(UInt8(ascii: "*"))
+        RESP.appendDecimal(call.words + arguments.count, to: &formatted)
+        formatted.append(0x0D)
+        formatted.append(0x0A)
+        formatted.append(contentsOf: call.encoded)
+        for argument in arguments { argument.appendBulkString(to: &formatted) }
+        let deadline = MonotonicClock.now() &+ MonotonicClock.nanoseconds(configuration.commandTimeout)
+        let issued = issueFormatted(length: formatted.count, deadline: deadline) { [weak self] result in
+            guard let self, case .success(let reply) = result, reply.isNoScript else {
+                completion(result)
+                return
+            }
+            self.statistics.scriptReloads += 1
+            self.loadAndRetry(call.script, keys: call.keys, arguments: arguments, completion: completion)
+        }
+        if !issued {
+            statistics.notConnectedFailures += 1
+            failSoon(.notConnected, completion)
+        }
     }
 }

@@ -15,3 +15,26 @@ package struct RedisScript: Sendable, Hashable {
         sha1 = SHA1.hexDigest(Array(source.utf8))
     }
 }
+
+/// A script call whose constant words — `EVALSHA`, the SHA-1, the key count and the keys — are encoded once (RESP),
+/// so that each call encodes only its arguments. Make one per script and key set with
+/// ``RedisClient/prepare(_:keys:)``.
+package struct RedisPreparedCall: Sendable {
+    /// The script.
+    package let script: RedisScript
+    /// The keys, for a reload after `NOSCRIPT`.
+    package let keys: [String]
+    /// How many words ``encoded`` holds.
+    let words: Int
+    /// `EVALSHA <sha> <key count> <keys…>` as RESP bulk strings.
+    let encoded: [UInt8]
+
+    init(script: RedisScript, keys: [String]) {
+        self.script = script
+        self.keys = keys
+        var bytes: [UInt8] = []
+        for word in ["EVALSHA", script.sha1, String(keys.count)] + keys { RESP.appendBulk(Array(word.utf8), to: &bytes) }
+        words = 3 + keys.count
+        encoded = bytes
+    }
+}

@@ -55,6 +55,40 @@ struct RedisClientScriptsTests {
         #expect(selections == .success(.array([.bulk("provider-a"), .bulk("2"), .bulk("provider-b"), .bulk("1")])))
     }
 
+    @Test("a prepared call (keys encoded once) gives the same answers with binary and numeric arguments, and reloads after SCRIPT FLUSH",
+          .timeLimit(.minutes(1)))
+    func preparedCall() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try RedisHarness(url: server.url())
+        defer { harness.finish() }
+        let client = harness.client
+        let keys = client.keys
+        let call = client.prepare(countingScript, keys: [keys.model("m", "inflight"), keys.model("m", "selections")])
+        var results: [Result<RedisReply, RedisError>] = []
+        var selections: Result<RedisReply, RedisError>?
+        let odd: [UInt8] = [0, 0x0D, 0x0A, 0x24, 255]
+        client.onConnected = {
+            client.evaluate(call, arguments: [odd]) { result in
+                results.append(result)
+                client.send(["SCRIPT", "FLUSH"]) { _ in
+                    client.evaluate(call, arguments: [1234567]) { result in
+                        results.append(result)
+                        client.send(["HGETALL", keys.model("m", "selections")]) {
+                            selections = $0
+                            harness.stop()
+                        }
+                    }
+                }
+            }
+        }
+        client.start()
+        #expect(harness.run())
+        #expect(results == [.success(.integer(1)), .success(.integer(2))])
+        #expect(client.statistics.scriptReloads == 1)
+        #expect(selections == .success(.array([.string(odd), .bulk("1"), .bulk("1234567"), .bulk("1")])))
+    }
+
     @Test("a registered script is loaded on connect, so its first EVALSHA needs no reload", .timeLimit(.minutes(1)))
     func registeredScriptIsPreloaded() throws {
         let server = try RedisServer()
