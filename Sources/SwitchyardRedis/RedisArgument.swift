@@ -42,14 +42,20 @@ extension Int: RedisArgument {
     package func appendRedisBytes(to buffer: inout [UInt8]) { RESP.appendDecimal(self, to: &buffer) }
 
     package func appendBulkString(to buffer: inout [UInt8]) {
-        if self >= 0 && self < 10 {
-            // `$1\r\n<digit>\r\n`
-            buffer.append(contentsOf: [0x24, 0x31, 0x0D, 0x0A, UInt8(truncatingIfNeeded: 0x30 &+ self), 0x0D, 0x0A])
-            return
+        // `$<digit count>\r\n<digits>\r\n`, the digits' count known before they are written.
+        var count = self < 0 ? 2 : 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
         }
-        var digits: [UInt8] = []
-        RESP.appendDecimal(self, to: &digits)
-        RESP.appendBulk(digits, to: &buffer)
+        buffer.append(UInt8(ascii: "$"))
+        RESP.appendDecimal(count, to: &buffer)
+        buffer.append(0x0D)
+        buffer.append(0x0A)
+        RESP.appendDecimal(self, to: &buffer)
+        buffer.append(0x0D)
+        buffer.append(0x0A)
     }
 }
 

@@ -12,6 +12,16 @@ struct RESPTests {
         }
     }
 
+    @Test("numbers as bulk strings: the length counts the sign and every digit")
+    func numberBulks() {
+        for value in [0, 9, 10, -1, -10, 1234567890, Int.min] {
+            var bytes: [UInt8] = []
+            value.appendBulkString(to: &bytes)
+            let digits = String(value)
+            #expect(String(decoding: bytes, as: UTF8.self) == "$\(digits.utf8.count)\r\n\(digits)\r\n")
+        }
+    }
+
     @Test("a command is an array of bulk strings with exact lengths, empty and binary words included")
     func command() {
         var words: [UInt8] = []
