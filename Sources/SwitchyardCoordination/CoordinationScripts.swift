@@ -47,6 +47,36 @@ enum CoordinationScripts {
           redis.call('HSET', holders, owner, id)
           redis.call('ZADD', holds, now + lease, owner)
         end
+        -- Rate limits are GCRA buckets (burst of a minute's allowance, refilled continuously): the theoretical
+        -- arrival time of provider `id` is `cursor` field `r:<id>` (requests) or `t:<id>` (tokens), milliseconds.
+        -- Milliseconds until `id` admits one request of `cost` tokens under `rpm` / `tpm` (0 = no limit) and its
+        -- cool-down (`circuits` field `cool:<id>`); 0 when it admits it now.
+        local function rateWait(id, rpm, tpm, cost)
+          local wait = 0
+          if rpm > 0 then
+            local tat = math.max(tonumber(redis.call('HGET', cursor, 'r:' .. id) or '0'), now)
+            wait = math.max(wait, tat + 60000 / rpm - now - 60000)
+          end
+          if tpm > 0 and cost > 0 then
+            local tat = math.max(tonumber(redis.call('HGET', cursor, 't:' .. id) or '0'), now)
+            -- A request larger than a minute's allowance goes when the bucket is full.
+            if tat > now then wait = math.max(wait, tat + cost * 60000 / tpm - now - 60000) end
+          end
+          local cool = redis.call('HGET', circuits, 'cool:' .. id)
+          if cool then wait = math.max(wait, tonumber(cool) - now) end
+          return wait
+        end
+        -- Takes one request of `cost` tokens out of `id`'s buckets.
+        local function charge(id, rpm, tpm, cost)
+          if rpm > 0 then
+            local tat = math.max(tonumber(redis.call('HGET', cursor, 'r:' .. id) or '0'), now)
+            redis.call('HSET', cursor, 'r:' .. id, string.format('%.17g', tat + 60000 / rpm))
+          end
+          if tpm > 0 and cost > 0 then
+            local tat = math.max(tonumber(redis.call('HGET', cursor, 't:' .. id) or '0'), now)
+            redis.call('HSET', cursor, 't:' .. id, string.format('%.17g', tat + cost * 60000 / tpm))
+          end
+        end
         -- Gives one unit of provider `id` to the first waiter that may take it; true when one did.
         local function handoff(id)
           if redis.call('EXISTS', queue) == 0 then return false end
@@ -57,11 +87,12 @@ enum CoordinationScripts {
               redis.call('ZREM', queue, owner)
               redis.call('HDEL', waiting, owner)
             else
-              local slots = waiter.p[id]
-              if slots and count(inflight, id) < slots then
+              local limits = waiter.p[id]
+              if limits and (limits.s == 0 or count(inflight, id) < limits.s) and rateWait(id, limits.r, limits.t, limits.c) <= 0 then
                 redis.call('ZREM', queue, owner)
                 redis.call('HDEL', waiting, owner)
                 hold(owner, id, waiter.l)
+                charge(id, limits.r, limits.t, limits.c)
                 redis.call('PUBLISH', waiter.c, owner .. '|' .. id .. '|' .. time[1] .. string.format('%06d', tonumber(time[2])))
                 return true
               end
@@ -91,37 +122,60 @@ enum CoordinationScripts {
     /// Chooses a provider and records the hold, atomically; or queues the caller. `ARGV`: lease milliseconds, owner
     /// token, strategy (`balanced`, `round_robin`, `first_available`, `weighted`, `dynamic_weighted`, or `record`
     /// to take the only candidate as chosen elsewhere), the model's provider count, wait milliseconds (0 = never
-    /// wait), the waiter's pub/sub channel, priority (0 high, 1 normal, 2 low), queue bound, then five values per
-    /// candidate in configuration order: id, index in the model's provider list, slots (0 = unlimited), weight,
-    /// tier (0 = this worker sees the circuit closed, 1 = open). A candidate whose shared circuit is open counts as
+    /// wait), the waiter's pub/sub channel, priority (0 high, 1 normal, 2 low), queue bound, then eight values per
+    /// candidate in configuration order: id, index in the model's provider list, slots (`max_concurrency`, or
+    /// `nworkers` under `first_available`; 0 = unlimited), weight, tier (0 = this worker sees the circuit closed,
+    /// 1 = open), rpm, tpm (0 = no limit) and the request's token reservation. A candidate at a limit (slots, rpm,
+    /// tpm) or cooling down is not free; one whose shared circuit is open counts as tier 1. A candidate whose shared circuit is open counts as
     /// tier 1. Candidates of tier 0 are preferred; tier 1 is tried only when tier 0 yields nothing (as the
     /// in-memory selector does).
     ///
-    /// Before choosing, free slots go to waiters already queued (first come, first served). Returns the chosen
-    /// provider id; `{'queued', <queue length>}` when the caller now waits; `{'full', <limit>}` when the queue is
-    /// full; `false` when nothing is free and the caller may not wait.
+    /// Before choosing, free capacity goes to waiters already queued (first come, first served). Returns the chosen
+    /// provider id (its buckets charged); `{'queued', <queue length>, <ms until a rate limit refills, 0 = only a
+    /// release helps>}` when the caller now waits; `{'full', <limit>}` when the queue is full; `false` when nothing
+    /// is free and the caller may not wait. Strategy `pump` only hands what has refilled to the waiters and answers
+    /// `{'pumped', <ms until the next refill>}`.
     static let acquire = RedisScript(prelude + """
         purge()
         local lease, owner, strategy, total = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
         local wait, channel, priority, limit = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
-        local ids, index, slots, weights, tiers = {}, {}, {}, {}, {}
+        local ids, index, slots, weights, tiers, rpms, tpms, costs = {}, {}, {}, {}, {}, {}, {}, {}
         local n = 0
         local shared = redis.call('EXISTS', circuits) == 1
-        for i = 9, #ARGV, 5 do
+        local limited = false
+        for i = 9, #ARGV, 8 do
           n = n + 1
           ids[n], index[n], slots[n] = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
           weights[n], tiers[n] = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+          rpms[n], tpms[n], costs[n] = tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6]), tonumber(ARGV[i + 7])
+          if rpms[n] > 0 or tpms[n] > 0 or shared then limited = true end
           if shared and tiers[n] == 0 then
             local circuit = redis.call('HGET', circuits, ids[n])
             if circuit and tonumber(string.match(circuit, ':(%d+)$')) > now then tiers[n] = 1 end
           end
         end
-        local function free(i) return slots[i] == 0 or count(inflight, ids[i]) < slots[i] end
-        if wait > 0 and redis.call('EXISTS', queue) == 1 then
+        local function free(i)
+          if slots[i] > 0 and count(inflight, ids[i]) >= slots[i] then return false end
+          return not limited or rateWait(ids[i], rpms[i], tpms[i], costs[i]) <= 0
+        end
+        -- Milliseconds until a rate limit or cool-down of some candidate lets a request in (nil: only a release
+        -- can help, or nothing is rate-limited).
+        local function refill()
+          local soonest = nil
           for i = 1, n do
-            while slots[i] > 0 and free(i) and handoff(ids[i]) do end
+            if slots[i] == 0 or count(inflight, ids[i]) < slots[i] then
+              local w = rateWait(ids[i], rpms[i], tpms[i], costs[i])
+              if w > 0 and (soonest == nil or w < soonest) then soonest = w end
+            end
+          end
+          return soonest
+        end
+        if (wait > 0 or strategy == 'pump') and redis.call('EXISTS', queue) == 1 then
+          for i = 1, n do
+            while (slots[i] > 0 or rpms[i] > 0 or tpms[i] > 0 or shared) and free(i) and handoff(ids[i]) do end
           end
         end
+        if strategy == 'pump' then return {'pumped', math.ceil(refill() or 0)} end
         local function swrr(tier, prefix, weight)
           local best, sum, current = nil, 0, {}
           for i = 1, n do
@@ -192,6 +246,7 @@ enum CoordinationScripts {
         if chosen == nil then chosen = pick(1) end
         if chosen ~= nil then
           hold(owner, ids[chosen], lease)
+          charge(ids[chosen], rpms[chosen], tpms[chosen], costs[chosen])
           return ids[chosen]
         end
         if wait <= 0 then return false end
@@ -199,22 +254,25 @@ enum CoordinationScripts {
         if length >= limit then return {'full', limit} end
         local eligible, any = {}, false
         for i = 1, n do
-          if slots[i] > 0 then eligible[ids[i]], any = slots[i], true end
+          if slots[i] > 0 or rpms[i] > 0 or tpms[i] > 0 or shared then
+            eligible[ids[i]], any = {s = slots[i], r = rpms[i], t = tpms[i], c = costs[i]}, true
+          end
         end
         if not any then return false end
         local arrival = redis.call('HINCRBY', cursor, 'q', 1)
         redis.call('ZADD', queue, priority * 10000000000000 + arrival, owner)
         redis.call('HSET', waiting, owner, cjson.encode({d = now + wait, l = lease, c = channel, p = eligible}))
-        return {'queued', length + 1}
+        return {'queued', length + 1, math.ceil(refill() or 0)}
         """)
 
     /// Ends holds or waits, owner-exact and idempotent — every release of one worker's loop iteration for one model
     /// in one call: for each owner, removes it from the queue, or ends the hold it has (one handed to it while it was
     /// giving up included), passing the unit on to the next waiter, and records the attempt's outcome in the shared
-    /// circuit and latency of the provider. `ARGV`: base and maximum circuit cool-down (milliseconds), then four
-    /// values per release: owner token; health (0 = says nothing, 1 = healthy: close the circuit, 2 = unhealthy:
-    /// open it); latency sample (0 = none, 1 = timed, 2 = penalty: twice the slowest average of the model);
-    /// observed milliseconds. Returns how many holds were live (released before, expired or never recorded ones
+    /// circuit and latency of the provider. `ARGV`: base and maximum circuit cool-down (milliseconds), then six
+    /// values per entry: owner token (empty: no hold to end); health (0 = says nothing, 1 = healthy: close the
+    /// circuit, 2 = unhealthy: open it); latency sample (0 = none, 1 = timed, 2 = penalty: twice the slowest
+    /// average of the model); observed milliseconds; a provider id and the milliseconds its token bucket moves by
+    /// (a TPM reservation settled on the real usage; empty id: none). Returns how many holds were live (released before, expired or never recorded ones
     /// count nothing).
     static let release = RedisScript(prelude + """
         local base, longest = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -250,8 +308,17 @@ enum CoordinationScripts {
           return 1
         end
         local released = 0
-        for i = 3, #ARGV, 4 do
-          released = released + releaseOne(ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]))
+        for i = 3, #ARGV, 6 do
+          if ARGV[i] ~= '' then
+            released = released + releaseOne(ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]))
+          end
+          -- A TPM reservation settled on the real usage: the provider's token bucket moves by the difference.
+          local shift = tonumber(ARGV[i + 5])
+          if ARGV[i + 4] ~= '' and shift ~= 0 then
+            local field = 't:' .. ARGV[i + 4]
+            local tat = tonumber(redis.call('HGET', cursor, field) or '0')
+            if tat > 0 then redis.call('HSET', cursor, field, string.format('%.17g', tat + shift)) end
+          end
         end
         return released
         """)
@@ -277,6 +344,15 @@ enum CoordinationScripts {
           if string.sub(token, 1, length) == prefix and unhold(token) then ended = ended + 1 end
         end
         return ended
+        """)
+
+    /// Cools provider `ARGV[1]` of the model for `ARGV[2]` milliseconds from now (it asked with `Retry-After` or a
+    /// 429): no router chooses it until then; a shorter cool-down never shortens a longer one.
+    static let coolDown = RedisScript(prelude + """
+        local field, ends = 'cool:' .. ARGV[1], now + tonumber(ARGV[2])
+        local current = tonumber(redis.call('HGET', circuits, field) or '0')
+        if ends > current then redis.call('HSET', circuits, field, ends) end
+        return 1
         """)
 
     /// Pushes back the deadline of a worker's live holds of one model. `ARGV[1]` lease milliseconds, then owner

@@ -206,13 +206,33 @@ package final class RedisProviderSelector: ProviderSelector {
     // MARK: acquire
 
     /// Cool-downs are kept by the local selector (per worker until they are shared through Redis).
+    /// Cools the provider here and, for every router, in its model's shared state (fire and forget).
     package func coolDown(_ providerID: String, until: UInt64) {
         local.coolDown(providerID, until: until)
+        let now = context.now()
+        guard until > now, client.isConnected,
+              let model = config.models.first(where: { $0.providers.contains { $0.id == providerID } }) else { return }
+        let milliseconds = Int((until - now) / 1_000_000)
+        client.evaluate(calls(model.name).coolDown, arguments: [providerID, max(milliseconds, 1)]) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure: self.statistics.scriptFailures += 1
+            case .success(let reply) where reply.errorMessage != nil:
+                self.statistics.scriptFailures += 1
+                self.logger.error("the cool-down script failed", [("redis.reply", .string("\(reply)"))])
+            default: break
+            }
+        }
     }
 
-    /// TPM reservations of leases the local selector admitted are settled there.
+    /// A TPM reservation settled on the real usage: for a shared lease the provider's token bucket in Redis moves
+    /// by the difference (with the releases of this iteration); a local lease is settled by the local selector.
     package func settle(_ lease: ProviderLease, actualTokens: Int) {
-        local.settle(lease, actualTokens: actualTokens)
+        guard lease.token & Self.sharedBit != 0 else { return local.settle(lease, actualTokens: actualTokens) }
+        guard let tpm = lease.provider.tpm, tpm > 0, lease.reservedTokens != actualTokens else { return }
+        let shift = Double(actualTokens - lease.reservedTokens) * 60_000 / Double(tpm)
+        if releaseBatches.isEmpty { loop.afterCurrentIteration(releaseFlush) }
+        releaseBatches[lease.model.name, default: ReleaseBatch()].settle(lease.providerID, shiftMilliseconds: shift)
     }
 
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
@@ -223,7 +243,7 @@ package final class RedisProviderSelector: ProviderSelector {
         let request = local.excludingIneligible(request)
         guard client.isConnected else { return acquireLocally(request, waiter: waiter, reason: "not connected to Redis") }
         if case .localChoice = strategy(of: request.model) { return acquireRecorded(request, waiter: waiter) }
-        guard let (model, position, candidates) = firstWithCandidates(request.model, position: 0, excluding: request.excluded) else {
+        guard let (model, position, candidates) = firstWithCandidates(request.model, position: 0, excluding: request.excluded, tokens: request.tokens) else {
             return .exhausted
         }
         let ticket = Self.sharedBit | nextTicket
@@ -263,7 +283,7 @@ package final class RedisProviderSelector: ProviderSelector {
         let provider = lease.provider
         let arguments: [any RedisArgument] = [
             leaseMilliseconds, hold.owner, "record", lease.model.providers.count, 0, "", 1, 0,
-            provider.id, index, 0, String(provider.weight), 0,
+            provider.id, index, 0, String(provider.weight), 0, 0, 0, 0,
         ]
         client.evaluate(calls(hold.model).acquire, arguments: arguments) { [weak self] result in
             guard let self, case .failure(let error) = result else { return }
@@ -310,6 +330,7 @@ package final class RedisProviderSelector: ProviderSelector {
             statistics.queued += 1
             let wait = context.queueTimeout
             entry.timer = loop.schedule(afterNanoseconds: wait) { [weak self] in self?.waitExpired(ticket) }
+            if parts.count > 2, case .integer(let refill) = parts[2], refill > 0 { schedulePump(ticket, afterMilliseconds: refill) }
         case .success(.array(let parts)) where parts.first == .string(Array("full".utf8)):
             backOnSharedState()
             pending[ticket] = nil
@@ -320,7 +341,7 @@ package final class RedisProviderSelector: ProviderSelector {
             backOnSharedState()
             // Nothing free in this model: the next model of the fallback chain, or exhausted.
             if !entry.cancelled, let (model, position) = fallback(of: entry.model, position: entry.position),
-               let (next, nextPosition, candidates) = firstWithCandidates(model, position: position, excluding: entry.request.excluded) {
+               let (next, nextPosition, candidates) = firstWithCandidates(model, position: position, excluding: entry.request.excluded, tokens: entry.request.tokens) {
                 entry.model = next
                 entry.position = nextPosition
                 evaluateAcquire(ticket, entry, candidates)
@@ -328,7 +349,7 @@ package final class RedisProviderSelector: ProviderSelector {
             }
             // The whole chain is taken: wait in the requested model's queue when its strategy has slots.
             if !entry.cancelled, !entry.mayWait, mayWait(entry.request),
-               let candidates = candidates(of: entry.request.model, excluding: entry.request.excluded) {
+               let candidates = candidates(of: entry.request.model, excluding: entry.request.excluded, tokens: entry.request.tokens) {
                 entry.mayWait = true
                 entry.model = entry.request.model
                 entry.position = 0
@@ -373,12 +394,15 @@ package final class RedisProviderSelector: ProviderSelector {
         statistics.sharedGrants += 1
         let handle = local.handle(for: provider, of: entry.model)
         local.usage.granted(handle)
-        entry.waiter.leaseGranted(ProviderLease(handle: handle, token: token, chainPosition: entry.position))
+        var lease = ProviderLease(handle: handle, token: token, chainPosition: entry.position)
+        // The script charged the provider's token bucket with the request's estimate; settled on the real usage.
+        if provider.tpm != nil { lease.reservedTokens = entry.request.tokens }
+        entry.waiter.leaseGranted(lease)
     }
 
     /// Whether `request` may wait in its model's queue: waiting is on, and the model's strategy has slots.
     private func mayWait(_ request: LeaseRequest) -> Bool {
-        subscriber != nil && context.queueTimeout > 0 && !draining && strategy(of: request.model).limitsCapacity
+        subscriber != nil && context.queueTimeout > 0 && !draining && (strategy(of: request.model).limitsCapacity || plan(request.model).limited)
     }
 
     /// A hand-off message `<owner>|<provider id>|<Redis time, µs>` from the subscriber connection.
@@ -414,6 +438,26 @@ package final class RedisProviderSelector: ProviderSelector {
                 waiting.timer = nil
                 self.statistics.handOffs += 1
                 self.grantShared(waiting, providerID: String(decoding: id, as: UTF8.self))
+            }
+        }
+    }
+
+    /// A rate limit or cool-down keeps `ticket` waiting: when it refills (computed by the script, not polled),
+    /// the pump script hands what refilled to the queue's first waiters — this one or others — and says when the
+    /// next refill is due, while this waiter still waits.
+    private func schedulePump(_ ticket: UInt64, afterMilliseconds milliseconds: Int64) {
+        loop.schedule(afterNanoseconds: UInt64(max(milliseconds, 1)) &* 1_000_000) { [weak self] in
+            guard let self, let entry = self.pending[ticket], entry.queued, self.client.isConnected,
+                  let candidates = self.candidates(of: entry.model, excluding: entry.request.excluded, tokens: entry.request.tokens)
+            else { return }
+            self.flushReleases()
+            let arguments: [any RedisArgument] = [self.leaseMilliseconds, "", "pump", entry.model.providers.count, 1, self.channel,
+                                                  entry.request.priority.rawValue, self.context.queueLimit] + candidates
+            self.statistics.pumps += 1
+            self.client.evaluate(self.calls(entry.model.name).acquire, arguments: arguments) { [weak self] result in
+                guard let self, case .success(.array(let parts)) = result, parts.count > 1, case .integer(let next) = parts[1], next > 0,
+                      let waiting = self.pending[ticket], waiting.queued else { return }
+                self.schedulePump(ticket, afterMilliseconds: next)
             }
         }
     }
@@ -599,9 +643,11 @@ package final class RedisProviderSelector: ProviderSelector {
         let strategy = SharedStrategy(name: model.strategy ?? context.defaultStrategy)
         var candidates: [any RedisArgument] = []
         for (index, provider) in model.providers.enumerated() where context.isSupported(provider) {
-            candidates += [provider.id, index, strategy.limitsCapacity ? max(provider.nworkers, 1) : 0, String(provider.weight), 0] as [any RedisArgument]
+            candidates += Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
         }
         let made = ModelPlan(strategy: strategy,
+                             limited: model.providers.contains { $0.rpm != nil || $0.tpm != nil || $0.maxConcurrency != nil },
+                             tokenLimited: model.providers.contains { $0.tpm != nil },
                              candidates: candidates.isEmpty ? nil : candidates, model: model)
         // The current configuration's model owns the cache; an older one's plan is made but not kept.
         if config.model(named: model.name).map(made.matches) ?? false { plans[model.name] = made }
@@ -610,27 +656,37 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// The script arguments of `model`'s eligible providers in configuration order (five values each), or nil
     /// when none is eligible.
-    private func candidates(of model: ModelConfig, excluding excluded: Set<String>) -> [any RedisArgument]? {
+    private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> [any RedisArgument]? {
         let circuits = local.circuits
-        // The common case (nothing excluded, no circuit open in this worker): prepared once per configuration.
-        if excluded.isEmpty && circuits.isEmpty { return plan(model).candidates }
+        // The common case (nothing excluded, no circuit open in this worker, no token reservation to carry):
+        // prepared once per configuration.
+        let plan = plan(model)
+        if excluded.isEmpty && circuits.isEmpty && (tokens == 0 || !plan.tokenLimited) { return plan.candidates }
         var arguments: [any RedisArgument] = []
         let now = circuits.isEmpty ? 0 : context.now()
-        let slotted = strategy(of: model).limitsCapacity
+        let strategy = strategy(of: model)
         for (index, provider) in model.providers.enumerated() where context.isSupported(provider) && !excluded.contains(provider.id) {
             let tier = !circuits.isEmpty && circuits.isOpen(provider.id, now: now) ? 1 : 0
-            arguments += [provider.id, index, slotted ? max(provider.nworkers, 1) : 0, String(provider.weight), tier] as [any RedisArgument]
+            arguments += Self.candidate(provider, index: index, strategy: strategy, tier: tier, tokens: tokens)
         }
         return arguments.isEmpty ? nil : arguments
     }
 
+    /// A candidate's eight script arguments (see ``CoordinationScripts/acquire``): its slots are `max_concurrency`,
+    /// or `nworkers` under `first_available`.
+    private static func candidate(_ provider: ProviderConfig, index: Int, strategy: SharedStrategy, tier: Int, tokens: Int) -> [any RedisArgument] {
+        let slots = provider.maxConcurrency ?? (strategy.limitsCapacity ? max(provider.nworkers, 1) : 0)
+        let tpm = provider.tpm ?? 0
+        return [provider.id, index, slots, String(provider.weight), tier, provider.rpm ?? 0, tpm, tpm > 0 ? tokens : 0]
+    }
+
     /// `model` or the first model after it in its fallback chain with eligible providers, its chain position and
     /// candidates.
-    private func firstWithCandidates(_ model: ModelConfig, position: Int, excluding excluded: Set<String>) -> (ModelConfig, Int, [any RedisArgument])? {
+    private func firstWithCandidates(_ model: ModelConfig, position: Int, excluding excluded: Set<String>, tokens: Int = 0) -> (ModelConfig, Int, [any RedisArgument])? {
         var model = model
         var position = position
         while true {
-            if let found = candidates(of: model, excluding: excluded) { return (model, position, found) }
+            if let found = candidates(of: model, excluding: excluded, tokens: tokens) { return (model, position, found) }
             guard let (next, nextPosition) = fallback(of: model, position: position) else { return nil }
             model = next
             position = nextPosition
@@ -657,18 +713,20 @@ package final class RedisProviderSelector: ProviderSelector {
         let keys = CoordinationScripts.keySuffixes.map { names.model(model, $0) }
         let made = ScriptCalls(acquire: client.prepare(CoordinationScripts.acquire, keys: keys),
                                release: client.prepare(CoordinationScripts.release, keys: keys),
-                               renew: client.prepare(CoordinationScripts.renew, keys: keys))
+                               renew: client.prepare(CoordinationScripts.renew, keys: keys),
+                               coolDown: client.prepare(CoordinationScripts.coolDown, keys: keys))
         // Bounded by the models of the configurations this worker ran (names, not requests).
         scriptCalls[model] = made
         return made
     }
 }
 
-/// The three scripts of one model, prepared.
+/// The scripts of one model, prepared.
 private struct ScriptCalls {
     let acquire: RedisPreparedCall
     let release: RedisPreparedCall
     let renew: RedisPreparedCall
+    let coolDown: RedisPreparedCall
 }
 
 /// A hold a worker recorded in Redis.
@@ -680,12 +738,17 @@ private struct Hold {
 /// The releases of one model waiting for the end of a loop iteration.
 private struct ReleaseBatch {
     var holds: [Hold] = []
-    /// Four script arguments per release (see ``CoordinationScripts/release``).
+    /// Six script arguments per release or settlement (see ``CoordinationScripts/release``).
     var arguments: [any RedisArgument] = []
 
     mutating func add(_ hold: Hold, health: Int, sample: Int, observed: any RedisArgument) {
         holds.append(hold)
-        arguments += [hold.owner, health, sample, observed] as [any RedisArgument]
+        arguments += [hold.owner, health, sample, observed, "", 0] as [any RedisArgument]
+    }
+
+    /// A token bucket correction without a hold (see ``CoordinationScripts/release``).
+    mutating func settle(_ providerID: String, shiftMilliseconds: Double) {
+        arguments += ["", 0, 0, 0, providerID, String(shiftMilliseconds)] as [any RedisArgument]
     }
 }
 
@@ -697,7 +760,14 @@ private final class ModelPlan {
     /// The model it was made for (its providers, slots, weights and strategy).
     private let model: ModelConfig
 
-    init(strategy: SharedStrategy, candidates: [any RedisArgument]?, model: ModelConfig) {
+    /// Whether some provider has a limit (rpm, tpm, max_concurrency): a request at it may wait.
+    let limited: Bool
+    /// Whether some provider has a tpm limit: candidates carry each request's reservation.
+    let tokenLimited: Bool
+
+    init(strategy: SharedStrategy, limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
+        self.limited = limited
+        self.tokenLimited = tokenLimited
         self.strategy = strategy
         self.candidates = candidates
         self.model = model
@@ -707,7 +777,8 @@ private final class ModelPlan {
     func matches(_ other: ModelConfig) -> Bool {
         guard other.providers.count == model.providers.count, other.strategy == model.strategy else { return false }
         for (mine, theirs) in zip(model.providers, other.providers)
-        where mine.id != theirs.id || mine.nworkers != theirs.nworkers || mine.weight != theirs.weight {
+        where mine.id != theirs.id || mine.nworkers != theirs.nworkers || mine.weight != theirs.weight
+            || mine.rpm != theirs.rpm || mine.tpm != theirs.tpm || mine.maxConcurrency != theirs.maxConcurrency {
             return false
         }
         return true

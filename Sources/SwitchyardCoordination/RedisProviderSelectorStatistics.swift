@@ -17,6 +17,8 @@ package struct RedisProviderSelectorStatistics: Sendable, Equatable {
     package var queued = 0
     /// Queued acquisitions granted by a hand-off.
     package var handOffs = 0
+    /// Pump script calls sent when a rate limit was due to refill for a waiter.
+    package var pumps = 0
     /// Queued acquisitions that gave up at the queue timeout.
     package var queueTimeouts = 0
 

@@ -70,7 +70,7 @@ struct RedisProviderSelectorTests {
         #expect(owner.hasPrefix("one:1:"), "owner tokens are <instance>:<pid>:<counter>")
 
         func release(_ token: String) throws -> Int64? {
-            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys + [2000, 30000, token, 0, 0, 0])?.integerValue
+            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys + [2000, 30000, token, 0, 0, 0, "", 0])?.integerValue
         }
         #expect(try release("someone-else:9:1") == 0)
         #expect(try harness.inFlight(server, "m", "a") == 1)

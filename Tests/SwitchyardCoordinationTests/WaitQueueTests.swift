@@ -43,6 +43,10 @@ struct WaitQueueTests {
         LeaseRequest(model: model, deadline: .max, priority: priority)
     }
 
+    private func request(_ model: ModelConfig) -> LeaseRequest {
+        LeaseRequest(model: model, deadline: .max)
+    }
+
     @Test("a full first_available model queues; each release hands the slot to the next waiter in arrival order",
           .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
     func handOffInOrder(kind: SelectorKind) throws {
@@ -271,5 +275,100 @@ struct WaitQueueTests {
         let slow = picks.filter { $0 == "a" }.count
         #expect(slow <= 2, "router two sends the slow provider a trickle only: \(picks)")
         #expect(slow >= 1, "the slow provider keeps a trickle to show it recovered: \(picks)")
+    }
+
+    // MARK: limits in Redis (issue 10)
+
+    private func limited(_ id: String, rpm: Int? = nil, tpm: Int? = nil, maxConcurrency: Int? = nil) -> ProviderConfig {
+        var provider = ProviderConfig.make(id)
+        provider.rpm = rpm
+        provider.tpm = tpm
+        provider.maxConcurrency = maxConcurrency
+        return provider
+    }
+
+    @Test("rpm is exact across routers sharing one Redis: a burst of the limit in all, then nothing free", .timeLimit(.minutes(1)))
+    func rpmAcrossRouters() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [limited("a", rpm: 5)])
+        let one = try harness.selector(.redis, server: server, models: [model], strategy: "balanced", instance: "one", pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [model], strategy: "balanced", instance: "two", pid: 22)
+        var granted = 0
+        for round in 0..<8 {
+            let selector = round % 2 == 0 ? one : two
+            if let lease = harness.grant(selector, model) {
+                granted += 1
+                selector.release(lease, outcome: ProviderOutcome(.completed, status: 200))
+            }
+        }
+        #expect(granted == 5, "5 per minute across both routers, releases or not")
+    }
+
+    @Test("a request held back by rpm waits in the shared queue and is granted when the bucket refills, woken at the computed time",
+          .timeLimit(.minutes(1)))
+    func refillWakesWaiter() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [limited("a", rpm: 60)])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "balanced", queueTimeout: 10)
+        // Spend the bucket so that one more request fits in about 300 ms (60 per minute: one per second).
+        guard case .array(let time)? = try harness.command(server, ["TIME"]), let seconds = time.first?.text.flatMap(Int.init),
+              let micros = time.last?.text.flatMap(Int.init) else { Issue.record("no TIME"); return }
+        let now = seconds * 1000 + micros / 1000
+        _ = try harness.command(server, ["HSET", harness.key("m", "cursor"), "r:a", String(now + 59_300)])
+        let waiter = QueueWaiter("w", log: AnswerLog())
+        let started = MonotonicClock.now()
+        guard case .pending = selector.acquire(request(model), waiter: waiter) else { Issue.record("did not wait"); return }
+        #expect(harness.runUntil(seconds: 5) { waiter.answered })
+        let waited = Double(MonotonicClock.now() - started) / 1e9
+        #expect(waiter.granted?.provider.id == "a")
+        #expect(waited >= 0.2, "granted by the refill, not at once: \(waited) s")
+        #expect((selector as? RedisProviderSelector)?.statistics.pumps ?? 0 >= 1)
+    }
+
+    @Test("a TPM reservation is charged on the grant and settled on the real usage", .timeLimit(.minutes(1)))
+    func tpmSettlement() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [limited("a", tpm: 6000)])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "balanced")
+        let waiter = QueueWaiter("w", log: AnswerLog())
+        var ask = LeaseRequest(model: model, deadline: .max)
+        ask.tokens = 600
+        var lease: ProviderLease?
+        switch selector.acquire(ask, waiter: waiter) {
+        case .granted(let granted): lease = granted
+        case .pending:
+            #expect(harness.runUntil { waiter.answered })
+            lease = waiter.granted
+        default: break
+        }
+        let granted = try #require(lease)
+        #expect(granted.reservedTokens == 600)
+        let charged = try #require(try harness.command(server, ["HGET", harness.key("m", "cursor"), "t:a"])?.text.flatMap(Double.init))
+        selector.release(granted, outcome: ProviderOutcome(.completed, status: 200))
+        selector.settle(granted, actualTokens: 100)
+        harness.settle()
+        let settled = try #require(try harness.command(server, ["HGET", harness.key("m", "cursor"), "t:a"])?.text.flatMap(Double.init))
+        // 500 tokens back at 6000 per minute: 5 s of the bucket.
+        #expect(abs((charged - settled) - 5000) < 1, "charged \(charged), settled \(settled)")
+    }
+
+    @Test("a cool-down asked by one router's provider holds for every router", .timeLimit(.minutes(1)))
+    func sharedCoolDown() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let pair = ModelConfig(name: "m", providers: [.make("a"), .make("b")])
+        let one = try harness.selector(.redis, server: server, models: [pair], strategy: "round_robin", instance: "one", pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [pair], strategy: "round_robin", instance: "two", pid: 22)
+        one.coolDown("a", until: MonotonicClock.now() + 30_000_000_000)
+        harness.settle()
+        let circuits = try harness.command(server, ["HGETALL", harness.key("m", "circuits")])
+        #expect(harness.releasedSequence(two, pair, 3) == "bbb", "\(String(describing: circuits))")
     }
 }

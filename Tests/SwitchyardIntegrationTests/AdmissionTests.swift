@@ -98,6 +98,28 @@ struct AdmissionTests {
     }
 }
 
+@Suite("Limits across instances sharing one Redis", .enabled(if: RedisServer.isInstalled, "redis-server is not installed"), .timeLimit(.minutes(1)))
+struct SharedLimitsTests {
+    @Test("two instances of two workers on one Redis never admit more than rpm: the rest wait and time out with 503")
+    func rpmAcrossInstances() throws {
+        let redis = try RedisServer()
+        let mock = try MockUpstream(id: "mock")
+        let config = llmRouterConfig([("chat-model", [("a", mock.url, #""rpm": 6"#)], nil)])
+        let environment = ["LLM_ROUTER_REDIS_URL": redis.url(), "LLM_ROUTER_QUEUE_TIMEOUT": "0.5"]
+        let routers = try (0..<2).map { _ in try RouterProcess(configText: (config, "models.json"), arguments: ["--workers", "2"], environment: environment) }
+        for router in routers {
+            #expect(Deadline.poll(seconds: 10) { router.logText.components(separatedBy: "connected to Redis").count >= 5 }, "\(router.logText)")
+        }
+        var statuses: [Int] = []
+        for index in 0..<12 {
+            statuses.append(try routers[index % 2].post("/v1/chat/completions", RequestBody.chat()).status)
+        }
+        #expect(statuses.filter { $0 == 200 }.count == 6, "\(statuses)")
+        #expect(statuses.filter { $0 == 503 }.count == 6, "\(statuses)")
+        #expect(try mock.stats()["completions"]?.int == 6)
+    }
+}
+
 @Suite("The Go load balancer's YAML config", .timeLimit(.minutes(1)))
 struct LLMBalancerConfigTests {
     private func yaml(_ first: MockUpstream, _ second: MockUpstream, _ third: MockUpstream) -> String {
