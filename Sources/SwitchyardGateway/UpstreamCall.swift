@@ -491,7 +491,9 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         let usage = transcoder?.usage
         if let usage { context.observer?.tokens(provider: lastProviderID, model: lastModelName, usage: usage) }
         // The TPM reservation of the answering attempt is corrected to what the provider reported.
-        if let usage, let answered = answeredLease { context.selector.settle(answered, actualTokens: usage.promptTokens + usage.completionTokens) }
+        if let usage, let answered = answeredLease, answered.reservedTokens > 0 {
+            context.selector.settle(answered, actualTokens: usage.promptTokens + usage.completionTokens)
+        }
         var summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
                                   upstreamNanoseconds: upstreamNanoseconds, usage: usage)
         summary.retries = retries
