@@ -23,7 +23,7 @@ package final class ScraperElection {
         return 0
         """)
 
-    /// The lease key, `<prefix>rtm:scraper`.
+    /// The lease key, e.g. `<prefix>rtm:scraper`.
     package let key: String
     /// This worker's id in the lease (`<instance id>:<pid>`).
     package let owner: String
@@ -31,11 +31,12 @@ package final class ScraperElection {
     package private(set) var isLeader = false
     private let client: RedisClient
 
-    /// An election through `client` for `owner`.
-    package init(client: RedisClient, owner: String) {
+    /// An election through `client` for `owner`, on the lease `<prefix><name>` (`rtm:scraper` for the metrics
+    /// scraper, `health:prober` for the health prober).
+    package init(client: RedisClient, owner: String, name: String = "rtm:scraper") {
         self.client = client
         self.owner = owner
-        key = client.keys.global("rtm:scraper")
+        key = client.keys.global(name)
         client.register(Self.renewScript)
         client.register(Self.resignScript)
     }

@@ -31,7 +31,7 @@ package final class Gateway: HTTPResponder {
     let health = ProviderHealthBoard()
     /// The active health probes (`LLM_ROUTER_HEALTH_INTERVAL`); nil when they are off.
     private(set) var prober: HealthProber?
-    /// Who runs the probes: worker 1 of each instance unless replaced (a cluster-wide Redis lease).
+    /// Who runs the probes: one worker of the cluster (a Redis lease) when Redis is shared, else worker 1.
     package var probeElection: ProbeElection {
         get { prober?.election ?? LocalProbeElection(workerID: identity.id) }
         set { prober?.election = newValue }
@@ -111,8 +111,13 @@ package final class Gateway: HTTPResponder {
         operatorRoutes.register(in: routes, prefix: settings.endpointPrefix)
         AdminRoutes(gateway: self).register(in: routes)
         if settings.healthInterval > 0 {
+            // One prober per cluster when Redis is shared (a lease), else worker 1 of the instance.
+            let election: ProbeElection = (selector as? RedisProviderSelector).map {
+                RedisProbeElection(client: $0.client, owner: "\(identity.instanceID ?? "standalone"):\(identity.pid)", workerID: identity.id,
+                                   intervalSeconds: settings.healthInterval)
+            } ?? LocalProbeElection(workerID: identity.id)
             prober = HealthProber(scheduler: loop, upstream: upstream, board: health, circuits: circuits, logger: logger,
-                                  intervalSeconds: settings.healthInterval, election: LocalProbeElection(workerID: identity.id))
+                                  intervalSeconds: settings.healthInterval, election: election)
         }
         OllamaRoutes(gateway: self).register(in: routes)
         AnthropicRoutes(gateway: self).register(in: routes)

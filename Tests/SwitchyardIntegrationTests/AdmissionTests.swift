@@ -196,6 +196,27 @@ struct LLMBalancerConfigTests {
 
 @Suite("Per-model health and free probes", .timeLimit(.minutes(1)))
 struct ModelHealthTests {
+    @Test("two instances of two workers sharing one Redis probe each provider once per interval: one prober for the cluster",
+          .enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+    func oneProberPerCluster() throws {
+        let redis = try RedisServer()
+        let mock = try MockUpstream(id: "probed")
+        let config = RouterConfig.single("chat-model", providers: [mock.provider()])
+        let environment = ["LLM_ROUTER_REDIS_URL": redis.url()]
+        let routers = try (0..<2).map { _ in try RouterProcess(config: config, arguments: ["--workers", "2", "--health-interval", "0.25"], environment: environment) }
+        for router in routers {
+            #expect(Deadline.poll(seconds: 10) { router.logText.components(separatedBy: "connected to Redis").count >= 5 }, "\(router.logText)")
+        }
+        Thread.sleep(forTimeInterval: 0.6)
+        let before = try mock.stats()["requests"]?.int ?? 0
+        Thread.sleep(forTimeInterval: 2.5)
+        let probes = (try mock.stats()["requests"]?.int ?? 0) - before
+        // One prober: about ten probes in 2.5 s; worker 1 of each instance would send twenty, every worker forty.
+        #expect(probes >= 6 && probes <= 14, "\(probes) probes in 2.5 s")
+        #expect(try mock.stats()["completions"]?.int == 0)
+    }
+
+
     @Test("probes find a dead provider without any traffic; /health/{model} reports it; probes never hit completion paths")
     func probes() throws {
         let dead = try ClosedPort()
