@@ -59,6 +59,8 @@ package final class RedisProviderSelector: ProviderSelector {
         var queued = false
         /// Ends the wait at the queue timeout.
         var timer: TimerID?
+        /// When it began to wait in the queue (loop clock).
+        var queuedAt: UInt64 = 0
 
         init(waiter: LeaseWaiter, request: LeaseRequest, owner: String, model: ModelConfig, position: Int) {
             self.waiter = waiter
@@ -259,7 +261,16 @@ package final class RedisProviderSelector: ProviderSelector {
         if let moved = localTickets.removeValue(forKey: ticket.raw) { return local.cancel(moved) }
         guard let entry = pending[ticket.raw] else { return }
         entry.cancelled = true
-        if entry.queued { leaveQueue(ticket.raw, entry) }
+        if entry.queued {
+            waitEnded(entry, "cancelled")
+            leaveQueue(ticket.raw, entry)
+        }
+    }
+
+    private func waitEnded(_ entry: Pending, _ outcome: String) {
+        guard let report = context.onQueueWait else { return }
+        let now = context.now()
+        report(entry.model.name, outcome, now > entry.queuedAt ? now - entry.queuedAt : 0)
     }
 
     /// Serves `request` from the local selector and notes the fallback (a warning once per outage).
@@ -326,6 +337,7 @@ package final class RedisProviderSelector: ProviderSelector {
                 return
             }
             entry.queued = true
+            entry.queuedAt = context.now()
             queuedOwners[entry.owner] = ticket
             statistics.queued += 1
             let wait = context.queueTimeout
@@ -421,6 +433,7 @@ package final class RedisProviderSelector: ProviderSelector {
         if let timer = entry.timer { loop.cancel(timer) }
         entry.timer = nil
         statistics.handOffs += 1
+        waitEnded(entry, "granted")
         grantShared(entry, providerID: id)
     }
 
@@ -437,6 +450,7 @@ package final class RedisProviderSelector: ProviderSelector {
                 if let timer = waiting.timer { self.loop.cancel(timer) }
                 waiting.timer = nil
                 self.statistics.handOffs += 1
+                self.waitEnded(waiting, "granted")
                 self.grantShared(waiting, providerID: String(decoding: id, as: UTF8.self))
             }
         }
@@ -466,6 +480,7 @@ package final class RedisProviderSelector: ProviderSelector {
     private func waitExpired(_ ticket: UInt64) {
         guard let entry = pending[ticket], entry.queued else { return }
         entry.timer = nil
+        waitEnded(entry, "timed_out")
         leaveQueue(ticket, entry)
         statistics.queueTimeouts += 1
         if !entry.cancelled {
@@ -609,6 +624,7 @@ package final class RedisProviderSelector: ProviderSelector {
         local.drain()
         // Waiters in the queue are refused; an acquisition waiting only for its script's answer is not a wait.
         for (ticket, entry) in pending where entry.queued && !entry.cancelled {
+            waitEnded(entry, "cancelled")
             leaveQueue(ticket, entry)
             entry.cancelled = true
             entry.waiter.leaseDenied(.serviceUnavailable("The router is shutting down; retry the request."))

@@ -16,6 +16,10 @@ protocol CallObserver: AnyObject {
     func firstBytes(model: String, nanoseconds: UInt64)
     /// The answering provider reported its token usage for the call.
     func tokens(provider: String, model: String, usage: TokenUsage)
+    /// A TPM reservation of `tokens` was settled on `used`.
+    func reserved(provider: String, tokens: Int, used: Int)
+    /// The call was refused before reaching a provider (`queue_full`, `queue_timeout`, …).
+    func rejected(model: String, reason: String)
     /// The attempt on `provider` failed with `reason` (`status_429`, `connect`, …) and the call tries another.
     func retried(provider: String, reason: String)
     /// `provider` asked for a pause of `seconds` (429, or 503 with `Retry-After`) and gets no lease meanwhile.
@@ -28,4 +32,6 @@ extension CallObserver {
     func retried(provider: String, reason: String) {}
     func cooledDown(provider: String, seconds: Double) {}
     func costed(provider: String, cost: Double) {}
+    func reserved(provider: String, tokens: Int, used: Int) {}
+    func rejected(model: String, reason: String) {}
 }

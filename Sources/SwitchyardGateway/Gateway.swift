@@ -78,6 +78,7 @@ package final class Gateway: HTTPResponder {
             now: { [unowned loop] in loop.now }, workerID: identity.id, pid: identity.pid,
             defaultStrategy: settings.balanceStrategy, isSupported: ProviderAdapters.supports)
         context.queueTimeout = MonotonicClock.nanoseconds(settings.queueTimeout)
+        context.onQueueWait = { [metrics] model, outcome, nanoseconds in metrics.recordQueueWait(model: model, outcome: outcome, nanoseconds: nanoseconds) }
         context.queueLimit = settings.queueMax
         context.timers = SelectorTimers(
             schedule: { [unowned loop] nanoseconds, body in

@@ -21,6 +21,14 @@ extension GatewayMetrics: CallObserver {
         recordFirstToken(model: model, nanoseconds: nanoseconds)
     }
 
+    func reserved(provider: String, tokens: Int, used: Int) {
+        recordReservation(provider: provider, reserved: tokens, used: used)
+    }
+
+    func rejected(model: String, reason: String) {
+        recordAdmissionRejection(model: model, reason: reason)
+    }
+
     func tokens(provider: String, model: String, usage: TokenUsage) {
         recordTokens(model: model, provider: provider, prompt: usage.promptTokens, completion: usage.completionTokens)
     }

@@ -186,6 +186,23 @@ final class GatewayMetrics {
     }
 
     /// A provider asked for a pause (429, or 503 with Retry-After) and was cooled down.
+    /// A wait in `model`'s queue ended (`granted`, `timed_out`, `cancelled`) after `nanoseconds`.
+    func recordQueueWait(model: String, outcome: String, nanoseconds: UInt64) {
+        count(word(.queueWaits, model, outcome) { [("model", model), ("outcome", outcome)] })
+        observe(.queueWaitDuration, word(.queueWaitDuration, model) { [("model", model)] }, nanoseconds: nanoseconds)
+    }
+
+    /// A request refused before reaching a provider, by error code.
+    func recordAdmissionRejection(model: String, reason: String) {
+        count(word(.admissionRejections, model, reason) { [("model", model), ("reason", reason)] })
+    }
+
+    /// A TPM reservation (`reserved`) and the usage it was settled on (`used`), in tokens.
+    func recordReservation(provider: String, reserved: Int, used: Int) {
+        if reserved > 0 { count(word(.tokenReservations, provider, "reserved") { [("provider", provider), ("kind", "reserved")] }, UInt64(reserved)) }
+        if used > 0 { count(word(.tokenReservations, provider, "used") { [("provider", provider), ("kind", "used")] }, UInt64(used)) }
+    }
+
     func recordCoolDown(provider: String) {
         count(word(.providerCoolDowns, provider) { [("provider", provider)] })
     }

@@ -28,6 +28,10 @@ enum MetricFamily: UInt8, CaseIterable {
     case retryReasons = 40
     case providerCoolDowns = 41
     case requestCost = 42
+    case queueWaits = 43
+    case queueWaitDuration = 44
+    case admissionRejections = 45
+    case tokenReservations = 46
 
     enum Kind { case counter, gauge, histogram }
 
@@ -59,6 +63,10 @@ enum MetricFamily: UInt8, CaseIterable {
         case .retryReasons: "switchyard_upstream_retry_reasons_total"
         case .providerCoolDowns: "switchyard_provider_cooldowns_total"
         case .requestCost: "switchyard_request_cost_micros_total"
+        case .queueWaits: "switchyard_queue_waits_total"
+        case .queueWaitDuration: "switchyard_queue_wait_seconds"
+        case .admissionRejections: "switchyard_admission_rejections_total"
+        case .tokenReservations: "switchyard_tpm_reservation_tokens_total"
         }
     }
 
@@ -90,13 +98,17 @@ enum MetricFamily: UInt8, CaseIterable {
         case .retryReasons: "Failed attempts that were retried on another provider, by the failed provider and reason (status_429, status_503, connect, timeout, …)."
         case .providerCoolDowns: "Pauses providers asked for (429, or 503 with Retry-After) during which they get no requests."
         case .requestCost: "Estimated cost of answered requests at each provider's configured price per 1,000 prompt tokens, in millionths."
+        case .queueWaits: "Requests that waited in a model's queue, by how the wait ended (granted, timed_out, cancelled)."
+        case .queueWaitDuration: "Time requests waited in a model's queue."
+        case .admissionRejections: "Requests refused before reaching a provider, by reason (queue_full, queue_timeout, context_length_exceeded, no_provider_available)."
+        case .tokenReservations: "TPM reservations against providers' token limits and the usage they were settled on (kind: reserved, used)."
         }
     }
 
     var kind: Kind {
         switch self {
         case .requestsInFlight, .providerInFlight, .selectorLocalState, .workers: .gauge
-        case .requestDuration, .routerOverhead, .timeToFirstToken, .redisRoundTrip: .histogram
+        case .requestDuration, .routerOverhead, .timeToFirstToken, .redisRoundTrip, .queueWaitDuration: .histogram
         default: .counter
         }
     }
@@ -107,6 +119,7 @@ enum MetricFamily: UInt8, CaseIterable {
         case .requestDuration: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
         case .routerOverhead, .redisRoundTrip: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
         case .timeToFirstToken: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+        case .queueWaitDuration: [0.001, 0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
         default: []
         }
     }

@@ -493,6 +493,14 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         // The TPM reservation of the answering attempt is corrected to what the provider reported.
         if let usage, let answered = answeredLease, answered.reservedTokens > 0 {
             context.selector.settle(answered, actualTokens: usage.promptTokens + usage.completionTokens)
+            context.observer?.reserved(provider: answered.providerID, tokens: answered.reservedTokens, used: usage.promptTokens + usage.completionTokens)
+        }
+        if let errorCode, attempts == 0 || errorCode == "queue_timeout" || errorCode == "queue_full" {
+            switch errorCode {
+            case "queue_full", "queue_timeout", "context_length_exceeded", "no_provider_available":
+                context.observer?.rejected(model: request.model.name, reason: errorCode)
+            default: break
+            }
         }
         var summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
                                   upstreamNanoseconds: upstreamNanoseconds, usage: usage)

@@ -17,6 +17,8 @@ package final class LocalProviderSelector: ProviderSelector {
         let ticket: UInt64
         let request: LeaseRequest
         let waiter: LeaseWaiter
+        /// When it began to wait (loop clock).
+        var since: UInt64 = 0
         var cancelTimer: (() -> Void)?
         /// Cancelled after its grant was made but before it was delivered: the grant is released instead.
         var cancelled = false
@@ -131,6 +133,7 @@ package final class LocalProviderSelector: ProviderSelector {
             return .refused(.queueFull(model: request.model.name, limit: context.queueLimit, retryAfter: context.queueRetryAfter))
         }
         let entry = Waiting(ticket: nextTicket, request: request, waiter: waiter)
+        entry.since = context.now()
         nextTicket &+= 1
         // By priority, first come first served within one.
         let position = queue.lastIndex { $0.request.priority <= request.priority }.map { $0 + 1 } ?? 0
@@ -235,6 +238,7 @@ package final class LocalProviderSelector: ProviderSelector {
             queue.remove(at: index)
             entry.cancelTimer?()
             entry.cancelTimer = nil
+            waitEnded(entry, "granted")
             delivering[entry.ticket] = entry
             // Delivered after this iteration: the release that freed the slot is still running in a caller.
             timers.soon { [weak self] in
@@ -255,6 +259,7 @@ package final class LocalProviderSelector: ProviderSelector {
         guard let index = queue.firstIndex(where: { $0.ticket == ticket }) else { return }
         let entry = queue.remove(at: index)
         entry.cancelTimer = nil
+        waitEnded(entry, "timed_out")
         let seconds = Double(context.queueTimeout) / 1e9
         entry.waiter.leaseDenied(.queueTimeout(model: entry.request.model.name, seconds: seconds, retryAfter: context.queueRetryAfter))
     }
@@ -299,6 +304,13 @@ package final class LocalProviderSelector: ProviderSelector {
         let entry = queue.remove(at: index)
         entry.cancelTimer?()
         entry.cancelTimer = nil
+        waitEnded(entry, "cancelled")
+    }
+
+    private func waitEnded(_ entry: Waiting, _ outcome: String) {
+        guard let report = context.onQueueWait else { return }
+        let now = context.now()
+        report(entry.request.model.name, outcome, now > entry.since ? now - entry.since : 0)
     }
 
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
@@ -410,6 +422,7 @@ package final class LocalProviderSelector: ProviderSelector {
         for entry in refused {
             entry.cancelTimer?()
             entry.cancelTimer = nil
+            waitEnded(entry, "cancelled")
             entry.waiter.leaseDenied(.serviceUnavailable("The router is shutting down; retry the request."))
         }
     }

@@ -121,6 +121,8 @@ package struct SelectorContext {
     package var queueLimit: Int = 1000
     /// Timers for waits; nil: the selector never waits.
     package var timers: SelectorTimers?
+    /// Hears how each wait in a queue ended: model, outcome (`granted`, `timed_out`, `cancelled`), nanoseconds.
+    package var onQueueWait: ((String, String, UInt64) -> Void)?
     /// The model servers' scraped loads, which `real_time_metrics` chooses from (filled by the metrics service).
     package var serverLoads = ServerLoadBoard()
 

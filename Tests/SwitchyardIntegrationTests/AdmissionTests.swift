@@ -117,6 +117,16 @@ struct SharedLimitsTests {
         #expect(statuses.filter { $0 == 200 }.count == 6, "\(statuses)")
         #expect(statuses.filter { $0 == 503 }.count == 6, "\(statuses)")
         #expect(try mock.stats()["completions"]?.int == 6)
+        // Each instance's /metrics covers its workers: summed over both, six rejections and six timed-out waits.
+        func total(_ prefix: String) throws -> Int {
+            try routers.map { router in
+                try router.get("/metrics").text.split(separator: "\n").filter { $0.hasPrefix(prefix) }
+                    .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+            }.reduce(0, +)
+        }
+        #expect(try total(#"switchyard_admission_rejections_total{model="chat-model",reason="queue_timeout"}"#) == 6)
+        #expect(try total(#"switchyard_queue_waits_total{model="chat-model",outcome="timed_out"}"#) == 6)
+        #expect(try total(#"switchyard_queue_wait_seconds_count{model="chat-model"}"#) == 6)
     }
 }
 
