@@ -27,8 +27,23 @@ final class ClientAuthenticator {
     /// Whether `path` is served without a key (`LLM_ROUTER_AUTH_PUBLIC_ENDPOINTS`, exact paths).
     func isPublic(_ path: String) -> Bool { publicPaths.contains(path) }
 
-    /// Authenticates a request by its header fields and charges its key's rate limit.
-    func authenticate(_ headers: HTTPHeaders) -> Outcome {
+    /// The cluster-wide limiter for keys' `rpm` when Redis is shared (set by the gateway).
+    var clusterLimiter: RedisClientRateLimiter?
+
+    /// Authenticates a request and charges its key's rate limit: through Redis for the whole cluster when it is
+    /// shared and answering (`completion` runs after the round trip), else at once on the instance's counts.
+    func authenticate(_ headers: HTTPHeaders, completion: @escaping (Outcome) -> Void) {
+        let identified = identify(headers)
+        guard case .passed(let key) = identified, let rpm = key.rpm, let clusterLimiter, clusterLimiter.isAvailable else {
+            return completion(authenticate(headers))
+        }
+        clusterLimiter.admit(keyID: key.id, rpm: rpm) { decision in
+            completion(Self.outcome(key, rpm: rpm, decision))
+        }
+    }
+
+    /// The key the request presents, unchecked against rate limits.
+    private func identify(_ headers: HTTPHeaders) -> Outcome {
         var presented: [UInt8]?
         if let authorization = headers["Authorization"], let credentials = AdminAccess.bearerCredentials(authorization), !credentials.isEmpty {
             presented = credentials
@@ -37,12 +52,21 @@ final class ClientAuthenticator {
         }
         guard let presented else { return .refused(.missingClientKey, reason: "missing_key", headers: Self.challenge) }
         guard let key = keys.key(presented: presented) else { return .refused(.invalidClientKey, reason: "invalid_key", headers: Self.challenge) }
-        if let rpm = key.rpm, case .limited(let seconds) = limiter.admit(keyID: key.id, rpm: rpm) {
-            var headers = HTTPHeaders()
-            headers.add(name: "Retry-After", value: String(seconds))
-            return .refused(.clientRateLimited(keyID: key.id, rpm: rpm, retryAfter: seconds), reason: "rate_limited", headers: headers)
-        }
         return .passed(key)
+    }
+
+    private static func outcome(_ key: ClientKeys.Key, rpm: Int, _ decision: RateDecision) -> Outcome {
+        guard case .limited(let seconds) = decision else { return .passed(key) }
+        var headers = HTTPHeaders()
+        headers.add(name: "Retry-After", value: String(seconds))
+        return .refused(.clientRateLimited(keyID: key.id, rpm: rpm, retryAfter: seconds), reason: "rate_limited", headers: headers)
+    }
+
+    /// Authenticates a request by its header fields and charges its key's rate limit on the instance's counts.
+    func authenticate(_ headers: HTTPHeaders) -> Outcome {
+        let identified = identify(headers)
+        guard case .passed(let key) = identified, let rpm = key.rpm else { return identified }
+        return Self.outcome(key, rpm: rpm, limiter.admit(keyID: key.id, rpm: rpm))
     }
 
     /// Why `key` may not use `model` (403 `model_not_allowed`), or nil when it may. Only the requested model is

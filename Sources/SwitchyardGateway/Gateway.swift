@@ -59,8 +59,9 @@ package final class Gateway: HTTPResponder {
         let metrics = sharedMetrics.map { GatewayMetrics(region: $0.region, cell: $0.cell) } ?? GatewayMetrics.standalone()
         self.metrics = metrics
         self.adminAccess = AdminAccess(token: settings.adminToken)
+        let instanceLimiter = InstanceRateLimiter(region: metrics.region)
         self.clientAuth = settings.authEnabled ? ClientAuthenticator(keys: clientKeys ?? ClientKeys(), publicPaths: settings.authPublicEndpoints,
-                                                                     limiter: InstanceRateLimiter(region: metrics.region)) : nil
+                                                                     limiter: instanceLimiter) : nil
         self.prompts = prompts
         self.settings = settings
         self.logger = logger
@@ -93,6 +94,10 @@ package final class Gateway: HTTPResponder {
         self.calls = CallContext(scheduler: loop, upstream: upstream, selector: selector, logger: logger,
                                  budget: MonotonicClock.nanoseconds(settings.requestTimeout), memory: memory)
         metrics.defaultStrategy = settings.balanceStrategy
+        // Client keys' rpm for the whole cluster when Redis is shared (the instance's counts while it is away).
+        if let clientAuth, let redis = selector as? RedisProviderSelector {
+            clientAuth.clusterLimiter = RedisClientRateLimiter(client: redis.client, fallback: instanceLimiter)
+        }
         calls.observer = metrics
         if let redis = selector as? RedisProviderSelector {
             redis.redisClient.onRoundTrip = { [metrics] in metrics.recordRedisRoundTrip(nanoseconds: $0) }
@@ -189,17 +194,27 @@ package final class Gateway: HTTPResponder {
                 return finishLocally(response, route: "admin", error: error, headers: headers)
             }
         } else if let clientAuth, !clientAuth.isPublic(path) {
-            switch clientAuth.authenticate(request.head.headers) {
-            case .refused(let error, let reason, let headers):
-                metrics.recordAuthRejected(reason: reason)
-                // In the shape the caller's SDK parses (Anthropic and Ollama clients included).
-                return finishLocally(response, route: "auth", error: error, dialect: Self.dialect(ofPath: path), headers: headers)
-            case .passed(let key):
-                response.clientKeyID = key.id
-                currentClientKey = key
+            // A key with `rpm` is charged through Redis when it is shared: the request goes on after that round trip.
+            clientAuth.authenticate(request.head.headers) { [self] outcome in
+                switch outcome {
+                case .refused(let error, let reason, let headers):
+                    metrics.recordAuthRejected(reason: reason)
+                    // In the shape the caller's SDK parses (Anthropic and Ollama clients included).
+                    finishLocally(response, route: "auth", error: error, dialect: Self.dialect(ofPath: path), headers: headers)
+                case .passed(let key):
+                    response.clientKeyID = key.id
+                    currentClientKey = key
+                    route(request, response: response, path: path)
+                    currentClientKey = nil
+                }
             }
+            return
         }
-        defer { currentClientKey = nil }
+        route(request, response: response, path: path)
+    }
+
+    /// Hands an admitted request to its route.
+    private func route(_ request: HTTPRequest, response: HTTPServerResponse, path: String) {
         switch routes.match(path: path, method: request.head.method) {
         case .found(_, let handler):
             handler(request, response)

@@ -75,6 +75,24 @@ struct ClientKeysTests {
         #expect(try router.post("/v1/chat/completions", RequestBody.chat()).status == 200)
     }
 
+    @Test("a key's rpm holds for the whole cluster: two instances sharing one Redis admit it once",
+          .enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+    func rpmAcrossInstances() throws {
+        let redis = try RedisServer()
+        let mock = try MockUpstream(id: "a")
+        let keys = try Self.keysJSON([("limited", "sk-limited", #", "rpm": 4"#)])
+        let routers = try (0..<2).map { _ in try Self.router(keys: keys, workers: 1, mock: mock, environment: ["LLM_ROUTER_REDIS_URL": redis.url()]) }
+        for router in routers {
+            #expect(Deadline.poll(seconds: 10) { router.logText.contains("connected to Redis") }, "\(router.logText)")
+        }
+        var statuses: [Int] = []
+        for index in 0..<8 {
+            statuses.append(try routers[index % 2].post("/v1/chat/completions", RequestBody.chat(), headers: [("x-api-key", "sk-limited")]).status)
+        }
+        #expect(statuses.filter { $0 == 200 }.count == 4, "\(statuses)")
+        #expect(statuses.filter { $0 == 429 }.count == 4, "\(statuses)")
+    }
+
     @Test("a key's rpm holds for the whole instance, across workers, with Retry-After")
     func rpmAcrossWorkers() throws {
         let mock = try MockUpstream(id: "a")
