@@ -86,10 +86,10 @@ final class StatusPage {
       <div class="card"><div class="label">Registry</div><div class="value" id="registry">–</div></div>
     </div>
     <table>
-      <thead><tr><th>Model / provider</th><th>Source / host</th><th>Strategy / type</th><th class="num">In flight</th><th class="num">Selections</th><th class="num">Latency score</th><th class="num">Slots (held / limit)</th><th class="num">Failed attempts</th><th>Circuit</th></tr></thead>
+      <thead><tr><th>Model / provider</th><th>Source / host</th><th>Strategy / type</th><th class="num">Queue</th><th class="num">In flight</th><th class="num">Selections</th><th class="num">Latency score</th><th class="num">Slots (held / limit)</th><th class="num">Failed attempts</th><th>Circuit</th></tr></thead>
       <tbody id="models"></tbody>
     </table>
-    <p class="dim">Counts are the answering worker's (each poll may reach another worker of the instance). The wait queue is not built yet, so there is no queue depth to show.</p>
+    <p class="dim">With Redis shared, queue, in-flight, selections and circuits are the cluster's (read from Redis); without it they are the answering worker's (each poll may reach another worker of the instance).</p>
   </section>
 </main>
 <script>
@@ -185,9 +185,17 @@ final class StatusPage {
       var source = cell(row, "");
       pill(source, info.source === "api" ? "api v" + info.version : "file", info.source === "api" ? "api" : "");
       cell(row, model.strategy + (info.fallback_model ? " → " + info.fallback_model : ""));
+      cell(row, String(model.cluster ? model.cluster.queue_length : (model.waiting_here || 0)), "num queue");
       for (var i = 0; i < 6; i++) { cell(row, ""); }
       body.appendChild(row);
+      var shared = {};
+      if (model.cluster) { model.cluster.providers.forEach(function (c) { shared[c.id] = c; }); }
       model.providers.forEach(function (p) {
+        var c = shared[p.id];
+        if (c) {
+          p = Object.assign({}, p, { in_flight: c.in_flight, selections: c.selections,
+            circuit_open: p.circuit_open || (c.circuit !== null && c.circuit.open_until_ms > Date.now()) });
+        }
         inFlight += p.in_flight;
         var r = document.createElement("tr");
         r.className = "provider";
@@ -196,6 +204,7 @@ final class StatusPage {
         cell(r, "\u00a0\u00a0" + p.id, "name");
         cell(r, (hosts[p.id] && hosts[p.id].api_host) || "", "dim");
         cell(r, (hosts[p.id] && hosts[p.id].api_type) || "", "dim");
+        cell(r, "", "num");
         cell(r, String(p.in_flight), "num in-flight");
         cell(r, String(p.selections), "num selections");
         cell(r, p.latency_score === null ? "–" : p.latency_score.toFixed(3), "num latency");
