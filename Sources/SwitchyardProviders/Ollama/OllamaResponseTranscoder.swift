@@ -72,6 +72,7 @@ package struct OllamaResponseTranscoder: ResponseTranscoder {
 
     private mutating func line(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         guard !ended, !bytes.isEmpty else { return }
+        if tokenLine(bytes, into: &out) { return }
         guard let value = JSONValue.parse(Array(bytes)), value.object != nil else {
             return fail("the provider sent a stream line that is not JSON", into: &out)
         }
@@ -98,6 +99,30 @@ package struct OllamaResponseTranscoder: ResponseTranscoder {
             encoder.end(usage: usage, into: &out)
             ended = true
         }
+    }
+
+    /// The common line of a chat stream — `{"message":{"role":"assistant","content":"…"},"done":false,…}`, no
+    /// tool calls, no error — read with the validating scanner instead of building an object graph; false (nothing
+    /// written) for any other line, which the general path reads.
+    private mutating func tokenLine(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        guard endpoint == .chatCompletions, case .success(let scan) = JSONScanner.scanObject(bytes),
+              scan.member("error") == nil, scan.member("done")?.kind == .false,
+              let message = scan.member("message"), message.kind == .object else { return false }
+        let inner = UnsafeRawBufferPointer(rebasing: bytes[message.valueStart..<message.valueEnd])
+        guard case .success(let fields) = JSONScanner.scanObject(inner), fields.member("tool_calls") == nil else { return false }
+        var thinking: String?
+        var content: String?
+        if let member = fields.member("thinking"), member.kind != .null {
+            guard member.kind == .string, let text = JSONScanner.decodeString(inner, member.valueStart..<member.valueEnd) else { return false }
+            thinking = text
+        }
+        if let member = fields.member("content"), member.kind != .null {
+            guard member.kind == .string, let text = JSONScanner.decodeString(inner, member.valueStart..<member.valueEnd) else { return false }
+            content = text
+        }
+        if let thinking { encoder.reasoning(thinking, into: &out) }
+        if let content { encoder.content(content, into: &out) }
+        return true
     }
 
     private mutating func fail(_ message: String, into out: inout [UInt8]) {
