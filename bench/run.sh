@@ -320,11 +320,11 @@ start_mock() {
     wait_http "$PORT" /health "$PID" 10 || PID=0
 }
 
-start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN), $4 strategy (default round_robin), $5 api_type (default vllm)
+start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN), $4 strategy (default round_robin), $5 api_type (default vllm); PROVIDER_EXTRA adds provider fields
     local bin=${3:-$BIN} strategy=${4:-round_robin} api_type=${5:-vllm}
-    local cfg=$TMP/switchyard-$1-$api_type.json
+    local cfg=$TMP/switchyard-$1-$api_type-${#PROVIDER_EXTRA}.json
     cat >"$cfg" <<EOF
-{"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "$api_type", "model_path": "mock-model"}]}}, "active_models": {"m": ["bench"]}}
+{"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "$api_type", "model_path": "mock-model"${PROVIDER_EXTRA:-}}]}}, "active_models": {"m": ["bench"]}}
 EOF
     PORT=$(free_port)
     # One worker stays on the router's core; several workers get both cores (pinning them to one core would make
@@ -495,6 +495,17 @@ run_rows() {
         else
             NOTE["$scen|switchyard + Redis (1 worker)"]="did not start"
         fi
+        # The same with provider limits configured but never reached (rpm, tpm, max_concurrency): the check rides
+        # on the acquire script's one round trip. Target: CPU per request within 10% of the row above.
+        export LLM_ROUTER_REDIS_URL="redis://127.0.0.1:$REDIS_BENCH_PORT"
+        PROVIDER_EXTRA=', "rpm": 100000000, "tpm": 1000000000000, "max_concurrency": 100000' start_switchyard "$up" 1 "" balanced
+        unset LLM_ROUTER_REDIS_URL
+        if [ "$PID" != 0 ]; then
+            MEASURE_REDIS_PID=$REDIS_BENCH_PID measure "$scen" "switchyard + Redis + limits (1 worker)" "$PORT" "$PID"
+            stop_tree "$PID"
+        else
+            NOTE["$scen|switchyard + Redis + limits (1 worker)"]="did not start"
+        fi
     fi
 
     if [ -n "$BASELINE_BIN" ]; then
@@ -619,12 +630,18 @@ Q_PORT=$PORT
 if wait_http "$Q_PORT" /health "$Q_UP" 10; then
     echo "| queue | requests | per request ms | gap after a release (mean) ms | hand-off p50 µs | hand-off p99 µs | non-200 |" >"$QUEUE_MD"
     echo "|---|---:|---:|---:|---:|---:|---:|" >>"$QUEUE_MD"
-    for kind in memory redis; do
-        [ "$kind" = redis ] && [ -z "$REDIS_BENCH_PORT" ] && continue
+    for kind in memory redis refill; do
+        [ "$kind" != memory ] && [ -z "$REDIS_BENCH_PORT" ] && continue
         export LLM_ROUTER_ADMIN_TOKEN=bench-admin
-        [ "$kind" = redis ] && export LLM_ROUTER_REDIS_URL="redis://127.0.0.1:$REDIS_BENCH_PORT"
-        # nworkers 1 through the llm-router config: start_switchyard writes one provider (default nworkers 1).
-        start_switchyard "$Q_PORT" 1 "" first_available
+        [ "$kind" != memory ] && export LLM_ROUTER_REDIS_URL="redis://127.0.0.1:$REDIS_BENCH_PORT"
+        if [ "$kind" = refill ]; then
+            # Held back by rpm instead of a slot: 600 per minute refills one request every 100 ms; every request
+            # after the burst waits for the refill time the script computes.
+            PROVIDER_EXTRA=', "rpm": 600' start_switchyard "$Q_PORT" 1 "" balanced
+        else
+            # nworkers 1 through the llm-router config: start_switchyard writes one provider (default nworkers 1).
+            start_switchyard "$Q_PORT" 1 "" first_available
+        fi
         unset LLM_ROUTER_REDIS_URL LLM_ROUTER_ADMIN_TOKEN
         if [ "$PID" = 0 ]; then
             echo "| $kind | did not start | | | | | |" >>"$QUEUE_MD"
@@ -633,6 +650,27 @@ if wait_http "$Q_PORT" /health "$Q_UP" 10; then
         python3 - "$PORT" "${QUEUE_LATENCY_MS:-5}" "${QUEUE_CLIENTS:-8}" "${QUEUE_SECONDS:-4}" "$kind" >>"$QUEUE_MD" 2>>"$RAW" <<'PY' || echo "| $kind | run failed (see raw log) | | | | | |" >>"$QUEUE_MD"
 import http.client, json, sys, threading, time
 port, latency, clients, seconds, kind = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+if kind == "refill":
+    # Spend the burst of 600 first, then time the refill-paced requests: one every 100 ms is the ideal.
+    body = json.dumps({"model": "bench", "messages": [{"role": "user", "content": "hi"}]})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(900):
+        started = time.perf_counter()
+        connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+        connection.getresponse().read()
+        if time.perf_counter() - started > 0.05: break   # the bucket is empty: this one waited for the refill
+    gaps, last, bad = [], time.perf_counter(), 0
+    for _ in range(20):
+        connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+        reply = connection.getresponse()
+        reply.read()
+        if reply.status != 200: bad += 1
+        now = time.perf_counter()
+        gaps.append((now - last) * 1000 - 100)
+        last = now
+    gaps.sort()
+    print("| redis, rpm refill (600/min: one per 100 ms) | 20 | %.2f | %.2f (past the 100 ms refill) | %.0f (p50 late) | %.0f (max late) | %d |" % (100 + sum(gaps) / len(gaps), sum(gaps) / len(gaps), gaps[len(gaps) // 2] * 1000, gaps[-1] * 1000, bad))
+    sys.exit(0)
 body = json.dumps({"model": "bench", "messages": [{"role": "user", "content": "hi"}]})
 done, bad, lock = [0], [0], threading.Lock()
 stop = time.perf_counter() + seconds
@@ -668,7 +706,7 @@ fi
 # ---------------------------------------------------------------- table
 
 ROWS=(direct "switchyard (1 worker)" "switchyard → Ollama dialect (1 worker)")
-[ -n "$REDIS_BENCH_PORT" ] && ROWS+=("switchyard + Redis (1 worker)")
+[ -n "$REDIS_BENCH_PORT" ] && ROWS+=("switchyard + Redis (1 worker)" "switchyard + Redis + limits (1 worker)")
 [ -n "$BASELINE_BIN" ] && ROWS+=("baseline (1 worker)")
 ROWS+=("switchyard (2 workers, private Redis)" vllm-router "nginx proxy")
 

@@ -166,9 +166,15 @@ struct ModelRegistryLocalTests {
         let served = try #require(try statusesByWorker(router, "added", workers: 3))
         #expect(served.values.allSatisfy { $0 == [200] }, "\(served)")
 
-        // A PUT is seen whole: the replacement's strategy by every worker.
+        // A PUT is seen whole: the replacement's strategy by every worker — at once through the supervisor, within a
+        // second through Redis (pub/sub).
         #expect(try admin(router, "PUT", "/admin/models/added", #"{"servers":["\#(mock.url)"],"strategy":"random"}"#).status == 200)
-        for _ in 0..<12 { #expect(try admin(router, "GET", "/admin/models/added").json()["strategy"]?.string == "random") }
+        let everyWorker = { (0..<12).allSatisfy { _ in (try? admin(router, "GET", "/admin/models/added").json()["strategy"]?.string) == "random" } }
+        if store == "supervisor" {
+            #expect(everyWorker())
+        } else {
+            #expect(Deadline.poll(seconds: 1) { everyWorker() })
+        }
 
         // A worker killed and respawned, then a new generation by HUP: they serve the registry from the start.
         let victim = try WorkerHealth.probe(port: router.port)
