@@ -321,10 +321,10 @@ start_mock() {
 }
 
 start_switchyard() {  # $1 upstream port, $2 workers, $3 binary (default $BIN), $4 strategy (default round_robin), $5 api_type (default vllm); PROVIDER_EXTRA adds provider fields
-    local bin=${3:-$BIN} strategy=${4:-round_robin} api_type=${5:-vllm}
-    local cfg=$TMP/switchyard-$1-$api_type-${#PROVIDER_EXTRA}.json
+    local bin=${3:-$BIN} strategy=${4:-round_robin} api_type=${5:-vllm} extra=${PROVIDER_EXTRA:-}
+    local cfg=$TMP/switchyard-$1-$api_type-${#extra}.json
     cat >"$cfg" <<EOF
-{"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "$api_type", "model_path": "mock-model"${PROVIDER_EXTRA:-}}]}}, "active_models": {"m": ["bench"]}}
+{"m": {"bench": {"providers": [{"id": "up", "api_host": "http://127.0.0.1:$1", "api_type": "$api_type", "model_path": "mock-model"$extra}]}}, "active_models": {"m": ["bench"]}}
 EOF
     PORT=$(free_port)
     # One worker stays on the router's core; several workers get both cores (pinning them to one core would make

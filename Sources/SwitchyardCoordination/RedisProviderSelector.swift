@@ -232,7 +232,9 @@ package final class RedisProviderSelector: ProviderSelector {
     package func settle(_ lease: ProviderLease, actualTokens: Int) {
         guard lease.token & Self.sharedBit != 0 else { return local.settle(lease, actualTokens: actualTokens) }
         guard let tpm = lease.provider.tpm, tpm > 0, lease.reservedTokens != actualTokens else { return }
-        let shift = Double(actualTokens - lease.reservedTokens) * 60_000 / Double(tpm)
+        // Whole milliseconds (half a millisecond at most off per request, on a bucket a minute long).
+        let shift = Int((Double(actualTokens - lease.reservedTokens) * 60_000 / Double(tpm)).rounded())
+        guard shift != 0 else { return }
         if releaseBatches.isEmpty { loop.afterCurrentIteration(releaseFlush) }
         releaseBatches[lease.model.name, default: ReleaseBatch()].settle(lease.providerID, shiftMilliseconds: shift)
     }
@@ -661,7 +663,13 @@ package final class RedisProviderSelector: ProviderSelector {
         for (index, provider) in model.providers.enumerated() where context.isSupported(provider) {
             candidates += Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
         }
-        let made = ModelPlan(strategy: strategy,
+        var tokenOffsets: [Int] = []
+        var offset = 0
+        for provider in model.providers where context.isSupported(provider) {
+            if provider.tpm != nil { tokenOffsets.append(offset + 7) }
+            offset += 8
+        }
+        let made = ModelPlan(strategy: strategy, tokenOffsets: tokenOffsets,
                              limited: model.providers.contains { $0.rpm != nil || $0.tpm != nil || $0.maxConcurrency != nil },
                              tokenLimited: model.providers.contains { $0.tpm != nil },
                              candidates: candidates.isEmpty ? nil : candidates, model: model)
@@ -677,7 +685,14 @@ package final class RedisProviderSelector: ProviderSelector {
         // The common case (nothing excluded, no circuit open in this worker, no token reservation to carry):
         // prepared once per configuration.
         let plan = plan(model)
-        if excluded.isEmpty && circuits.isEmpty && (tokens == 0 || !plan.tokenLimited) { return plan.candidates }
+        if excluded.isEmpty && circuits.isEmpty {
+            if tokens == 0 || !plan.tokenLimited { return plan.candidates }
+            // The prepared candidates with this request's reservation in place of the zero (the eighth value of
+            // each candidate whose provider has a tpm limit).
+            guard var arguments = plan.candidates else { return nil }
+            for offset in plan.tokenOffsets { arguments[offset] = tokens }
+            return arguments
+        }
         var arguments: [any RedisArgument] = []
         let now = circuits.isEmpty ? 0 : context.now()
         let strategy = strategy(of: model)
@@ -763,8 +778,8 @@ private struct ReleaseBatch {
     }
 
     /// A token bucket correction without a hold (see ``CoordinationScripts/release``).
-    mutating func settle(_ providerID: String, shiftMilliseconds: Double) {
-        arguments += ["", 0, 0, 0, providerID, String(shiftMilliseconds)] as [any RedisArgument]
+    mutating func settle(_ providerID: String, shiftMilliseconds: Int) {
+        arguments += ["", 0, 0, 0, providerID, shiftMilliseconds] as [any RedisArgument]
     }
 }
 
@@ -780,8 +795,11 @@ private final class ModelPlan {
     let limited: Bool
     /// Whether some provider has a tpm limit: candidates carry each request's reservation.
     let tokenLimited: Bool
+    /// Where in ``candidates`` the reservations of tpm-limited providers go.
+    let tokenOffsets: [Int]
 
-    init(strategy: SharedStrategy, limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
+    init(strategy: SharedStrategy, tokenOffsets: [Int], limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
+        self.tokenOffsets = tokenOffsets
         self.limited = limited
         self.tokenLimited = tokenLimited
         self.strategy = strategy
