@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import SwitchyardCore
 import SwitchyardIO
@@ -53,12 +54,28 @@ package final class PrivateRedis {
     }
 
     private func launch() throws(IOError) {
+        // Through `switchyard private-redis`, which asks the kernel to kill the server when the supervisor dies
+        // (even by SIGKILL) and then becomes redis-server: a private server never outlives its router.
         let arguments = [
-            executable, "--port", "0", "--unixsocket", socketPath, "--unixsocketperm", "700",
+            ProcessSpawner.currentExecutable(), "private-redis", String(getpid()), executable, "--port", "0", "--unixsocket", socketPath, "--unixsocketperm", "700",
             "--save", "", "--appendonly", "no", "--dir", directory, "--logfile", directory + "/redis.log",
             "--daemonize", "no", "--protected-mode", "no",
         ]
-        pid = try ProcessSpawner.spawn(executable: executable, arguments: arguments, environment: [], inherit: [])
+        pid = try ProcessSpawner.spawn(executable: arguments[0], arguments: arguments, environment: [], inherit: [])
+    }
+
+    /// `switchyard private-redis <supervisor pid> <redis-server> <arguments…>`: sets the parent-death signal, checks
+    /// the supervisor is still its parent (it may have died before), then execs redis-server, which keeps the
+    /// signal. Returns only on failure.
+    package static func execGuarded(arguments: [String]) -> Int32 {
+        guard arguments.count >= 2, let supervisor = Int32(arguments[0]) else { return ProcessExitCode.fatalConfiguration }
+        SignalWatcher.unblockAll()
+        _ = sy_set_parent_death_signal(SIGKILL)
+        guard getppid() == supervisor else { return ProcessExitCode.runtimeError }
+        let words = Array(arguments.dropFirst())
+        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        execv(words[0], &argv)
+        return ProcessExitCode.runtimeError
     }
 
     /// Whether a connection to the socket succeeds within `seconds`.

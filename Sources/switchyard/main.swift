@@ -25,6 +25,9 @@ case "mock":
     exit(MockCommand.run(arguments: rest))
 case "check-config":
     exit(CheckConfigCommand.run(arguments: rest))
+case "private-redis":
+    // Internal: how `serve` starts its private redis-server (see PrivateRedis).
+    exit(PrivateRedis.execGuarded(arguments: rest))
 case "health":
     exit(HealthCommand.run(arguments: rest))
 case "version", "--version":

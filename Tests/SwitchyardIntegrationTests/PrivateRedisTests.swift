@@ -38,6 +38,17 @@ struct PrivateRedisTests {
         #expect(!FileManager.default.fileExists(atPath: directory), "the private directory is removed")
     }
 
+    @Test("a supervisor killed with SIGKILL takes its private redis-server with it")
+    func noOrphanRedis() throws {
+        let mock = try MockUpstream(id: "only")
+        let router = try RouterProcess(config: RouterConfig.single("chat-model", providers: [mock.provider()]), arguments: ["--workers", "2"])
+        #expect(Deadline.poll(seconds: 10) { router.logText.contains("running a private redis-server") }, "\(router.logText)")
+        let redis = try #require(ProcessTable.children(of: router.process.pid).first { (ProcessTable.commandLine(of: $0) ?? "").contains("redis-server") },
+                                 "the private redis-server is a child of the supervisor")
+        router.process.signal(SIGKILL)
+        #expect(Deadline.poll(seconds: 5) { !ProcessTable.isRunning(redis) }, "redis-server \(redis) outlived its router")
+    }
+
     @Test("LLM_ROUTER_LOCAL_REDIS=off keeps each worker on its own state and says so")
     func off() throws {
         let mock = try MockUpstream(id: "only")
