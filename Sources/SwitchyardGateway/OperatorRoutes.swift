@@ -15,6 +15,14 @@ final class OperatorRoutes {
         self.gateway = gateway
     }
 
+    /// The OpenAI model list for the caller: every model, or only those its client key may use.
+    private func visibleModels() -> [UInt8] {
+        guard let key = gateway.currentClientKey, key.models != nil else { return modelsBody }
+        var allowed = gateway.config
+        allowed.models = allowed.models.filter { ClientAuthenticator.refusal(key: key, model: $0.name) == nil }
+        return ModelListing.openAI(allowed)
+    }
+
     /// Re-renders the model lists for `config`.
     func refresh(_ config: ModelsConfig) {
         modelsBody = ModelListing.openAI(config)
@@ -23,11 +31,10 @@ final class OperatorRoutes {
     }
 
     func register(in table: RouteTable, prefix: String) {
-        table.add("/v1/models", name: "models", method: "GET") { [unowned self] _, response in
-            gateway.sendLocal(response, route: "models", body: modelsBody)
-        }
-        table.add("/models", name: "models", method: "GET") { [unowned self] _, response in
-            gateway.sendLocal(response, route: "models", body: modelsBody)
+        for path in ["/v1/models", "/models"] {
+            table.add(path, name: "models", method: "GET") { [unowned self] _, response in
+                gateway.sendLocal(response, route: "models", body: visibleModels())
+            }
         }
         // `/tags` is llm-router's documented spelling of Ollama's `/api/tags`.
         for path in ["/api/tags", "/tags"] {

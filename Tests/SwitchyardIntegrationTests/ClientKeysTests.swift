@@ -129,6 +129,9 @@ struct ClientKeysTests {
         #expect(try router.post("/v1/chat/completions", RequestBody.chat(model: "nope"), headers: headers).status == 404)
         let builtin = try router.post("/api/generate_label", #"{"model_name": "other-model", "texts": ["a"]}"#, headers: headers)
         #expect(builtin.status == 403)
+        // The model list shows the key only what it may use.
+        let listed = try RawHTTPClient.exchange(port: router.port, "GET", "/v1/models", headers: headers).json()
+        #expect(listed["data"]?.array?.compactMap { $0["id"]?.string } == ["chat-model"])
     }
 
     @Test("HUP reloads the keys file; a broken one is rejected and the previous keys stay")
