@@ -41,7 +41,7 @@ struct StatusPageTests {
     @Test("the page shows the configured models with live numbers once it has the token, and nothing before")
     func pageShowsTheClusterLive() throws {
         let fast = try MockUpstream(id: "fast")
-        let slow = try MockUpstream(id: "slow", arguments: ["--latency-ms", "8000"])
+        let slow = try MockUpstream(id: "slow", arguments: ["--latency-ms", "50000"])  // longer than a slow Chromium start
         let config = RouterConfig([
             .init("chat-model", providers: [fast.provider()]),
             .init("slow-model", providers: [slow.provider()]),
@@ -49,7 +49,7 @@ struct StatusPageTests {
         let router = try RouterProcess(config: config, arguments: ["--workers", "1"], environment: ["LLM_ROUTER_ADMIN_TOKEN": Self.token])
         for _ in 0..<3 { #expect(try router.post("/v1/chat/completions", RequestBody.chat(model: "chat-model")).status == 200) }
         // One request stays in flight on the slow provider while the page looks.
-        let client = try router.connect(timeout: 30)
+        let client = try router.connect(timeout: 60)
         try client.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat(model: "slow-model")))
         #expect(Deadline.poll(seconds: 5) { (try? slow.stats()["inFlight"]?.int) == 1 })
 
