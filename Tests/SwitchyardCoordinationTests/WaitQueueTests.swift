@@ -180,6 +180,25 @@ struct WaitQueueTests {
         #expect(!first.answered)
     }
 
+    @Test("Redis going away while a request waits in its queue: the wait moves to this worker's local state and is served there",
+          .timeLimit(.minutes(1)))
+    func outageWhileQueued() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", queueTimeout: 30)
+        _ = try #require(harness.grant(selector, model))
+        let waiter = QueueWaiter("w", log: AnswerLog())
+        guard case .pending = selector.acquire(request(), waiter: waiter) else { Issue.record("did not wait"); return }
+        harness.settle()
+        #expect(!waiter.answered)
+        server.stop()
+        // The shared slot is out of reach; locally nothing holds the provider, so the moved wait is granted at once.
+        #expect(harness.runUntil(seconds: 10) { waiter.answered })
+        #expect(waiter.granted?.provider.id == "a")
+        #expect((selector as? RedisProviderSelector)?.isOnLocalState == true)
+    }
+
     @Test("two routers on one Redis share one queue: a release in one hands the slot to the other's waiter, first come first served",
           .timeLimit(.minutes(1)))
     func acrossRouters() throws {
