@@ -143,8 +143,10 @@ struct RedisProviderSelectorTests {
         }
         // Pull every deadline close, then renew: they move back to lease_seconds ahead.
         let time = try harness.command(server, ["TIME"])
-        guard case .array(let parts)? = time, let seconds = parts.first?.integerValue else { Issue.record("no TIME"); return }
-        let soon = Int(seconds) * 1000 + 1000
+        guard case .array(let parts)? = time, let seconds = parts.first?.text.flatMap(Int.init),
+              let micros = parts.last?.text.flatMap(Int.init) else { Issue.record("no TIME"); return }
+        // Two seconds ahead of Redis' clock (not of its whole second: that left as little as a millisecond).
+        let soon = seconds * 1000 + micros / 1000 + 2000
         for token in tokens { _ = try harness.command(server, ["ZADD", harness.key("m", "holds"), "XX", soon, token.text ?? ""]) }
         let renewalsBefore = selector.statistics.renewals
         selector.renew()
