@@ -17,7 +17,7 @@ package protocol MetricsFetching: AnyObject {
 /// every worker's board. Rounds run at the shortest interval in use; a page is fetched when its own interval
 /// (the shortest among the models it serves) is up.
 ///
-/// **With Redis**, exactly one worker of the whole cluster scrapes, elected through ``ScraperElection``. It
+/// **With Redis**, exactly one worker of the whole cluster scrapes, elected through ``LeaseElection``. It
 /// publishes each result into the model's hash `<prefix>{<model>}:rtm` (field: provider id, value:
 /// `waiting,running,cache,scrapedAtMs`, or `,,,scrapedAtMs` for a failed scrape; the hash expires when nobody
 /// writes it for a while), and every worker reads the hashes of its `real_time_metrics` models once per interval
@@ -79,7 +79,7 @@ package final class MetricsScraper {
     /// Seconds between rounds: the shortest `metrics_update_interval` of the `real_time_metrics` models.
     package private(set) var interval = MetricsScraper.defaultInterval
     /// The election, when Redis is configured.
-    package let election: ScraperElection?
+    package let election: LeaseElection?
 
     private let loop: EventLoop
     private let fetcher: MetricsFetching
@@ -105,7 +105,7 @@ package final class MetricsScraper {
         self.client = client
         self.logger = logger
         self.defaultStrategy = defaultStrategy
-        election = client.map { ScraperElection(client: $0, owner: owner) }
+        election = client.map { LeaseElection(client: $0, owner: owner) }
         apply(config)
     }
 

@@ -2,12 +2,12 @@ import SwitchyardRedis
 import SwitchyardRouting
 
 /// One health prober for the whole cluster: the worker holding the lease `<prefix>health:prober` (taken and kept
-/// like the metrics scraper's, see ``ScraperElection``; it lasts three probe intervals, so a prober that died is
+/// like the metrics scraper's, see ``LeaseElection``; it lasts three probe intervals, so a prober that died is
 /// replaced within them). Each round's answer comes from the step of the round before (a round never waits for
 /// Redis). While Redis cannot be reached, worker 1 of each instance probes (``LocalProbeElection``), so a provider
 /// is never left unprobed.
 package final class RedisProbeElection: ProbeElection {
-    private let election: ScraperElection
+    private let election: LeaseElection
     private let client: RedisClient
     private let leaseMilliseconds: Int
     private let fallback: LocalProbeElection
@@ -16,7 +16,7 @@ package final class RedisProbeElection: ProbeElection {
     /// `intervalSeconds`.
     package init(client: RedisClient, owner: String, workerID: Int, intervalSeconds: Double) {
         self.client = client
-        election = ScraperElection(client: client, owner: owner, name: "health:prober")
+        election = LeaseElection(client: client, owner: owner, name: "health:prober")
         leaseMilliseconds = max(Int(intervalSeconds * 3000), 1)
         fallback = LocalProbeElection(workerID: workerID)
     }

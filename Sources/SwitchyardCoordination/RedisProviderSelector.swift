@@ -87,8 +87,6 @@ package final class RedisProviderSelector: ProviderSelector {
     /// The selector's Redis connection (its statistics and round-trip observer feed metrics; the model registry
     /// sends its few commands on it too).
     package let client: RedisClient
-    /// The selector's Redis connection, under the name the metrics code uses.
-    package var redisClient: RedisClient { client }
     private let loop: EventLoop
     private let context: SelectorContext
     private let logger: Logger
@@ -568,7 +566,6 @@ package final class RedisProviderSelector: ProviderSelector {
         let batches = releaseBatches
         releaseBatches.removeAll(keepingCapacity: true)
         for (model, batch) in batches {
-            statistics.releaseCalls += 1
             client.evaluate(calls(model).release, arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
                 guard let self, case .failure = result else { return }
                 self.statistics.scriptFailures += 1

@@ -11,8 +11,6 @@ package struct RedisProviderSelectorStatistics: Sendable, Equatable {
     /// Holds released at once because their grant arrived after the acquisition was cancelled.
     package var lateGrantsReleased = 0
 
-    /// Release script calls sent (each carries every release of one loop iteration for one model).
-    package var releaseCalls = 0
     /// Acquisitions that waited in a model's cluster-wide queue.
     package var queued = 0
     /// Queued acquisitions granted by a hand-off.

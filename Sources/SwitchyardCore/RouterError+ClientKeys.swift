@@ -8,7 +8,7 @@ extension RouterError {
 
     /// A client key over its requests per minute.
     package static func clientRateLimited(keyID: String, rpm: Int, retryAfter: Int) -> RouterError {
-        RouterError(status: 429, message: "Client key '\(keyID)' is limited to \(rpm) requests per minute; retry after \(retryAfter) s.", code: "rate_limit_exceeded")
+        RouterError(status: 429, message: "Client key '\(keyID)' is limited to \(rpm) requests per minute; retry after \(retryAfter) s.", code: "rate_limit_exceeded", retryAfter: retryAfter)
     }
 
     /// A client key used for a model outside its `models` list.

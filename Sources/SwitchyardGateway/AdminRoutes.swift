@@ -29,7 +29,7 @@ final class AdminRoutes {
                 return self.gateway.sendLocal(response, route: "admin_state", body: self.stateBody(cluster: nil), headers: Self.noStore)
             }
             // The cluster's view comes from Redis (pipelined reads, answered within the command timeout).
-            ClusterStateReader.read(self.gateway.config.models.map(\.name), client: redis.redisClient) { cluster in
+            ClusterStateReader.read(self.gateway.config.models.map(\.name), client: redis.client) { cluster in
                 self.gateway.sendLocal(response, route: "admin_state", body: self.stateBody(cluster: cluster), headers: Self.noStore)
             }
         }

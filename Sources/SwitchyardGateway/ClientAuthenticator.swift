@@ -34,8 +34,9 @@ final class ClientAuthenticator {
     /// shared and answering (`completion` runs after the round trip), else at once on the instance's counts.
     func authenticate(_ headers: HTTPHeaders, completion: @escaping (Outcome) -> Void) {
         let identified = identify(headers)
-        guard case .passed(let key) = identified, let rpm = key.rpm, let clusterLimiter, clusterLimiter.isAvailable else {
-            return completion(authenticate(headers))
+        guard case .passed(let key) = identified, let rpm = key.rpm else { return completion(identified) }
+        guard let clusterLimiter, clusterLimiter.isAvailable else {
+            return completion(Self.outcome(key, rpm: rpm, limiter.admit(keyID: key.id, rpm: rpm)))
         }
         clusterLimiter.admit(keyID: key.id, rpm: rpm) { decision in
             completion(Self.outcome(key, rpm: rpm, decision))
@@ -57,9 +58,8 @@ final class ClientAuthenticator {
 
     private static func outcome(_ key: ClientKeys.Key, rpm: Int, _ decision: RateDecision) -> Outcome {
         guard case .limited(let seconds) = decision else { return .passed(key) }
-        var headers = HTTPHeaders()
-        headers.add(name: "Retry-After", value: String(seconds))
-        return .refused(.clientRateLimited(keyID: key.id, rpm: rpm, retryAfter: seconds), reason: "rate_limited", headers: headers)
+        // `Retry-After` travels with the error (``RouterError/retryAfter``), like every other limit's.
+        return .refused(.clientRateLimited(keyID: key.id, rpm: rpm, retryAfter: seconds), reason: "rate_limited", headers: HTTPHeaders())
     }
 
     /// Authenticates a request by its header fields and charges its key's rate limit on the instance's counts.

@@ -110,6 +110,6 @@ final class ClientRelaySink: CallSink {
         response.onAbort = nil
         response.onWritable = nil
         call = nil
-        access.record(response, summary: summary, requestID: requestID)
+        access.record(response, summary: summary)
     }
 }

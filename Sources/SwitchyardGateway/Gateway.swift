@@ -100,7 +100,7 @@ package final class Gateway: HTTPResponder {
         }
         calls.observer = metrics
         if let redis = selector as? RedisProviderSelector {
-            redis.redisClient.onRoundTrip = { [metrics] in metrics.recordRedisRoundTrip(nanoseconds: $0) }
+            redis.client.onRoundTrip = { [metrics] in metrics.recordRedisRoundTrip(nanoseconds: $0) }
             // Selector and Redis client keep their own counters; they reach the shared cell every second.
             loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [weak self] in
                 guard let self else { return }

@@ -36,13 +36,27 @@ final class GatewayMetrics {
     private var synced: [SeriesKey: Int] = [:]
     /// Bucket bounds in nanoseconds, per histogram family (indexed by its raw value; empty for other families).
     private var boundsNanos: [[UInt64]] = []
-    /// The last series looked up per family and its offset: consecutive requests of one route, model and provider
-    /// find it by comparing strings (their storage is shared with the configuration) instead of hashing them.
-    private var lastKey: [SeriesKey?] = []
-    private var lastOffset: [Int] = []
-    /// The one before it (two ways: a request records prompt and completion tokens, two series of one family).
-    private var olderKey: [SeriesKey?] = []
-    private var olderOffset: [Int] = []
+    /// The last two series looked up per family (indexed by its raw value): consecutive requests of one route,
+    /// model and provider find theirs by comparing strings (their storage is shared with the configuration) instead
+    /// of hashing them. Two ways, as a request records prompt and completion tokens, two series of one family.
+    private var recent: [RecentSeries] = []
+
+    /// A family's last two series and their offsets (-1: cannot be recorded).
+    private struct RecentSeries {
+        var last: (key: SeriesKey, offset: Int)?
+        var older: (key: SeriesKey, offset: Int)?
+
+        func offset(of key: SeriesKey) -> Int? {
+            if let last, last.key == key { return last.offset }
+            if let older, older.key == key { return older.offset }
+            return nil
+        }
+
+        mutating func remember(_ key: SeriesKey, _ offset: Int) {
+            older = last
+            last = (key, offset)
+        }
+    }
 
     /// Metrics recording into `cell` of `region`.
     init(region: SharedCounters, cell: Int) {
@@ -50,10 +64,7 @@ final class GatewayMetrics {
         self.cell = cell
         let families = Int(MetricFamily.allCases.map(\.rawValue).max() ?? 0) + 1
         boundsNanos = Array(repeating: [], count: families)
-        lastKey = Array(repeating: nil, count: families)
-        lastOffset = Array(repeating: -1, count: families)
-        olderKey = lastKey
-        olderOffset = lastOffset
+        recent = Array(repeating: RecentSeries(), count: families)
         for family in MetricFamily.allCases where family.kind == .histogram {
             boundsNanos[Int(family.rawValue)] = family.bounds.map { UInt64(($0 * 1e9).rounded()) }
         }
@@ -79,14 +90,7 @@ final class GatewayMetrics {
                       labels: () -> [(String, String)]) -> Int? {
         let key = SeriesKey(family: family.rawValue, a: a, b: b, c: c, n: n)
         let slot = Int(family.rawValue)
-        if let last = lastKey[slot], last == key {
-            let found = lastOffset[slot]
-            return found >= 0 ? found : nil
-        }
-        if let older = olderKey[slot], older == key {
-            let found = olderOffset[slot]
-            return found >= 0 ? found : nil
-        }
+        if let found = recent[slot].offset(of: key) { return found >= 0 ? found : nil }
         let offset: Int?
         if let found = cache[key] {
             offset = found >= 0 ? found : nil
@@ -94,10 +98,7 @@ final class GatewayMetrics {
             offset = region.series(family: family.rawValue, labels: Self.labelText(labels()), kind: family.kind == .gauge ? .gauge : .counter, words: family.words)
             cache[key] = offset ?? -1
         }
-        olderKey[slot] = lastKey[slot]
-        olderOffset[slot] = lastOffset[slot]
-        lastKey[slot] = key
-        lastOffset[slot] = offset ?? -1
+        recent[slot].remember(key, offset ?? -1)
         return offset
     }
 
@@ -243,7 +244,7 @@ final class GatewayMetrics {
         pull(.selectorSharedGrants, "", statistics.sharedGrants)
         pull(.selectorLocalFallbacks, "", statistics.localFallbacks)
         pull(.selectorRedisFailures, "", statistics.scriptFailures)
-        let client = selector.redisClient.statistics
+        let client = selector.client.statistics
         pull(.redisErrors, "not_connected", client.notConnectedFailures)
         pull(.redisErrors, "timeout", client.timeouts)
         pull(.redisErrors, "connection_failure", client.connectionFailures)

@@ -96,7 +96,7 @@ final class HealthProber {
         case .vllm, .sglang, .llamacpp: return Self.base(provider.apiHost, dropping: ["/v1"]) + "/health"
         case .gemini:
             var base = Self.base(provider.apiHost, dropping: ["/openai"])
-            if !Self.hasBasePath(base) { base += "/v1beta" }
+            if !ProviderAdapters.hasBasePath(base) { base += "/v1beta" }
             return base + "/models"
         case .anthropic:
             let base = Self.base(provider.apiHost, dropping: ["/v1"])
@@ -117,11 +117,6 @@ final class HealthProber {
             break
         }
         return base
-    }
-
-    /// Whether `host` (`scheme://authority[/path]`) has a path after its authority.
-    private static func hasBasePath(_ host: String) -> Bool {
-        host.utf8.filter { $0 == UInt8(ascii: "/") }.count >= 3
     }
 
     /// The header lines of `provider`'s own dialect (its key in the header that dialect uses).

@@ -12,7 +12,7 @@ extension MetricsScraper {
                           settings: Settings, config: ModelsConfig, logger: Logger, identity: WorkerIdentity) -> MetricsScraper {
         let instance = identity.instanceID ?? RedisProviderSelector.defaultInstanceID()
         return MetricsScraper(loop: loop, board: board, fetcher: UpstreamMetricsFetcher(upstream: upstream),
-                              client: (selector as? RedisProviderSelector)?.redisClient, owner: "\(instance):\(identity.pid)",
+                              client: (selector as? RedisProviderSelector)?.client, owner: "\(instance):\(identity.pid)",
                               defaultStrategy: settings.balanceStrategy, config: config, logger: logger)
     }
 }

@@ -72,7 +72,7 @@ struct ProxiedAccess {
 
     /// A stream that broke keeps the status the client saw (its head was already sent) but is logged and counted
     /// as broken.
-    func record(_ response: HTTPServerResponse, summary: CallSummary, requestID: String) {
+    func record(_ response: HTTPServerResponse, summary: CallSummary) {
         if summary.streamBroken { gateway.metrics.recordBrokenStream(route: route) }
         if let cost = summary.cost { gateway.metrics.recordCost(provider: summary.providerID, cost: cost) }
         var fields: [(String, LogValue)] = []

@@ -491,16 +491,17 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         let usage = transcoder?.usage
         if let usage { context.observer?.tokens(provider: lastProviderID, model: lastModelName, usage: usage) }
         // The TPM reservation of the answering attempt is corrected to what the provider reported.
-        if let usage, let answered = answeredLease, answered.reservedTokens > 0 {
+        if let usage, let answered = answeredLease {
             context.selector.settle(answered, actualTokens: usage.promptTokens + usage.completionTokens)
             context.observer?.reserved(provider: answered.providerID, tokens: answered.reservedTokens, used: usage.promptTokens + usage.completionTokens)
         }
-        if let errorCode, attempts == 0 || errorCode == "queue_timeout" || errorCode == "queue_full" {
-            switch errorCode {
-            case "queue_full", "queue_timeout", "context_length_exceeded", "no_provider_available":
-                context.observer?.rejected(model: request.model.name, reason: errorCode)
-            default: break
-            }
+        // Refused before reaching a provider: a queue that was full or waited out, a request too large for every
+        // window, or no provider at all (only when none was tried: after attempts it is a provider failure).
+        switch errorCode {
+        case let code? where code == "queue_full" || code == "queue_timeout" || code == "context_length_exceeded"
+            || (code == "no_provider_available" && attempts == 0):
+            context.observer?.rejected(model: request.model.name, reason: code)
+        default: break
         }
         var summary = CallSummary(status: status, errorCode: errorCode, attempts: attempts, providerID: lastProviderID, streamBroken: streamBroken,
                                   upstreamNanoseconds: upstreamNanoseconds, usage: usage)

@@ -13,7 +13,7 @@ package enum OpenAICompatibleAdapter {
     /// base, so users do not end up with llm-router's doubled `/v1/v1`.
     package static func url(for provider: ProviderConfig, endpoint: EndpointKind) -> String {
         let host = provider.apiHost
-        if hasBasePath(host) { return host + "/" + endpoint.rawValue }
+        if ProviderAdapters.hasBasePath(host) { return host + "/" + endpoint.rawValue }
         return host + "/v1/" + endpoint.rawValue
     }
 
@@ -64,13 +64,4 @@ package enum OpenAICompatibleAdapter {
 
     private static let streamUsageMember = Array("\"stream_options\":{\"include_usage\":true},".utf8)
 
-    /// Whether `host` (`scheme://authority[/path]`) has a path after its authority.
-    private static func hasBasePath(_ host: String) -> Bool {
-        var slashes = 0
-        for byte in host.utf8 where byte == 0x2F {
-            slashes += 1
-            if slashes == 3 { return true }
-        }
-        return false
-    }
 }

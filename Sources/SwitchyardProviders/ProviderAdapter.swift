@@ -55,7 +55,7 @@ package enum ProviderAdapters {
     }
 
     /// Whether `host` (`scheme://authority[/path]`) has a path after its authority.
-    static func hasBasePath(_ host: String) -> Bool {
+    package static func hasBasePath(_ host: String) -> Bool {
         var slashes = 0
         for byte in host.utf8 where byte == 0x2F {
             slashes += 1

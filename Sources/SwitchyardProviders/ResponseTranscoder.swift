@@ -31,3 +31,11 @@ extension ResponseTranscoder {
     /// OpenAI-dialect providers already answer errors in the OpenAI shape.
     package func mapError(status: Int, body: [UInt8]) -> [UInt8] { body }
 }
+
+extension ResponseDelivery {
+    /// How translating transcoders deliver: a stream (as SSE of OpenAI chunks) when the client asked for one and
+    /// the provider answered 2xx, else the whole answer.
+    package static func translated(status: Int, clientWantsStream: Bool) -> ResponseDelivery {
+        clientWantsStream && (200..<300).contains(status) ? .stream(contentType: "text/event-stream") : .buffer
+    }
+}

@@ -37,7 +37,6 @@ extension RedisClient {
         guard case .array(let parts) = reply, parts.count == 3, case .string(let kind) = parts[0],
               kind.elementsEqual("message".utf8), case .string(let channel) = parts[1], case .string(let payload) = parts[2]
         else { return }
-        statistics.messagesReceived += 1
         subscriptions[String(decoding: channel, as: UTF8.self)]?(payload)
     }
 }

@@ -19,8 +19,6 @@ package struct RedisClientStatistics: Sendable, Equatable {
     package var errorReplies = 0
     /// `NOSCRIPT` replies answered by loading the script and retrying.
     package var scriptReloads = 0
-    /// Pub/sub messages received (a subscriber client).
-    package var messagesReceived = 0
 
     /// All zero.
     package init() {}

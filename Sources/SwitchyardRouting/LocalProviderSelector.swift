@@ -179,8 +179,8 @@ package final class LocalProviderSelector: ProviderSelector {
                 let handle = handle(for: provider, of: model)
                 usage.granted(handle)
                 var lease = ProviderLease(handle: handle, token: token, chainPosition: position)
-                if !admissions.isEmpty, admissions[provider.id] != nil {
-                    admissions[provider.id]!.admit(tokens: request.tokens, now: context.now())
+                // One lookup: the optional chain admits and says whether the provider has limits at all.
+                if !admissions.isEmpty, admissions[provider.id]?.admit(tokens: request.tokens, now: context.now()) != nil {
                     lease.admitted = true
                     lease.reservedTokens = request.tokens
                 }
@@ -316,11 +316,11 @@ package final class LocalProviderSelector: ProviderSelector {
     package func release(_ lease: ProviderLease, outcome: ProviderOutcome) {
         guard live.remove(lease.token) != nil else { return }
         usage.released(lease.handle)
-        if lease.admitted { admissions[lease.provider.id]?.released() }
+        if lease.admitted { admissions[lease.providerID]?.released() }
         if outcome.isUnhealthy {
-            circuits.recordFailure(lease.provider.id, now: context.now())
+            circuits.recordFailure(lease.providerID, now: context.now())
         } else if outcome.isHealthy {
-            circuits.recordSuccess(lease.provider.id)
+            circuits.recordSuccess(lease.providerID)
         }
         strategy(for: lease.model).release(lease.provider, of: lease.model, outcome: outcome)
         serveWaiting()
@@ -344,7 +344,7 @@ package final class LocalProviderSelector: ProviderSelector {
 
     package func settle(_ lease: ProviderLease, actualTokens: Int) {
         guard lease.admitted, lease.reservedTokens > 0 else { return }
-        admissions[lease.provider.id]?.settle(reserved: lease.reservedTokens, actual: actualTokens, now: context.now())
+        admissions[lease.providerID]?.settle(reserved: lease.reservedTokens, actual: actualTokens, now: context.now())
     }
 
     /// When capacity for `request` returns, for a caller that found every eligible provider at a limit (the wait

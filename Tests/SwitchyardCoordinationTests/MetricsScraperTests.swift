@@ -128,14 +128,14 @@ struct MetricsScraperTests {
 }
 
 @Suite("Metrics scraper election through Redis", .enabled(if: RedisServer.isInstalled, "redis-server is not installed"), .timeLimit(.minutes(1)))
-struct ScraperElectionTests {
+struct LeaseElectionTests {
     @Test("one holder at a time: it renews; others cannot take or extend it; it is taken over once it expires")
     func lease() throws {
         let server = try RedisServer()
         let harness = try SelectorHarness()
-        let first = ScraperElection(client: try harness.makeClient(server), owner: "i1:1")
-        let second = ScraperElection(client: try harness.makeClient(server), owner: "i2:2")
-        func step(_ election: ScraperElection, _ milliseconds: Int) -> Bool {
+        let first = LeaseElection(client: try harness.makeClient(server), owner: "i1:1")
+        let second = LeaseElection(client: try harness.makeClient(server), owner: "i2:2")
+        func step(_ election: LeaseElection, _ milliseconds: Int) -> Bool {
             var answer: Bool?
             election.step(leaseMilliseconds: milliseconds) { answer = $0 }
             #expect(harness.runUntil { answer != nil })

@@ -39,6 +39,15 @@ private final class AnswerLog { var names: [String] = [] }
 struct WaitQueueTests {
     let model = ModelConfig(name: "m", providers: [.make("a")])
 
+    /// A harness and a `first_available` selector of `kind` over ``model`` whose requests may wait (and, for
+    /// `.redis`, its own redis-server).
+    private func setUp(_ kind: SelectorKind, queueTimeout: Double, queueLimit: Int = 1000) throws -> (SelectorHarness, ProviderSelector, RedisServer?) {
+        let server = kind == .redis ? try RedisServer() : nil
+        let harness = try SelectorHarness()
+        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: queueTimeout, queueLimit: queueLimit)
+        return (harness, selector, server)
+    }
+
     private func request(_ priority: LeasePriority = .normal) -> LeaseRequest {
         LeaseRequest(model: model, deadline: .max, priority: priority)
     }
@@ -50,10 +59,8 @@ struct WaitQueueTests {
     @Test("a full first_available model queues; each release hands the slot to the next waiter in arrival order",
           .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
     func handOffInOrder(kind: SelectorKind) throws {
-        let server = kind == .redis ? try RedisServer() : nil
+        let (harness, selector, server) = try setUp(kind, queueTimeout: 30)
         defer { server?.stop() }
-        let harness = try SelectorHarness()
-        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30)
         let held = try #require(harness.grant(selector, model))
         let log = AnswerLog()
         let waiters = (1...3).map { QueueWaiter("w\($0)", log: log) }
@@ -86,10 +93,8 @@ struct WaitQueueTests {
     @Test("x-priority: high waiters are served before normal and low ones, FIFO within a priority",
           .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
     func priorities(kind: SelectorKind) throws {
-        let server = kind == .redis ? try RedisServer() : nil
+        let (harness, selector, server) = try setUp(kind, queueTimeout: 30)
         defer { server?.stop() }
-        let harness = try SelectorHarness()
-        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30)
         var held = try #require(harness.grant(selector, model))
         let log = AnswerLog()
         let entries: [(String, LeasePriority)] = [("low", .low), ("n1", .normal), ("high", .high), ("n2", .normal)]
@@ -112,10 +117,8 @@ struct WaitQueueTests {
     @Test("a wait ends at the queue timeout with 503 queue_timeout and Retry-After, and leaves the queue",
           .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
     func timeout(kind: SelectorKind) throws {
-        let server = kind == .redis ? try RedisServer() : nil
+        let (harness, selector, server) = try setUp(kind, queueTimeout: 0.2)
         defer { server?.stop() }
-        let harness = try SelectorHarness()
-        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 0.2)
         let held = try #require(harness.grant(selector, model))
         let waiter = QueueWaiter("w", log: AnswerLog())
         guard case .pending = selector.acquire(request(), waiter: waiter) else { Issue.record("did not wait"); return }
@@ -135,10 +138,8 @@ struct WaitQueueTests {
     @Test("a cancelled wait (the client left) leaves the queue and never gets the slot; the slot stays free",
           .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
     func cancellation(kind: SelectorKind) throws {
-        let server = kind == .redis ? try RedisServer() : nil
+        let (harness, selector, server) = try setUp(kind, queueTimeout: 30)
         defer { server?.stop() }
-        let harness = try SelectorHarness()
-        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30)
         let held = try #require(harness.grant(selector, model))
         let gone = QueueWaiter("gone", log: AnswerLog())
         guard case .pending(let ticket) = selector.acquire(request(), waiter: gone) else { Issue.record("did not wait"); return }
@@ -158,10 +159,8 @@ struct WaitQueueTests {
     @Test("the queue is bounded: one waiter more than LLM_ROUTER_QUEUE_MAX gets 429 queue_full",
           .timeLimit(.minutes(1)), arguments: SelectorKind.allCases)
     func bounded(kind: SelectorKind) throws {
-        let server = kind == .redis ? try RedisServer() : nil
+        let (harness, selector, server) = try setUp(kind, queueTimeout: 30, queueLimit: 1)
         defer { server?.stop() }
-        let harness = try SelectorHarness()
-        let selector = try harness.selector(kind, server: server, models: [model], strategy: "first_available", queueTimeout: 30, queueLimit: 1)
         _ = try #require(harness.grant(selector, model))
         let first = QueueWaiter("first", log: AnswerLog())
         _ = selector.acquire(request(), waiter: first)

@@ -22,7 +22,7 @@ package struct AnthropicResponseTranscoder: ResponseTranscoder {
     }
 
     package func delivery(status: Int, contentType: String?, clientWantsStream: Bool) -> ResponseDelivery {
-        clientWantsStream && (200..<300).contains(status) ? .stream(contentType: "text/event-stream") : .buffer
+        .translated(status: status, clientWantsStream: clientWantsStream)
     }
 
     package mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
@@ -30,7 +30,7 @@ package struct AnthropicResponseTranscoder: ResponseTranscoder {
         reader = SSEReader()
         events.feed(input) { event in self.event(event, into: &out) }
         reader = events
-        if reader.overflowed && !ended { fail("the provider sent a stream line over \(LineSplitter.maxLine) bytes", into: &out) }
+        if reader.overflowed && !ended { fail(LineSplitter.overflowMessage, into: &out) }
         return true
     }
 
@@ -53,7 +53,7 @@ package struct AnthropicResponseTranscoder: ResponseTranscoder {
             case "text"?: text += block["text"]?.string ?? ""
             case "thinking"?: reasoning += block["thinking"]?.string ?? ""
             case "tool_use"?:
-                let input = block["input"].map { String(decoding: JSONBuild.bytes($0), as: UTF8.self) } ?? "{}"
+                let input = block["input"]?.serialized ?? "{}"
                 choice.toolCalls.append(OpenAIRequest.ToolCall(id: block["id"]?.string ?? "call_\(choice.toolCalls.count)", name: block["name"]?.string ?? "", arguments: input))
             default: break
             }

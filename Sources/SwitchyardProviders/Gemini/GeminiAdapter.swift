@@ -5,7 +5,6 @@ import SwitchyardCore
 /// `systemInstruction`, sampling fields `generationConfig`, tools `functionDeclarations`; the key goes in
 /// `x-goog-api-key`.
 package struct GeminiAdapter: ProviderAdapter {
-    private let provider: ProviderConfig
     /// `…/v1beta/models/<model>` (no method yet).
     private let modelURL: String
     /// `models/<model>`, as embedding requests name it.
@@ -13,7 +12,6 @@ package struct GeminiAdapter: ProviderAdapter {
     package let headerLines: [String]
 
     package init(provider: ProviderConfig) {
-        self.provider = provider
         // A host written for the OpenAI-compatible endpoint (`…/v1beta/openai`) is used for the native API too.
         var base = ProviderAdapters.base(provider.apiHost, dropping: ["/openai"])
         if !ProviderAdapters.hasBasePath(base) { base += "/v1beta" }

@@ -21,7 +21,7 @@ package struct GeminiResponseTranscoder: ResponseTranscoder {
     }
 
     package func delivery(status: Int, contentType: String?, clientWantsStream: Bool) -> ResponseDelivery {
-        clientWantsStream && (200..<300).contains(status) ? .stream(contentType: "text/event-stream") : .buffer
+        .translated(status: status, clientWantsStream: clientWantsStream)
     }
 
     package mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
@@ -29,7 +29,7 @@ package struct GeminiResponseTranscoder: ResponseTranscoder {
         reader = SSEReader()
         events.feed(input) { event in self.event(event, into: &out) }
         reader = events
-        if reader.overflowed && !ended { fail("the provider sent a stream line over \(LineSplitter.maxLine) bytes", into: &out) }
+        if reader.overflowed && !ended { fail(LineSplitter.overflowMessage, into: &out) }
         return true
     }
 
@@ -147,7 +147,7 @@ package struct GeminiResponseTranscoder: ResponseTranscoder {
     }
 
     private static func toolCall(_ call: JSONValue, index: Int) -> OpenAIRequest.ToolCall {
-        let args = call["args"].map { String(decoding: JSONBuild.bytes($0), as: UTF8.self) } ?? "{}"
+        let args = call["args"]?.serialized ?? "{}"
         return OpenAIRequest.ToolCall(id: call["id"]?.string ?? "call_\(index)", name: call["name"]?.string ?? "", arguments: args)
     }
 }

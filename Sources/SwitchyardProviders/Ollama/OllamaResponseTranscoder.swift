@@ -18,7 +18,7 @@ package struct OllamaResponseTranscoder: ResponseTranscoder {
     }
 
     package func delivery(status: Int, contentType: String?, clientWantsStream: Bool) -> ResponseDelivery {
-        clientWantsStream && (200..<300).contains(status) ? .stream(contentType: "text/event-stream") : .buffer
+        .translated(status: status, clientWantsStream: clientWantsStream)
     }
 
     package mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
@@ -26,7 +26,7 @@ package struct OllamaResponseTranscoder: ResponseTranscoder {
         lines = LineSplitter()
         splitter.feed(input) { line in self.line(line, into: &out) }
         lines = splitter
-        if lines.overflowed && !ended { fail("the provider sent a stream line over \(LineSplitter.maxLine) bytes", into: &out) }
+        if lines.overflowed && !ended { fail(LineSplitter.overflowMessage, into: &out) }
         return true
     }
 
@@ -150,7 +150,7 @@ package struct OllamaResponseTranscoder: ResponseTranscoder {
         let arguments: String
         switch function?["arguments"] {
         case .string(let text)?: arguments = text
-        case let value?: arguments = String(decoding: JSONBuild.bytes(value), as: UTF8.self)
+        case let value?: arguments = value.serialized
         case nil: arguments = "{}"
         }
         return OpenAIRequest.ToolCall(id: call["id"]?.string ?? "call_\(index)", name: function?["name"]?.string ?? "", arguments: arguments)

@@ -3,6 +3,8 @@ import Glibc
 /// Splits a byte stream fed in arbitrary pieces into lines (LF or CRLF endings; the CR is dropped). A line
 /// longer than ``maxLine`` is an error: a broken provider must not grow the worker without bound.
 package struct LineSplitter: Sendable {
+    /// What a translating transcoder reports when a provider's line is over ``maxLine``.
+    package static var overflowMessage: String { "the provider sent a stream line over \(maxLine) bytes" }
     /// Largest line held (a whole answer can arrive as one NDJSON line or SSE data line).
     package static let maxLine = 16 * 1024 * 1024
     private var partial: [UInt8] = []

@@ -1,7 +1,7 @@
 import SwitchyardRedis
 
-/// Elects the one worker of the whole cluster that scrapes the model servers' `/metrics` for `real_time_metrics`:
-/// a lease on the key `<prefix>rtm:scraper` holding the owner's id.
+/// Elects one worker of the whole cluster for a job — the `/metrics` scraper of `real_time_metrics`
+/// (`<prefix>rtm:scraper`), the health prober (`<prefix>health:prober`): a lease on a key holding the owner's id.
 ///
 /// - Taking it: `SET <key> <owner> NX PX <ms>` — only when nobody holds it.
 /// - Keeping it: its holder renews it every scrape interval with ``renewScript`` (compare-and-`PEXPIRE`, so a
@@ -11,7 +11,7 @@ import SwitchyardRedis
 ///
 /// A call that fails on the wire (timeout, lost connection) changes nothing: a holder renews again at its next
 /// step, a follower tries again. The key belongs to no model (no hash tag): each command touches only it.
-package final class ScraperElection {
+package final class LeaseElection {
     /// Extends the lease when it still names the caller: `KEYS[1]` the lease, `ARGV[1]` the owner, `ARGV[2]` ms.
     package static let renewScript = RedisScript("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
