@@ -74,7 +74,6 @@ struct ProxiedAccess {
     /// as broken.
     func record(_ response: HTTPServerResponse, summary: CallSummary) {
         if summary.streamBroken { gateway.metrics.recordBrokenStream(route: route) }
-        if let cost = summary.cost { gateway.metrics.recordCost(provider: summary.providerID, cost: cost) }
         var fields: [(String, LogValue)] = []
         if gateway.logger.enabled(.info) {
             fields = [

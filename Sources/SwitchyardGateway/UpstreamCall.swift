@@ -177,7 +177,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
 
     private func begin(_ granted: ProviderLease) {
         let runtime = context.runtime(for: granted)
-        if granted.chainPosition > 0 && granted.model.name != (lease?.model.name ?? request.model.name) {
+        // Logged and counted once per model change (the previous attempt's lease is settled by now).
+        if granted.chainPosition > 0 && granted.model.name != (lastModelName.isEmpty ? request.model.name : lastModelName) {
             context.logger.info("falling back to another model", [
                 ("model", .string(request.model.name)), ("fallback_model", .string(granted.model.name)), ("request.id", .string(request.requestID)),
             ])

@@ -39,6 +39,12 @@ package struct OpenAIResponseTranscoder: ResponseTranscoder {
         let consumed = held.withUnsafeBytes { events($0, into: &passed) }
         held.removeFirst(consumed)
         emit(passed, into: &out)
+        // An event that never ends is not held without bound (as the rewriter bounds its own): past
+        // ``ModelNameRewriter/maxHeldEvent`` its bytes go on as they are.
+        if held.count > ModelNameRewriter.maxHeldEvent {
+            emit(held, into: &out)
+            held.removeAll()
+        }
         return true
     }
 

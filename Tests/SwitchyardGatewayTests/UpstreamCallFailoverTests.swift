@@ -13,10 +13,11 @@ private final class AdmissionObserver: CallObserver {
     var retries: [String] = []
     var coolDowns: [String] = []
     var costs: [Double] = []
+    var fallbacks: [String] = []
     func callsInFlight(_ delta: Int) {}
     func attemptStarted(provider: String, model: ModelConfig, retry: Bool) {}
     func attemptEnded(provider: String, outcome: String) {}
-    func fellBack(model: String, to fallback: String) {}
+    func fellBack(model: String, to fallback: String) { fallbacks.append("\(model)→\(fallback)") }
     func firstBytes(model: String, nanoseconds: UInt64) {}
     func tokens(provider: String, model: String, usage: TokenUsage) {}
     func retried(provider: String, reason: String) { retries.append("\(provider):\(reason)") }
@@ -73,6 +74,22 @@ struct UpstreamCallFailoverTests {
         #expect(Set(hosts).count == 3, "\(hosts)")
         guard case .answer(502, _)? = harness.sink.events.first else { Issue.record("expected the last 502, got \(harness.sink.events)"); return }
         #expect(harness.liveLeases == 0)
+    }
+
+    @Test("moving to the fallback model is recorded once, however many of its providers are tried")
+    func fallbackRecordedOnce() {
+        let harness = CallHarness(models: [
+            ModelConfig(name: "m", providers: [provider("a")], fallbackModel: "f"),
+            ModelConfig(name: "f", providers: [provider("b"), provider("c")]),
+        ])
+        let observer = AdmissionObserver()
+        harness.context.observer = observer
+        harness.start()
+        harness.upstream.last.answer(502, #"{"error":{"message":"down"}}"#)
+        harness.upstream.last.answer(502, #"{"error":{"message":"down"}}"#)
+        harness.upstream.last.answer(200, #"{"choices":[]}"#)
+        #expect(harness.upstream.transfers.count == 3)
+        #expect(observer.fallbacks == ["m→f"])
     }
 
     @Test("a 429 with Retry-After cools that provider for the time it asked; other calls skip it meanwhile")

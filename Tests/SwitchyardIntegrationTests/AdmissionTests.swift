@@ -179,6 +179,12 @@ struct LLMBalancerConfigTests {
         _ = try router.get("/health")
         #expect(Deadline.poll(seconds: 5) { router.logText.contains("DEBUG request method=GET path=/health") }, "\(router.logText)")
         #expect(router.logText.contains("cost="), "a priced provider's request logs its cost: \(router.logText)")
+        // /metrics counts each request's cost once: the sum of the logged costs, in millionths.
+        let logged = router.logText.split(separator: " ").filter { $0.hasPrefix("cost=") }
+            .compactMap { Double($0.dropFirst("cost=".count)) }.map { Int(($0 * 1e6).rounded()) }.reduce(0, +)
+        let counted = try router.get("/metrics").text.split(separator: "\n").filter { $0.hasPrefix("switchyard_request_cost_micros_total{") }
+            .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        #expect(logged > 0 && counted == logged, "metric \(counted), log \(logged)")
     }
 
     @Test("check-config: unknown keys are warnings with paths and exit 0; an alias bomb is a problem and exit 2")

@@ -32,3 +32,21 @@ struct OpenAIUsageScanTests {
                 == TokenUsage(promptTokens: 2, completionTokens: 9))
     }
 }
+
+@Suite("The OpenAI stream relay holds a bounded amount")
+struct OpenAIStreamHoldTests {
+    @Test("an event that never ends is passed on once it outgrows the held-event bound, instead of growing without limit")
+    func unendingEvent() {
+        var transcoder = OpenAIResponseTranscoder(clientModel: "m", providerModel: "m", stripUsageChunk: true)
+        let piece = Array("data: {\"choices\":[{\"delta\":{\"content\":\"".utf8) + Array(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        var out: [UInt8] = []
+        var sent = 0
+        for _ in 0..<6 {
+            let handled = piece.withUnsafeBytes { transcoder.transcode($0, into: &out) }
+            #expect(handled, "a piece without an event boundary goes through the holding path")
+            sent += piece.count
+        }
+        #expect(!out.isEmpty, "the held bytes were passed on")
+        #expect(sent - out.count <= ModelNameRewriter.maxHeldEvent, "held \(sent - out.count) bytes")
+    }
+}
