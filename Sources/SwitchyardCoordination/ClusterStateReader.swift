@@ -17,9 +17,24 @@ package struct ClusterModelState: Sendable {
     package var holders: [String: [String]] = [:]
     /// Requests waiting in the model's cluster-wide queue.
     package var queueLength = 0
+
+    /// Takes in one field of the model's `state` hash (see ``CoordinationScripts``).
+    mutating func record(_ field: String, _ value: String) {
+        guard let colon = field.firstIndex(of: ":") else { return }
+        let id = String(field[field.index(after: colon)...])
+        switch field[..<colon] {
+        case "f": inFlight[id] = Int(value) ?? 0
+        case "s": selections[id] = Int(value) ?? 0
+        case "l": latencyMilliseconds[id] = Double(value)
+        case "c":
+            let parts = value.split(separator: ":")
+            if parts.count == 2, let failures = Int(parts[0]), let until = Int64(parts[1]) { circuits[id] = (failures, until) }
+        default: break
+        }
+    }
 }
 
-/// Reads ``ClusterModelState`` for a list of models: six pipelined reads per model (the `{model}` keys of
+/// Reads ``ClusterModelState`` for a list of models: three pipelined reads per model (the `{model}` keys of
 /// ``CoordinationScripts``), off the request path. Admin use only.
 package enum ClusterStateReader {
     /// Reads the state of `models` through `client` and calls `completion` once with all of them, or nil when a
@@ -27,7 +42,7 @@ package enum ClusterStateReader {
     package static func read(_ models: [String], client: RedisClient, completion: @escaping ([ClusterModelState]?) -> Void) {
         guard client.isConnected, !client.isSubscriber else { return completion(nil) }
         var states = models.map { ClusterModelState(name: $0) }
-        var outstanding = models.count * 6
+        var outstanding = models.count * 3
         var failed = false
         guard outstanding > 0 else { return completion([]) }
         func done(_ ok: Bool) {
@@ -37,30 +52,21 @@ package enum ClusterStateReader {
         }
         let keys = client.keys
         for (index, model) in models.enumerated() {
-            client.send(["HGETALL", keys.model(model, "inflight")]) { result in
-                for (field, value) in pairs(result) { states[index].inFlight[field] = Int(value) ?? 0 }
+            client.send(["HGETALL", keys.model(model, "state")]) { result in
+                for (field, value) in pairs(result) { states[index].record(field, value) }
                 done(isReply(result))
             }
-            client.send(["HGETALL", keys.model(model, "selections")]) { result in
-                for (field, value) in pairs(result) { states[index].selections[field] = Int(value) ?? 0 }
-                done(isReply(result))
-            }
-            client.send(["HGETALL", keys.model(model, "latency")]) { result in
-                for (field, value) in pairs(result) { states[index].latencyMilliseconds[field] = Double(value) }
-                done(isReply(result))
-            }
-            client.send(["HGETALL", keys.model(model, "circuits")]) { result in
-                for (field, value) in pairs(result) {
-                    let parts = value.split(separator: ":")
-                    if parts.count == 2, let failures = Int(parts[0]), let until = Int64(parts[1]) { states[index].circuits[field] = (failures, until) }
+            client.send(["ZRANGE", keys.model(model, "leases"), 0, -1]) { result in
+                if case .success(.array(let members)) = result {
+                    for member in members {
+                        // `<owner token>|<provider id>` (owner tokens hold no `|`).
+                        guard let text = member.text, let bar = text.firstIndex(of: "|") else { continue }
+                        states[index].holders[String(text[text.index(after: bar)...]), default: []].append(String(text[..<bar]))
+                    }
                 }
                 done(isReply(result))
             }
-            client.send(["HGETALL", keys.model(model, "holders")]) { result in
-                for (owner, provider) in pairs(result) { states[index].holders[provider, default: []].append(owner) }
-                done(isReply(result))
-            }
-            client.send(["ZCARD", keys.model(model, "queue")]) { result in
+            client.send(["ZCARD", keys.model(model, "waitq")]) { result in
                 if case .success(.integer(let count)) = result { states[index].queueLength = Int(count) }
                 done(isReply(result))
             }

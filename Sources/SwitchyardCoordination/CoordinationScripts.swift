@@ -1,96 +1,151 @@
 import SwitchyardRedis
 
 /// The Lua scripts of the shared selector. Each touches the keys of one model only (one `{model}` hash slot, see
-/// ``RedisKeys``), and every script takes all of them, in this `KEYS` order (``keySuffixes``):
+/// ``RedisKeys``), and every script takes all four of them, in this `KEYS` order (``keySuffixes``):
 ///
 /// ```
-/// KEYS[1] <prefix>{<model>}:holds       sorted set: owner token → expiry (Redis TIME, milliseconds)
-/// KEYS[2] <prefix>{<model>}:holders     hash: owner token → provider id
-/// KEYS[3] <prefix>{<model>}:inflight    hash: provider id → holds not yet released (or expired)
-/// KEYS[4] <prefix>{<model>}:selections  hash: provider id → selections ever
-/// KEYS[5] <prefix>{<model>}:cursor      hash: `rr` → round-robin cursor; `w:<id>` / `d:<id>` → smooth WRR
-///                                       counters (weighted / dynamic_weighted); `q` → queue arrival counter
-/// KEYS[6] <prefix>{<model>}:queue       sorted set: waiting owner token → priority × 10^13 + arrival number
-/// KEYS[7] <prefix>{<model>}:waiting     hash: waiting owner token → JSON {d: deadline, l: lease ms, c: channel,
-///                                       p: {provider id: slots}} (the providers it may take)
-/// KEYS[8] <prefix>{<model>}:circuits    hash: provider id → "<consecutive failures>:<open until, ms>"
-/// KEYS[9] <prefix>{<model>}:latency     hash: provider id → moving average of its latency, milliseconds
+/// KEYS[1] <prefix>{<model>}:state    hash, per provider id: `f:<id>` holds not yet released (in flight), `s:<id>`
+///                                    selections ever, `c:<id>` shared circuit "<consecutive failures>:<open until,
+///                                    ms>", `k:<id>` cool-down until (ms), `l:<id>` latency average (ms), `r:<id>` /
+///                                    `t:<id>` request / token bucket (GCRA theoretical arrival time, ms), `w:<id>` /
+///                                    `d:<id>` smooth-WRR counters (weighted / dynamic_weighted); and `rr` the
+///                                    round-robin cursor, `q` the queue's arrival counter
+/// KEYS[2] <prefix>{<model>}:leases   sorted set: `<owner token>|<provider id>` → expiry (Redis TIME, milliseconds)
+/// KEYS[3] <prefix>{<model>}:waitq    sorted set: waiting owner token → priority × 10^13 + arrival number
+/// KEYS[4] <prefix>{<model>}:waiters  hash: waiting owner token → JSON {d: deadline, l: lease ms, c: channel,
+///                                    p: {provider id: limits}} (the providers it may take); once a hold was handed
+///                                    to it, `=<provider id>` until that hold ends
 /// ```
 ///
-/// An owner token is `<instance id>:<worker pid>:<counter>`. The acquire, renew and dead-worker scripts first purge
-/// the model's expired holds (at most 256 per call, so a call stays short), giving back their in-flight counts: the
-/// holds of a router that vanished free themselves once their deadline passes (a release has no need to: the next
-/// acquisition purges before it counts). Counts only ever move together with a holder entry, so they
-/// never go negative and a repeated release changes nothing.
+/// An owner token is `<instance id>:<worker pid>:<counter>` (no `|`). A hold's member names its provider, so ending
+/// it is one `ZREM` and one count, with no second index. The acquire and renew scripts first purge the model's
+/// expired holds (at most 256 per call, so a call stays short), giving back their in-flight counts: the holds of a
+/// router that vanished free themselves once their deadline passes. Counts only ever move together with a hold's
+/// member, so they never go negative and a repeated release changes nothing.
+///
+/// **Cost.** Redis runs these scripts for every request, so they are written for its CPU: one `HMGET` reads every
+/// field a call needs into a table (`cache`), writes go to both, `TIME` is asked only when a call needs the clock,
+/// and one call carries every acquisition (or release) of one worker's loop iteration for the model. bench/ reports
+/// redis-server's CPU per request.
 ///
 /// **Waiting.** When no candidate has a free slot and the caller may wait, the acquire script puts the owner in
 /// the model's queue. Whenever a hold ends (release, expiry, a dead worker's holds), the freed unit of that
 /// provider goes to the first waiter (by priority, then arrival) that may take it: the script records the hold for
 /// the waiter and `PUBLISH`es `<owner>|<provider id>|<Redis time, µs>` on the waiter's channel — a hand-off, no
 /// polling. A waiter that gives up is removed by the release script (which also ends a hold it was handed in the
-/// meantime, passing it on). Waiters whose deadline passed are dropped when met.
+/// meantime, passing it on: the waiter's entry says which). Waiters whose deadline passed are dropped when met.
 enum CoordinationScripts {
     /// The key suffixes of one model, in `KEYS` order.
-    static let keySuffixes = ["holds", "holders", "inflight", "selections", "cursor", "queue", "waiting", "circuits", "latency"]
+    static let keySuffixes = ["state", "leases", "waitq", "waiters"]
 
-    /// Shared by every script: key names, `now` (milliseconds from Redis `TIME`, the one clock all routers
-    /// share), the hand-off, and the purge of expired holds.
+    /// Shared by every script: key names, the clock (milliseconds from Redis `TIME`, the one clock all routers
+    /// share, asked once and only when needed), the field cache, the hand-off, and the purge of expired holds.
     private static let prelude = """
-        local holds, holders, inflight, selections, cursor = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-        local queue, waiting, circuits, latency = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
-        local time = redis.call('TIME')
-        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-        local function count(hash, id) return tonumber(redis.call('HGET', hash, id) or '0') end
+        local state, leases, queue, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+        local now, time = nil, nil
+        local function clock()
+          if not now then
+            time = redis.call('TIME')
+            now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+          end
+          return now
+        end
+        -- Fields of `state` read in this call (false: absent). Writes go to the cache and are sent by `flush` in one
+        -- HSET when the script ends (a script runs atomically, so nobody sees the fields in between).
+        local cache, dirty = {}, {}
+        local function load(fields)
+          if #fields == 0 then return end
+          local values = redis.call('HMGET', state, unpack(fields))
+          for i = 1, #fields do cache[fields[i]] = values[i] end
+        end
+        local function get(field)
+          local value = cache[field]
+          if value == nil then
+            value = redis.call('HGET', state, field)
+            cache[field] = value
+          end
+          return value
+        end
+        local function num(field) return tonumber(get(field)) or 0 end
+        local function put(field, value)
+          if dirty[field] == nil then dirty[#dirty + 1] = field end
+          dirty[field] = true
+          cache[field] = value
+        end
+        local function flush()
+          if #dirty == 0 then return end
+          local args = {}
+          for i = 1, #dirty do
+            if dirty[dirty[i]] then
+              args[#args + 1] = dirty[i]
+              args[#args + 1] = cache[dirty[i]]
+            end
+          end
+          if #args > 0 then redis.call('HSET', state, unpack(args)) end
+        end
+        -- Whether the queue may hold entries: asked once per call, set when an entry is added.
+        local queued = nil
+        local function hasQueue()
+          if queued == nil then queued = redis.call('EXISTS', queue) == 1 end
+          return queued
+        end
+        local pending = {}
         local function hold(owner, id, lease)
-          redis.call('HINCRBY', inflight, id, 1)
-          redis.call('HINCRBY', selections, id, 1)
-          redis.call('HSET', holders, owner, id)
-          redis.call('ZADD', holds, now + lease, owner)
+          put('f:' .. id, num('f:' .. id) + 1)
+          put('s:' .. id, num('s:' .. id) + 1)
+          pending[#pending + 1] = clock() + lease
+          pending[#pending + 1] = owner .. '|' .. id
+        end
+        -- The holds recorded in this call, in one ZADD.
+        local function recordHolds()
+          if #pending > 0 then
+            redis.call('ZADD', leases, unpack(pending))
+            pending = {}
+          end
         end
         -- Rate limits are GCRA buckets (burst of a minute's allowance, refilled continuously): the theoretical
-        -- arrival time of provider `id` is `cursor` field `r:<id>` (requests) or `t:<id>` (tokens), milliseconds.
+        -- arrival time of provider `id` is field `r:<id>` (requests) or `t:<id>` (tokens), milliseconds.
         -- Milliseconds until `id` admits one request of `cost` tokens under `rpm` / `tpm` (0 = no limit) and its
-        -- cool-down (`circuits` field `cool:<id>`); 0 when it admits it now.
+        -- cool-down (`k:<id>`); 0 when it admits it now.
         local function rateWait(id, rpm, tpm, cost)
           local wait = 0
           if rpm > 0 then
-            local tat = math.max(tonumber(redis.call('HGET', cursor, 'r:' .. id) or '0'), now)
+            local tat = math.max(num('r:' .. id), clock())
             wait = math.max(wait, tat + 60000 / rpm - now - 60000)
           end
           if tpm > 0 and cost > 0 then
-            local tat = math.max(tonumber(redis.call('HGET', cursor, 't:' .. id) or '0'), now)
+            local tat = math.max(num('t:' .. id), clock())
             -- A request larger than a minute's allowance goes when the bucket is full.
             if tat > now then wait = math.max(wait, tat + cost * 60000 / tpm - now - 60000) end
           end
-          local cool = redis.call('HGET', circuits, 'cool:' .. id)
-          if cool then wait = math.max(wait, tonumber(cool) - now) end
+          local cool = tonumber(get('k:' .. id))
+          if cool then wait = math.max(wait, cool - clock()) end
           return wait
         end
         -- Takes one request of `cost` tokens out of `id`'s buckets.
         local function charge(id, rpm, tpm, cost)
           if rpm > 0 then
-            local tat = math.max(tonumber(redis.call('HGET', cursor, 'r:' .. id) or '0'), now)
-            redis.call('HSET', cursor, 'r:' .. id, string.format('%.17g', tat + 60000 / rpm))
+            put('r:' .. id, string.format('%.17g', math.max(num('r:' .. id), clock()) + 60000 / rpm))
           end
           if tpm > 0 and cost > 0 then
-            local tat = math.max(tonumber(redis.call('HGET', cursor, 't:' .. id) or '0'), now)
-            redis.call('HSET', cursor, 't:' .. id, string.format('%.17g', tat + cost * 60000 / tpm))
+            put('t:' .. id, string.format('%.17g', math.max(num('t:' .. id), clock()) + cost * 60000 / tpm))
           end
         end
         -- Gives one unit of provider `id` to the first waiter that may take it; true when one did.
         local function handoff(id)
-          if redis.call('EXISTS', queue) == 0 then return false end
+          if not hasQueue() then return false end
           for _, owner in ipairs(redis.call('ZRANGE', queue, 0, 63)) do
             local entry = redis.call('HGET', waiting, owner)
-            local waiter = entry and cjson.decode(entry)
-            if waiter == nil or waiter.d <= now then
+            local waiter = entry and string.sub(entry, 1, 1) == '{' and cjson.decode(entry)
+            if not waiter or waiter.d <= clock() then
               redis.call('ZREM', queue, owner)
-              redis.call('HDEL', waiting, owner)
+              if waiter then redis.call('HDEL', waiting, owner) end
             else
               local limits = waiter.p[id]
-              if limits and (limits.s == 0 or count(inflight, id) < limits.s) and rateWait(id, limits.r, limits.t, limits.c) <= 0 then
+              if limits and (limits.s == 0 or num('f:' .. id) < limits.s) and rateWait(id, limits.r, limits.t, limits.c) <= 0 then
                 redis.call('ZREM', queue, owner)
-                redis.call('HDEL', waiting, owner)
+                -- Until this hold ends, the waiter's entry names the provider (a waiter giving up finds it there).
+                redis.call('HSET', waiting, owner, '=' .. id)
                 hold(owner, id, waiter.l)
                 charge(id, limits.r, limits.t, limits.c)
                 redis.call('PUBLISH', waiter.c, owner .. '|' .. id .. '|' .. time[1] .. string.format('%06d', tonumber(time[2])))
@@ -100,140 +155,211 @@ enum CoordinationScripts {
           end
           return false
         end
-        -- The hold of `owner` ends (if it is live); its unit goes to a waiter.
-        local function unhold(owner)
-          local id = redis.call('HGET', holders, owner)
-          redis.call('ZREM', holds, owner)
-          if not id then return nil end
-          redis.call('HDEL', holders, owner)
-          if count(inflight, id) > 0 then redis.call('HINCRBY', inflight, id, -1) end
+        -- A live hold of `owner` on `id` has been taken out of `leases`: its count goes back and its unit to a
+        -- waiter; `handed`: the hold came by a hand-off, so the owner's entry in `waiting` goes too.
+        local function ended(owner, id, handed)
+          put('f:' .. id, math.max(num('f:' .. id) - 1, 0))
+          if handed then redis.call('HDEL', waiting, owner) end
           handoff(id)
-          return id
+        end
+        -- Ends the hold `<owner>|<id>` if it is live; true when it was.
+        local function unhold(member)
+          recordHolds()
+          if redis.call('ZREM', leases, member) == 0 then return false end
+          local split = string.find(member, '|', 1, true)
+          local owner = string.sub(member, 1, split - 1)
+          -- A hold that came by a hand-off has the waiter's entry: it goes with the hold.
+          local handed = redis.call('HGET', waiting, owner)
+          ended(owner, string.sub(member, split + 1), handed)
+          return true
         end
         -- Ends the model's expired holds (at most 256 per call, so a call stays short).
         local function purge()
-          for _, owner in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 256)) do
-            unhold(owner)
+          for _, member in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', clock(), 'LIMIT', 0, 256)) do
+            unhold(member)
           end
         end
 
         """
 
-    /// Chooses a provider and records the hold, atomically; or queues the caller. `ARGV`: lease milliseconds, owner
-    /// token, strategy (`balanced`, `round_robin`, `first_available`, `weighted`, `dynamic_weighted`, or `record`
-    /// to take the only candidate as chosen elsewhere), the model's provider count, wait milliseconds (0 = never
-    /// wait), the waiter's pub/sub channel, priority (0 high, 1 normal, 2 low), queue bound, then eight values per
-    /// candidate in configuration order: id, index in the model's provider list, slots (`max_concurrency`, or
-    /// `nworkers` under `first_available`; 0 = unlimited), weight, tier (0 = this worker sees the circuit closed,
-    /// 1 = open), rpm, tpm (0 = no limit) and the request's token reservation. A candidate at a limit (slots, rpm,
-    /// tpm) or cooling down is not free; one whose shared circuit is open counts as tier 1. A candidate whose shared circuit is open counts as
-    /// tier 1. Candidates of tier 0 are preferred; tier 1 is tried only when tier 0 yields nothing (as the
-    /// in-memory selector does).
-    ///
-    /// Before choosing, free capacity goes to waiters already queued (first come, first served). Returns the chosen
-    /// provider id (its buckets charged); `{'queued', <queue length>, <ms until a rate limit refills, 0 = only a
-    /// release helps>}` when the caller now waits; `{'full', <limit>}` when the queue is full; `false` when nothing
-    /// is free and the caller may not wait. Strategy `pump` only hands what has refilled to the waiters and answers
-    /// `{'pumped', <ms until the next refill>}`.
-    static let acquire = RedisScript(prelude + """
-        purge()
-        local lease, owner, strategy, total = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4])
-        local wait, channel, priority, limit = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
-        local ids, index, slots, weights, tiers, rpms, tpms, costs = {}, {}, {}, {}, {}, {}, {}, {}
-        local n = 0
-        local shared = redis.call('EXISTS', circuits) == 1
-        local limited = false
-        for i = 9, #ARGV, 8 do
-          n = n + 1
-          ids[n], index[n], slots[n] = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-          weights[n], tiers[n] = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
-          rpms[n], tpms[n], costs[n] = tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6]), tonumber(ARGV[i + 7])
-          if rpms[n] > 0 or tpms[n] > 0 or shared then limited = true end
-          if shared and tiers[n] == 0 then
-            local circuit = redis.call('HGET', circuits, ids[n])
-            if circuit and tonumber(string.match(circuit, ':(%d+)$')) > now then tiers[n] = 1 end
+    /// The common case of ``acquire``, ahead of the general script (which then never runs, nor creates its
+    /// functions): every acquisition is `balanced` (or `least_connection`, which `SharedStrategy` maps to it) with
+    /// short-form candidates (no limits) and no waiting, and no candidate has a circuit or cool-down on record. It
+    /// applies the same rule as the general path (fewest in flight, then fewest selections) with one `TIME`, one
+    /// `HMGET`, one `HSET` and one `ZADD` for the whole call; anything else falls through to the general path,
+    /// having written nothing.
+    private static let acquireFastPath = """
+        local fast = true
+        do
+          local n = #ARGV
+          local ids, seen, fields = {}, {}, {}
+          local at = 5
+          while at <= n do
+            if ARGV[at + 1] ~= 'balanced' or ARGV[at + 2] ~= '0' or string.sub(ARGV[at + 4], 1, 1) ~= '-' then fast = false break end
+            local k = -tonumber(ARGV[at + 4])
+            if k < 1 then fast = false break end
+            for i = 1, k do
+              local id = ARGV[at + 3 + 2 * i]
+              if not seen[id] then
+                seen[id] = true
+                ids[#ids + 1] = id
+                fields[#fields + 1] = 'f:' .. id
+                fields[#fields + 1] = 's:' .. id
+                fields[#fields + 1] = 'c:' .. id
+                fields[#fields + 1] = 'k:' .. id
+              end
+            end
+            at = at + 5 + 2 * k
+          end
+          if fast and #ids > 0 then
+            local values = redis.call('HMGET', KEYS[1], unpack(fields))
+            local flight, selected = {}, {}
+            for i = 1, #ids do
+              if values[4 * i - 1] or values[4 * i] then fast = false break end
+              flight[ids[i]] = tonumber(values[4 * i - 3]) or 0
+              selected[ids[i]] = tonumber(values[4 * i - 2]) or 0
+            end
+            if fast then
+              local time = redis.call('TIME')
+              local deadline = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[1])
+              local answers, holds = {}, {}
+              at = 5
+              while at <= n do
+                local k = -tonumber(ARGV[at + 4])
+                local best = nil
+                for i = 1, k do
+                  local id = ARGV[at + 3 + 2 * i]
+                  if best == nil or flight[id] < flight[best] or (flight[id] == flight[best] and selected[id] < selected[best]) then best = id end
+                end
+                flight[best], selected[best] = flight[best] + 1, selected[best] + 1
+                holds[#holds + 1] = deadline
+                holds[#holds + 1] = ARGV[at] .. '|' .. best
+                answers[#answers + 1] = best
+                at = at + 5 + 2 * k
+              end
+              local writes = {}
+              for i = 1, #ids do
+                writes[#writes + 1] = 'f:' .. ids[i]
+                writes[#writes + 1] = flight[ids[i]]
+                writes[#writes + 1] = 's:' .. ids[i]
+                writes[#writes + 1] = selected[ids[i]]
+              end
+              redis.call('HSET', KEYS[1], unpack(writes))
+              redis.call('ZADD', KEYS[2], unpack(holds))
+              return answers
+            end
           end
         end
-        local function free(i)
-          if slots[i] > 0 and count(inflight, ids[i]) >= slots[i] then return false end
-          return not limited or rateWait(ids[i], rpms[i], tpms[i], costs[i]) <= 0
+
+        """
+
+    /// Chooses providers and records the holds, atomically; or queues callers — every acquisition of one worker's
+    /// loop iteration for the model in one call, in order (a later one sees what an earlier one took). `ARGV`:
+    /// lease milliseconds, the waiters' pub/sub channel, the queue bound, the model's provider count; then per
+    /// acquisition: owner token, strategy (`balanced`, `round_robin`, `first_available`, `weighted`,
+    /// `dynamic_weighted`, `record` to take the only candidate as chosen elsewhere, or `pump`), wait milliseconds
+    /// (0 = never wait), priority (0 high, 1 normal, 2 low) and the candidate count k, followed by the candidates in
+    /// configuration order. With k > 0 each candidate is eight values: id, index in the model's provider list, slots
+    /// (`max_concurrency`, or `nworkers` under `first_available`; 0 = unlimited), weight, tier (0 = this worker
+    /// sees the circuit closed, 1 = open), rpm, tpm (0 = no limit) and the request's token reservation; with k < 0,
+    /// −k candidates of two values, id and index (no limits, weight 1, tier 0: the common case, shorter to send).
+    ///
+    /// A candidate at a limit (slots, rpm, tpm) or cooling down is not free; one whose shared circuit is open counts
+    /// as tier 1. Candidates of tier 0 are preferred; tier 1 is tried only when tier 0 yields nothing (as the
+    /// in-memory selector does). Before choosing, free capacity goes to waiters already queued (first come, first
+    /// served).
+    ///
+    /// Returns one answer per acquisition: the chosen provider id (its buckets charged); `{'queued', <queue
+    /// length>, <ms until a rate limit refills, 0 = only a release helps>}` when the caller now waits; `{'full',
+    /// <limit>}` when the queue is full; `false` when nothing is free and the caller may not wait. Strategy `pump`
+    /// only hands what has refilled to the waiters and answers `{'pumped', <ms until the next refill>}`.
+    static let acquire = RedisScript(acquireFastPath + prelude + """
+        local lease, channel, limit, total = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+        -- Expired holds matter where they take up a slot: purged when a candidate looks full (and by every renewal).
+        local purged = false
+        local function free(x, limited)
+          if x.slots > 0 and num('f:' .. x.id) >= x.slots then
+            if purged then return false end
+            purged = true
+            purge()
+            if num('f:' .. x.id) >= x.slots then return false end
+          end
+          return not limited or rateWait(x.id, x.rpm, x.tpm, x.cost) <= 0
         end
         -- Milliseconds until a rate limit or cool-down of some candidate lets a request in (nil: only a release
         -- can help, or nothing is rate-limited).
-        local function refill()
+        local function refill(c)
           local soonest = nil
-          for i = 1, n do
-            if slots[i] == 0 or count(inflight, ids[i]) < slots[i] then
-              local w = rateWait(ids[i], rpms[i], tpms[i], costs[i])
+          for i = 1, #c do
+            local x = c[i]
+            if x.slots == 0 or num('f:' .. x.id) < x.slots then
+              local w = rateWait(x.id, x.rpm, x.tpm, x.cost)
               if w > 0 and (soonest == nil or w < soonest) then soonest = w end
             end
           end
           return soonest
         end
-        if (wait > 0 or strategy == 'pump') and redis.call('EXISTS', queue) == 1 then
-          for i = 1, n do
-            while (slots[i] > 0 or rpms[i] > 0 or tpms[i] > 0 or shared) and free(i) and handoff(ids[i]) do end
-          end
-        end
-        if strategy == 'pump' then return {'pumped', math.ceil(refill() or 0)} end
-        local function swrr(tier, prefix, weight)
+        -- Smooth weighted round robin over the free candidates of tier `tier` (counters in fields `<prefix><id>`).
+        local function swrr(c, limited, tier, prefix, weights)
           local best, sum, current = nil, 0, {}
-          for i = 1, n do
-            if tiers[i] <= tier and free(i) then
-              current[i] = tonumber(redis.call('HGET', cursor, prefix .. ids[i]) or '0') + weight(i)
-              sum = sum + weight(i)
+          for i = 1, #c do
+            if c[i].tier <= tier and free(c[i], limited) then
+              current[i] = num(prefix .. c[i].id) + weights[i]
+              sum = sum + weights[i]
               if best == nil or current[i] > current[best] then best = i end
             end
           end
           if best then
             current[best] = current[best] - sum
-            for i, value in pairs(current) do
-              redis.call('HSET', cursor, prefix .. ids[i], string.format('%.17g', value))
-            end
+            for i, value in pairs(current) do put(prefix .. c[i].id, string.format('%.17g', value)) end
           end
           return best
         end
-        local function pick(tier)
+        local function pick(strategy, c, limited, tier)
+          local n = #c
           if strategy == 'record' then
             if n > 0 then return 1 end
             return nil
           elseif strategy == 'first_available' then
             for i = 1, n do
-              if tiers[i] <= tier and free(i) then return i end
+              if c[i].tier <= tier and free(c[i], limited) then return i end
             end
             return nil
           elseif strategy == 'round_robin' then
-            local start = tonumber(redis.call('HGET', cursor, 'rr') or '0')
+            local start = num('rr')
             local best, bestStep = nil, nil
             for i = 1, n do
-              if tiers[i] <= tier and free(i) then
-                local step = (index[i] - start) % total
+              if c[i].tier <= tier and free(c[i], limited) then
+                local step = (c[i].index - start) % total
                 if best == nil or step < bestStep then best, bestStep = i, step end
               end
             end
-            if best then redis.call('HSET', cursor, 'rr', (index[best] + 1) % total) end
+            if best then put('rr', (c[best].index + 1) % total) end
             return best
           elseif strategy == 'weighted' then
-            return swrr(tier, 'w:', function(i) return weights[i] end)
+            local weights = {}
+            for i = 1, n do weights[i] = c[i].weight end
+            return swrr(c, limited, tier, 'w:', weights)
           elseif strategy == 'dynamic_weighted' then
             local averages, sum, sampled = {}, 0, 0
             for i = 1, n do
-              local average = redis.call('HGET', latency, ids[i])
+              local average = tonumber(get('l:' .. c[i].id))
               if average then
-                averages[i] = math.max(tonumber(average), 1)
+                averages[i] = math.max(average, 1)
                 sum, sampled = sum + 1 / averages[i], sampled + 1
               end
             end
             local mean = sampled > 0 and sum / sampled or 1
-            return swrr(tier, 'd:', function(i)
-              if averages[i] == nil then return weights[i] end
-              return weights[i] * math.max((1 / averages[i]) / mean, 0.05)
-            end)
+            local weights = {}
+            for i = 1, n do
+              weights[i] = averages[i] == nil and c[i].weight or c[i].weight * math.max((1 / averages[i]) / mean, 0.05)
+            end
+            return swrr(c, limited, tier, 'd:', weights)
           else
             local best, bestFlight, bestSelections = nil, 0, 0
             for i = 1, n do
-              if tiers[i] <= tier and free(i) then
-                local flight, selected = count(inflight, ids[i]), count(selections, ids[i])
+              if c[i].tier <= tier and free(c[i], limited) then
+                local flight, selected = num('f:' .. c[i].id), num('s:' .. c[i].id)
                 if best == nil or flight < bestFlight or (flight == bestFlight and selected < bestSelections) then
                   best, bestFlight, bestSelections = i, flight, selected
                 end
@@ -242,93 +368,208 @@ enum CoordinationScripts {
             return best
           end
         end
-        local chosen = pick(0)
-        if chosen == nil then chosen = pick(1) end
-        if chosen ~= nil then
-          hold(owner, ids[chosen], lease)
-          charge(ids[chosen], rpms[chosen], tpms[chosen], costs[chosen])
-          return ids[chosen]
-        end
-        if wait <= 0 then return false end
-        local length = redis.call('ZCARD', queue)
-        if length >= limit then return {'full', limit} end
-        local eligible, any = {}, false
-        for i = 1, n do
-          if slots[i] > 0 or rpms[i] > 0 or tpms[i] > 0 or shared then
-            eligible[ids[i]], any = {s = slots[i], r = rpms[i], t = tpms[i], c = costs[i]}, true
+        local function acquireOne(owner, strategy, wait, priority, c)
+          local n = #c
+          local limited = false
+          for i = 1, n do
+            local x = c[i]
+            local circuit = get('c:' .. x.id)
+            x.eligible = x.slots > 0 or x.rpm > 0 or x.tpm > 0 or get('k:' .. x.id) or circuit
+            if x.eligible then limited = true end
+            if x.tier == 0 and circuit and tonumber(string.match(circuit, ':(%d+)$')) > clock() then x.tier = 1 end
           end
+          if (wait > 0 or strategy == 'pump') and hasQueue() then
+            for i = 1, n do
+              while c[i].eligible and free(c[i], limited) and handoff(c[i].id) do end
+            end
+          end
+          if strategy == 'pump' then return {'pumped', math.ceil(refill(c) or 0)} end
+          local chosen = pick(strategy, c, limited, 0)
+          if chosen == nil then chosen = pick(strategy, c, limited, 1) end
+          if chosen ~= nil then
+            local x = c[chosen]
+            hold(owner, x.id, lease)
+            charge(x.id, x.rpm, x.tpm, x.cost)
+            return x.id
+          end
+          if wait <= 0 then return false end
+          if not purged then
+            -- About to wait: make sure no expired hold takes the place.
+            purged = true
+            purge()
+            chosen = pick(strategy, c, limited, 1)
+            if chosen ~= nil then
+              local x = c[chosen]
+              hold(owner, x.id, lease)
+              charge(x.id, x.rpm, x.tpm, x.cost)
+              return x.id
+            end
+          end
+          local length = redis.call('ZCARD', queue)
+          if length >= limit then return {'full', limit} end
+          local eligible, any = {}, false
+          for i = 1, n do
+            if c[i].eligible then
+              eligible[c[i].id], any = {s = c[i].slots, r = c[i].rpm, t = c[i].tpm, c = c[i].cost}, true
+            end
+          end
+          if not any then return false end
+          put('q', num('q') + 1)
+          redis.call('ZADD', queue, priority * 10000000000000 + num('q'), owner)
+          redis.call('HSET', waiting, owner, cjson.encode({d = clock() + wait, l = lease, c = channel, p = eligible}))
+          queued = true
+          return {'queued', length + 1, math.ceil(refill(c) or 0)}
         end
-        if not any then return false end
-        local arrival = redis.call('HINCRBY', cursor, 'q', 1)
-        redis.call('ZADD', queue, priority * 10000000000000 + arrival, owner)
-        redis.call('HSET', waiting, owner, cjson.encode({d = now + wait, l = lease, c = channel, p = eligible}))
-        return {'queued', length + 1, math.ceil(refill() or 0)}
+        -- Parse every acquisition, and read the fields they need in one HMGET.
+        local entries, fields, seen = {}, {}, {}
+        local at = 5
+        while at <= #ARGV do
+          local k = tonumber(ARGV[at + 4])
+          local e = {ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), {}}
+          local c = e[5]
+          at = at + 5
+          if k >= 0 then
+            for i = 1, k do
+              c[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = tonumber(ARGV[at + 2]), weight = tonumber(ARGV[at + 3]),
+                      tier = tonumber(ARGV[at + 4]), rpm = tonumber(ARGV[at + 5]), tpm = tonumber(ARGV[at + 6]), cost = tonumber(ARGV[at + 7])}
+              at = at + 8
+            end
+          else
+            for i = 1, -k do
+              c[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = 0, weight = 1, tier = 0, rpm = 0, tpm = 0, cost = 0}
+              at = at + 2
+            end
+          end
+          for i = 1, #c do
+            local id = c[i].id
+            if not seen[id] then
+              seen[id] = true
+              fields[#fields + 1] = 'f:' .. id
+              fields[#fields + 1] = 's:' .. id
+              fields[#fields + 1] = 'c:' .. id
+              fields[#fields + 1] = 'k:' .. id
+              fields[#fields + 1] = 'r:' .. id
+              fields[#fields + 1] = 't:' .. id
+            end
+          end
+          entries[#entries + 1] = e
+        end
+        load(fields)
+        local answers = {}
+        for i, e in ipairs(entries) do answers[i] = acquireOne(e[1], e[2], e[3], e[4], e[5]) end
+        recordHolds()
+        flush()
+        return answers
         """)
 
     /// Ends holds or waits, owner-exact and idempotent — every release of one worker's loop iteration for one model
-    /// in one call: for each owner, removes it from the queue, or ends the hold it has (one handed to it while it was
-    /// giving up included), passing the unit on to the next waiter, and records the attempt's outcome in the shared
-    /// circuit and latency of the provider. `ARGV`: base and maximum circuit cool-down (milliseconds), then six
-    /// values per entry: owner token (empty: no hold to end); health (0 = says nothing, 1 = healthy: close the
-    /// circuit, 2 = unhealthy: open it); latency sample (0 = none, 1 = timed, 2 = penalty: twice the slowest
-    /// average of the model); observed milliseconds; a provider id and the milliseconds its token bucket moves by
-    /// (a TPM reservation settled on the real usage; empty id: none). Returns how many holds were live (released before, expired or never recorded ones
-    /// count nothing).
+    /// in one call: for each entry, ends the hold of the owner on the provider (passing the unit on to the next
+    /// waiter) and records the attempt's outcome in the provider's shared circuit and latency; or, without a
+    /// provider, takes a waiter that gives up out of the queue (ending a hold it was handed meanwhile). `ARGV`: base
+    /// and maximum circuit cool-down (milliseconds), then six values per entry: owner token (empty: a settlement
+    /// only); provider id (empty: a waiter giving up; `=<id>`: a hold that came by a hand-off); health (0 = says
+    /// nothing, 1 = healthy: close the circuit, 2 = unhealthy: open it); latency sample (0 = none, 1 = timed, 2 =
+    /// penalty: twice the slowest average of the model); observed milliseconds; the milliseconds the provider's
+    /// token bucket moves by (a TPM reservation settled on the real usage; 0 = none). Returns how many holds were
+    /// live (released before, expired or never recorded ones count nothing).
     static let release = RedisScript(prelude + """
         local base, longest = tonumber(ARGV[1]), tonumber(ARGV[2])
-        local function releaseOne(owner, health, sample, observed)
-          local id = unhold(owner)
-          if not id then
-            -- No hold: a waiter giving up (a hand-off takes the waiter out of the queue before it records the hold).
+        -- Read at once: the counts and circuits of the providers, and which holds are live.
+        local fields, seen, members, handed = {}, {}, {}, {}
+        for i = 3, #ARGV, 6 do
+          local id = ARGV[i + 1]
+          if string.sub(id, 1, 1) == '=' then
+            id = string.sub(id, 2)
+            handed[i] = true
+          end
+          if id ~= '' and not seen[id] then
+            seen[id] = true
+            fields[#fields + 1] = 'f:' .. id
+            fields[#fields + 1] = 'c:' .. id
+          end
+          if ARGV[i] ~= '' and id ~= '' then members[#members + 1] = ARGV[i] .. '|' .. id end
+        end
+        load(fields)
+        local live = {}
+        if #members == 1 then
+          live[members[1]] = redis.call('ZREM', leases, members[1]) == 1
+        elseif #members > 1 then
+          local scores = redis.call('ZMSCORE', leases, unpack(members))
+          local gone = {}
+          for j = 1, #members do
+            if scores[j] then
+              live[members[j]] = true
+              gone[#gone + 1] = members[j]
+            end
+          end
+          if #gone > 0 then redis.call('ZREM', leases, unpack(gone)) end
+        end
+        local function releaseOne(i, owner, id, health, sample, observed)
+          if id == '' then
+            -- A waiter giving up: out of the queue, or the hold it was handed meanwhile ends.
+            local entry = redis.call('HGET', waiting, owner)
+            if not entry then return 0 end
+            if string.sub(entry, 1, 1) == '=' then return unhold(owner .. '|' .. string.sub(entry, 2)) and 1 or 0 end
             redis.call('ZREM', queue, owner)
             redis.call('HDEL', waiting, owner)
             return 0
           end
+          local member = owner .. '|' .. id
+          if not live[member] then return 0 end
+          live[member] = nil
+          ended(owner, id, handed[i])
           if health == 2 then
-            local failures = tonumber(string.match(redis.call('HGET', circuits, id) or '0:0', '^(%d+):')) + 1
+            local failures = tonumber(string.match(get('c:' .. id) or '0:0', '^(%d+):')) + 1
             local cooldown = base
             for _ = 2, failures do
               if cooldown < longest then cooldown = cooldown * 2 end
             end
             cooldown = math.min(cooldown, longest)
-            redis.call('HSET', circuits, id, failures .. ':' .. (now + cooldown))
-          elseif health == 1 and redis.call('EXISTS', circuits) == 1 then
-            redis.call('HDEL', circuits, id)
+            put('c:' .. id, failures .. ':' .. (clock() + cooldown))
+          elseif health == 1 and get('c:' .. id) then
+            redis.call('HDEL', state, 'c:' .. id)
+            cache['c:' .. id] = false
+            dirty['c:' .. id] = nil
           end
           if sample > 0 then
             if sample == 2 then
               local slowest = math.max(observed, 1)
-              for _, value in ipairs(redis.call('HVALS', latency)) do slowest = math.max(slowest, tonumber(value)) end
+              local all = redis.call('HGETALL', state)
+              for j = 1, #all, 2 do
+                if string.sub(all[j], 1, 2) == 'l:' then slowest = math.max(slowest, tonumber(all[j + 1])) end
+              end
               observed = 2 * slowest
             end
-            local previous = redis.call('HGET', latency, id)
-            local average = previous and (0.3 * observed + 0.7 * tonumber(previous)) or observed
-            redis.call('HSET', latency, id, string.format('%.6g', average))
+            local previous = tonumber(get('l:' .. id))
+            local average = previous and (0.3 * observed + 0.7 * previous) or observed
+            put('l:' .. id, string.format('%.6g', average))
           end
           return 1
         end
         local released = 0
         for i = 3, #ARGV, 6 do
+          local id = ARGV[i + 1]
+          if handed[i] then id = string.sub(id, 2) end
           if ARGV[i] ~= '' then
-            released = released + releaseOne(ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]))
+            released = released + releaseOne(i, ARGV[i], id, tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]))
           end
           -- A TPM reservation settled on the real usage: the provider's token bucket moves by the difference.
           local shift = tonumber(ARGV[i + 5])
-          if ARGV[i + 4] ~= '' and shift ~= 0 then
-            local field = 't:' .. ARGV[i + 4]
-            local tat = tonumber(redis.call('HGET', cursor, field) or '0')
-            if tat > 0 then redis.call('HSET', cursor, field, string.format('%.17g', tat + shift)) end
+          if id ~= '' and shift ~= 0 then
+            local tat = num('t:' .. id)
+            if tat > 0 then put('t:' .. id, string.format('%.17g', tat + shift)) end
           end
         end
+        recordHolds()
+        flush()
         return released
         """)
 
     /// Ends every hold and wait of one worker in one model, as ``release`` would end each: for a worker that died
     /// without releasing (`kill -9`, a crash), run by its supervisor. `ARGV[1]` the worker's owner-token prefix
-    /// `<instance id>:<worker pid>:` (the trailing colon keeps pid 12 from matching pid 123). Only holds with a
-    /// holder entry give back a count, so a repeat (or a race with the worker's own release) changes nothing and
-    /// counts never go negative. Walks the model's holds and queue (`ZRANGE`, no `KEYS`); returns how many holds
-    /// were ended.
+    /// `<instance id>:<worker pid>:` (the trailing colon keeps pid 12 from matching pid 123). Only live holds give
+    /// back a count, so a repeat (or a race with the worker's own release) changes nothing and counts never go
+    /// negative. Walks the model's holds and queue (`ZRANGE`, no `KEYS`); returns how many holds were ended.
     static let releaseWorker = RedisScript(prelude + """
         purge()
         local prefix = ARGV[1]
@@ -339,32 +580,36 @@ enum CoordinationScripts {
             redis.call('HDEL', waiting, token)
           end
         end
-        local ended = 0
-        for _, token in ipairs(redis.call('ZRANGE', holds, 0, -1)) do
-          if string.sub(token, 1, length) == prefix and unhold(token) then ended = ended + 1 end
+        local count = 0
+        for _, member in ipairs(redis.call('ZRANGE', leases, 0, -1)) do
+          if string.sub(member, 1, length) == prefix and unhold(member) then count = count + 1 end
         end
-        return ended
+        recordHolds()
+        flush()
+        return count
         """)
 
     /// Cools provider `ARGV[1]` of the model for `ARGV[2]` milliseconds from now (it asked with `Retry-After` or a
     /// 429): no router chooses it until then; a shorter cool-down never shortens a longer one.
     static let coolDown = RedisScript(prelude + """
-        local field, ends = 'cool:' .. ARGV[1], now + tonumber(ARGV[2])
-        local current = tonumber(redis.call('HGET', circuits, field) or '0')
-        if ends > current then redis.call('HSET', circuits, field, ends) end
+        local field, ends = 'k:' .. ARGV[1], clock() + tonumber(ARGV[2])
+        if ends > num(field) then put(field, ends) end
+        flush()
         return 1
         """)
 
-    /// Pushes back the deadline of a worker's live holds of one model. `ARGV[1]` lease milliseconds, then owner
-    /// tokens. Holds that are gone (expired and purged, released) stay gone (`ZADD XX`). Returns how many were
-    /// renewed.
+    /// Pushes back the deadline of a worker's live holds of one model. `ARGV[1]` lease milliseconds, then the holds'
+    /// members (`<owner token>|<provider id>`). Holds that are gone (expired and purged, released) stay gone (`ZADD
+    /// XX`). Returns how many were renewed.
     static let renew = RedisScript(prelude + """
         purge()
-        local deadline = now + tonumber(ARGV[1])
+        local deadline = clock() + tonumber(ARGV[1])
         local renewed = 0
         for i = 2, #ARGV do
-          renewed = renewed + redis.call('ZADD', holds, 'XX', 'CH', deadline, ARGV[i])
+          renewed = renewed + redis.call('ZADD', leases, 'XX', 'CH', deadline, ARGV[i])
         end
+        recordHolds()
+        flush()
         return renewed
         """)
 }

@@ -102,7 +102,13 @@ package final class RedisProviderSelector: ProviderSelector {
     private var scriptCalls: [String: ScriptCalls] = [:]
     /// Releases waiting for the end of this loop iteration, by model.
     private var releaseBatches: [String: ReleaseBatch] = [:]
-    private var releaseFlush: () -> Void = {}
+    /// Acquisitions waiting for the end of this loop iteration, by model (sent after the releases, so that they
+    /// see what those freed).
+    private var acquireBatches: [String: AcquireBatch] = [:]
+    private var batchFlush: () -> Void = {}
+    /// Models acquired from since the last renewal tick: the renewal purges their expired holds even when this
+    /// worker holds none (the acquire script purges only where a slot is at stake).
+    private var recentModels: Set<String> = []
     /// The strategy and common-case candidates of each model, prepared once per configuration (by model name).
     private var plans: [String: ModelPlan] = [:]
     /// Leases granted from shared state, by token.
@@ -148,7 +154,7 @@ package final class RedisProviderSelector: ProviderSelector {
         ownerPrefix = Self.ownerPrefix(instanceID: instanceID, pid: context.pid)
         channel = client.keys.global("handoff:" + instanceID + ":" + String(context.pid))
         self.subscriber = subscriber
-        releaseFlush = { [weak self] in self?.flushReleases() }
+        batchFlush = { [weak self] in self?.flushBatches() }
         for script in [CoordinationScripts.acquire, CoordinationScripts.release, CoordinationScripts.renew] {
             client.register(script)
             // Already connected: load now, ahead of any call. A NOSCRIPT retry would let a later call (an acquire)
@@ -233,7 +239,7 @@ package final class RedisProviderSelector: ProviderSelector {
         // Whole milliseconds (half a millisecond at most off per request, on a bucket a minute long).
         let shift = Int((Double(actualTokens - lease.reservedTokens) * 60_000 / Double(tpm)).rounded())
         guard shift != 0 else { return }
-        if releaseBatches.isEmpty { loop.afterCurrentIteration(releaseFlush) }
+        scheduleFlush()
         releaseBatches[lease.model.name, default: ReleaseBatch()].settle(lease.providerID, shiftMilliseconds: shift)
     }
 
@@ -289,14 +295,9 @@ package final class RedisProviderSelector: ProviderSelector {
         guard case .granted(let lease) = answer, let index = lease.model.providers.firstIndex(where: { $0.id == lease.provider.id }) else {
             return answer
         }
-        let hold = Hold(owner: nextOwner(), model: lease.model.name)
+        let hold = Hold(owner: nextOwner(), model: lease.model.name, providerID: lease.provider.id)
         recorded[lease.token] = hold
-        let provider = lease.provider
-        let arguments: [any RedisArgument] = [
-            leaseMilliseconds, hold.owner, "record", lease.model.providers.count, 0, "", 1, 0,
-            provider.id, index, 0, String(provider.weight), 0, 0, 0, 0,
-        ]
-        client.evaluate(calls(hold.model).acquire, arguments: arguments) { [weak self] result in
+        enqueueAcquire(lease.model, [hold.owner, "record", 0, 1, -1, lease.provider.id, index]) { [weak self] result in
             guard let self, case .failure(let error) = result else { return }
             self.statistics.scriptFailures += 1
             // The script may have run: release it again later so the slot does not wait for the deadline.
@@ -306,19 +307,31 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: [any RedisArgument]) {
-        // Releases of this iteration go first: the acquisition must see the slots they free.
-        flushReleases()
         let name: String
         switch strategy(of: entry.model) {
         case .script(let scripted): name = scripted
         case .localChoice: name = "balanced"
         }
         let wait = entry.mayWait ? Int(context.queueTimeout / 1_000_000) : 0
-        let arguments: [any RedisArgument] = [leaseMilliseconds, entry.owner, name, entry.model.providers.count,
-                                              wait, channel, entry.request.priority.rawValue, context.queueLimit] + candidates
-        client.evaluate(calls(entry.model.name).acquire, arguments: arguments) { [weak self] result in
+        let head: [any RedisArgument] = [entry.owner, name, wait, entry.request.priority.rawValue]
+        enqueueAcquire(entry.model, head + candidates) { [weak self] result in
             self?.acquireAnswered(ticket, result)
         }
+    }
+
+    /// Adds one acquisition (`ARGV` of one entry of ``CoordinationScripts/acquire``) to this iteration's call for
+    /// `model`; `completion` gets its answer (or the call's failure).
+    private func enqueueAcquire(_ model: ModelConfig, _ arguments: [any RedisArgument], completion: @escaping RedisClient.Completion) {
+        scheduleFlush()
+        recentModels.insert(model.name)
+        if acquireBatches[model.name] == nil {
+            acquireBatches[model.name] = AcquireBatch(header: [leaseMilliseconds, channel, context.queueLimit, model.providers.count])
+        }
+        acquireBatches[model.name]!.add(arguments, completion: completion)
+    }
+
+    private func scheduleFlush() {
+        if releaseBatches.isEmpty && acquireBatches.isEmpty { loop.afterCurrentIteration(batchFlush) }
     }
 
     private func acquireAnswered(_ ticket: UInt64, _ result: Result<RedisReply, RedisError>) {
@@ -378,16 +391,20 @@ package final class RedisProviderSelector: ProviderSelector {
         case .failure(let error):
             statistics.scriptFailures += 1
             pending[ticket] = nil
-            // Timed out or lost: the script may have run and recorded a hold; release it once Redis answers again.
-            if error != .notConnected { retain(Hold(owner: entry.owner, model: entry.model.name)) }
+            // Timed out or lost: the script may have run and recorded a hold (on any candidate, or a place in the
+            // queue); release them once Redis answers again (only a live one counts).
+            if error != .notConnected {
+                retain(Hold(owner: entry.owner, model: entry.model.name))
+                for provider in entry.model.providers { retain(Hold(owner: entry.owner, model: entry.model.name, providerID: provider.id)) }
+            }
             fallBack(entry, ticket: ticket, reason: error.description)
         }
     }
 
     /// Turns the script's choice of `providerID` for `entry` (answered or handed off) into a lease for its
     /// waiter; a grant nobody wants any more goes back at once.
-    private func grantShared(_ entry: Pending, providerID id: String) {
-        let hold = Hold(owner: entry.owner, model: entry.model.name)
+    private func grantShared(_ entry: Pending, providerID id: String, handedOff: Bool = false) {
+        let hold = Hold(owner: entry.owner, model: entry.model.name, providerID: id, handedOff: handedOff)
         guard !entry.cancelled else {
             statistics.lateGrantsReleased += 1
             releaseShared(hold)
@@ -434,24 +451,26 @@ package final class RedisProviderSelector: ProviderSelector {
         entry.timer = nil
         statistics.handOffs += 1
         waitEnded(entry, "granted")
-        grantShared(entry, providerID: id)
+        grantShared(entry, providerID: id, handedOff: true)
     }
 
-    /// After the subscriber (re)connects: hand-offs published while it was away are found in the holders hash.
+    /// After the subscriber (re)connects: hand-offs published while it was away are found in the waiters hash
+    /// (`=<provider id>` in place of the waiter's record).
     private func catchUp() {
         for (owner, ticket) in queuedOwners {
             guard let entry = pending[ticket] else { continue }
-            let holders = client.keys.model(entry.model.name, "holders")
-            client.send(["HGET", holders, owner]) { [weak self] result in
-                guard let self, case .success(.string(let id)) = result,
+            let waiters = client.keys.model(entry.model.name, "waiters")
+            client.send(["HGET", waiters, owner]) { [weak self] result in
+                guard let self, case .success(.string(let value)) = result, value.first == UInt8(ascii: "="),
                       self.queuedOwners[owner] == ticket, let waiting = self.pending.removeValue(forKey: ticket) else { return }
+                let id = value.dropFirst()
                 self.queuedOwners[owner] = nil
                 waiting.queued = false
                 if let timer = waiting.timer { self.loop.cancel(timer) }
                 waiting.timer = nil
                 self.statistics.handOffs += 1
                 self.waitEnded(waiting, "granted")
-                self.grantShared(waiting, providerID: String(decoding: id, as: UTF8.self))
+                self.grantShared(waiting, providerID: String(decoding: id, as: UTF8.self), handedOff: true)
             }
         }
     }
@@ -464,11 +483,8 @@ package final class RedisProviderSelector: ProviderSelector {
             guard let self, let entry = self.pending[ticket], entry.queued, self.client.isConnected,
                   let candidates = self.candidates(of: entry.model, excluding: entry.request.excluded, tokens: entry.request.tokens)
             else { return }
-            self.flushReleases()
-            let arguments: [any RedisArgument] = [self.leaseMilliseconds, "", "pump", entry.model.providers.count, 1, self.channel,
-                                                  entry.request.priority.rawValue, self.context.queueLimit] + candidates
             self.statistics.pumps += 1
-            self.client.evaluate(self.calls(entry.model.name).acquire, arguments: arguments) { [weak self] result in
+            self.enqueueAcquire(entry.model, ["", "pump", 1, entry.request.priority.rawValue] + candidates) { [weak self] result in
                 guard let self, case .success(.array(let parts)) = result, parts.count > 1, case .integer(let next) = parts[1], next > 0,
                       let waiting = self.pending[ticket], waiting.queued else { return }
                 self.schedulePump(ticket, afterMilliseconds: next)
@@ -554,22 +570,39 @@ package final class RedisProviderSelector: ProviderSelector {
             sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
             if sample > 0 { observed = String(Double(outcome.timeToFirstByte ?? outcome.total) / 1e6) }
         }
-        if releaseBatches.isEmpty {
-            loop.afterCurrentIteration(releaseFlush)
-        }
+        scheduleFlush()
         releaseBatches[hold.model, default: ReleaseBatch()].add(hold, health: health, sample: sample, observed: observed)
     }
 
-    /// Sends the batched releases, one script call per model.
-    private func flushReleases() {
-        guard !releaseBatches.isEmpty else { return }
-        let batches = releaseBatches
-        releaseBatches.removeAll(keepingCapacity: true)
+    /// Sends this iteration's batches: per model one release call, then one acquire call (so that the acquisitions
+    /// see the slots the releases freed). Their commands leave in one write with the rest of the iteration's.
+    private func flushBatches() {
+        if !releaseBatches.isEmpty {
+            let batches = releaseBatches
+            releaseBatches.removeAll(keepingCapacity: true)
+            for (model, batch) in batches {
+                client.evaluate(calls(model).release, arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
+                    guard let self, case .failure = result else { return }
+                    self.statistics.scriptFailures += 1
+                    for hold in batch.holds { self.retain(hold) }
+                }
+            }
+        }
+        guard !acquireBatches.isEmpty else { return }
+        let batches = acquireBatches
+        acquireBatches.removeAll(keepingCapacity: true)
         for (model, batch) in batches {
-            client.evaluate(calls(model).release, arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
-                guard let self, case .failure = result else { return }
-                self.statistics.scriptFailures += 1
-                for hold in batch.holds { self.retain(hold) }
+            client.evaluate(calls(model).acquire, arguments: batch.arguments) { [weak self] result in
+                switch result {
+                case .success(.array(let answers)) where answers.count == batch.completions.count:
+                    for (completion, answer) in zip(batch.completions, answers) { completion(.success(answer)) }
+                case .success(let other):
+                    // An error reply (or a foreign answer) fails every acquisition of the call.
+                    if other.errorMessage == nil { self?.logger.error("the acquire script answered out of shape", [("redis.reply", .string("\(other)"))]) }
+                    for completion in batch.completions { completion(.success(other.errorMessage == nil ? .error("unexpected answer") : other)) }
+                case .failure:
+                    for completion in batch.completions { completion(result) }
+                }
             }
         }
     }
@@ -595,8 +628,11 @@ package final class RedisProviderSelector: ProviderSelector {
     package func renew() {
         guard client.isConnected else { return }
         var byModel: [String: [any RedisArgument]] = [:]
-        for hold in shared.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.owner) }
-        for hold in recorded.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.owner) }
+        for hold in shared.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member) }
+        for hold in recorded.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member) }
+        // Models used since the last tick are purged of expired holds even when none of them is held here.
+        for model in recentModels where byModel[model] == nil { byModel[model] = [leaseMilliseconds] }
+        recentModels.removeAll(keepingCapacity: true)
         for (model, arguments) in byModel {
             statistics.renewals += 1
             client.evaluate(calls(model).renew, arguments: arguments) { [weak self] result in
@@ -656,27 +692,27 @@ package final class RedisProviderSelector: ProviderSelector {
         // providers and strategy.
         if let prepared = plans[model.name], prepared.matches(model) { return prepared }
         let strategy = SharedStrategy(name: model.strategy ?? context.defaultStrategy)
-        var candidates: [any RedisArgument] = []
-        for (index, provider) in model.providers.enumerated() where context.isSupported(provider) {
-            candidates += Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
-        }
+        let supported = model.providers.enumerated().filter { context.isSupported($0.element) }
+        // The short form (id and index) when no candidate has a limit, and weights matter to nobody.
+        let short = supported.allSatisfy { Self.isPlain($0.element, strategy: strategy) }
+        var candidates: [any RedisArgument] = [short ? -supported.count : supported.count]
         var tokenOffsets: [Int] = []
-        var offset = 0
-        for provider in model.providers where context.isSupported(provider) {
-            if provider.tpm != nil { tokenOffsets.append(offset + 7) }
-            offset += 8
+        for (index, provider) in supported {
+            if provider.tpm != nil { tokenOffsets.append(candidates.count + 7) }
+            candidates += short ? [provider.id, index] : Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
         }
         let made = ModelPlan(strategy: strategy, tokenOffsets: tokenOffsets,
                              limited: model.providers.contains { $0.rpm != nil || $0.tpm != nil || $0.maxConcurrency != nil },
                              tokenLimited: model.providers.contains { $0.tpm != nil },
-                             candidates: candidates.isEmpty ? nil : candidates, model: model)
+                             candidates: supported.isEmpty ? nil : candidates, model: model)
         // The current configuration's model owns the cache; an older one's plan is made but not kept.
         if config.model(named: model.name).map(made.matches) ?? false { plans[model.name] = made }
         return made
     }
 
-    /// The script arguments of `model`'s eligible providers in configuration order (five values each), or nil
-    /// when none is eligible.
+    /// The script arguments of `model`'s eligible providers in configuration order (their count, then eight values
+    /// each, or minus their count and two values each: see ``CoordinationScripts/acquire``), or nil when none is
+    /// eligible.
     private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> [any RedisArgument]? {
         let circuits = local.circuits
         // The common case (nothing excluded, no circuit open in this worker, no token reservation to carry):
@@ -690,14 +726,23 @@ package final class RedisProviderSelector: ProviderSelector {
             for offset in plan.tokenOffsets { arguments[offset] = tokens }
             return arguments
         }
-        var arguments: [any RedisArgument] = []
+        var arguments: [any RedisArgument] = [0]
         let now = circuits.isEmpty ? 0 : context.now()
         let strategy = strategy(of: model)
         for (index, provider) in model.providers.enumerated() where context.isSupported(provider) && !excluded.contains(provider.id) {
             let tier = !circuits.isEmpty && circuits.isOpen(provider.id, now: now) ? 1 : 0
             arguments += Self.candidate(provider, index: index, strategy: strategy, tier: tier, tokens: tokens)
         }
-        return arguments.isEmpty ? nil : arguments
+        guard arguments.count > 1 else { return nil }
+        arguments[0] = (arguments.count - 1) / 8
+        return arguments
+    }
+
+    /// Whether `provider` needs none of the long form's values: no limit, no slots, and a weight that is 1 or
+    /// does not matter to `strategy`.
+    private static func isPlain(_ provider: ProviderConfig, strategy: SharedStrategy) -> Bool {
+        provider.maxConcurrency == nil && provider.rpm == nil && provider.tpm == nil && !strategy.limitsCapacity
+            && (provider.weight == 1 || (strategy != .script("weighted") && strategy != .script("dynamic_weighted")))
     }
 
     /// A candidate's eight script arguments (see ``CoordinationScripts/acquire``): its slots are `max_concurrency`,
@@ -757,10 +802,23 @@ private struct ScriptCalls {
     let coolDown: RedisPreparedCall
 }
 
-/// A hold a worker recorded in Redis.
+/// A hold a worker recorded in Redis: owner token and provider (nil: a place in the queue, or a hold handed to it
+/// that only Redis knows of).
 private struct Hold {
     let owner: String
     let model: String
+    var providerID: String? = nil
+    /// Granted by a hand-off from the queue (its waiter entry goes with it).
+    var handedOff = false
+
+    /// The hold's member in the model's `leases` sorted set.
+    var member: String { owner + "|" + (providerID ?? "") }
+
+    /// The provider argument of a release entry (see ``CoordinationScripts/release``).
+    var releaseProvider: String {
+        guard let providerID else { return "" }
+        return handedOff ? "=" + providerID : providerID
+    }
 }
 
 /// The releases of one model waiting for the end of a loop iteration.
@@ -771,19 +829,37 @@ private struct ReleaseBatch {
 
     mutating func add(_ hold: Hold, health: Int, sample: Int, observed: any RedisArgument) {
         holds.append(hold)
-        arguments += [hold.owner, health, sample, observed, "", 0] as [any RedisArgument]
+        arguments += [hold.owner, hold.releaseProvider, health, sample, observed, 0] as [any RedisArgument]
     }
 
     /// A token bucket correction without a hold (see ``CoordinationScripts/release``).
     mutating func settle(_ providerID: String, shiftMilliseconds: Int) {
-        arguments += ["", 0, 0, 0, providerID, shiftMilliseconds] as [any RedisArgument]
+        arguments += ["", providerID, 0, 0, 0, shiftMilliseconds] as [any RedisArgument]
+    }
+}
+
+/// The acquisitions of one model waiting for the end of a loop iteration: one acquire call answers them all, in
+/// order.
+private struct AcquireBatch {
+    /// The call's arguments: the header (lease, channel, queue bound, provider count), then each entry's.
+    var arguments: [any RedisArgument]
+    var completions: [RedisClient.Completion] = []
+
+    init(header: [any RedisArgument]) {
+        arguments = header
+    }
+
+    mutating func add(_ entry: [any RedisArgument], completion: @escaping RedisClient.Completion) {
+        arguments += entry
+        completions.append(completion)
     }
 }
 
 /// The shared strategy and common-case candidates of one model, prepared once per configuration.
 private final class ModelPlan {
     let strategy: SharedStrategy
-    /// Every supported provider as a tier-0 candidate (five values each); nil when none is supported.
+    /// Every supported provider as a tier-0 candidate, with the count ahead (see ``candidates(of:excluding:tokens:)``);
+    /// nil when none is supported.
     let candidates: [any RedisArgument]?
     /// The model it was made for (its providers, slots, weights and strategy).
     private let model: ModelConfig

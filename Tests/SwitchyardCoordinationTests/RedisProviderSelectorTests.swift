@@ -62,15 +62,16 @@ struct RedisProviderSelectorTests {
         let selector = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one")
         let lease = try #require(harness.grant(selector, model))
         let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
-        let owners = try harness.command(server, ["ZRANGE", keys[0], 0, -1])
-        guard case .array(let tokens)? = owners, let owner = tokens.first?.text else {
+        let owners = try harness.command(server, ["ZRANGE", keys[1], 0, -1])
+        guard case .array(let members)? = owners, let member = members.first?.text, member.hasSuffix("|a") else {
             Issue.record("no hold recorded: \(String(describing: owners))")
             return
         }
+        let owner = String(member.dropLast(2))
         #expect(owner.hasPrefix("one:1:"), "owner tokens are <instance>:<pid>:<counter>")
 
         func release(_ token: String) throws -> Int64? {
-            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys + [2000, 30000, token, 0, 0, 0, "", 0])?.integerValue
+            try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys + [2000, 30000, token, "a", 0, 0, 0, 0])?.integerValue
         }
         #expect(try release("someone-else:9:1") == 0)
         #expect(try harness.inFlight(server, "m", "a") == 1)
@@ -93,23 +94,88 @@ struct RedisProviderSelectorTests {
         let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
         let future = 9_999_999_999_999
         for token in ["one:12:1", "one:12:2", "one:123:1", "two:12:1"] {
-            _ = try harness.command(server, ["ZADD", keys[0], future, token])
-            _ = try harness.command(server, ["HSET", keys[1], token, "a"])
+            _ = try harness.command(server, ["ZADD", keys[1], future, token + "|a"])
         }
-        _ = try harness.command(server, ["HSET", keys[2], "a", 4])
+        _ = try harness.command(server, ["HSET", keys[0], "f:a", 4])
         func releaseWorker(_ instance: String, _ pid: Int32) throws -> Int64? {
             let prefix = RedisProviderSelector.ownerPrefix(instanceID: instance, pid: pid)
             return try harness.command(server, ["EVAL", CoordinationScripts.releaseWorker.source, keys.count] + keys + [prefix])?.integerValue
         }
         #expect(try releaseWorker("one", 12) == 2)
         #expect(try harness.inFlight(server, "m", "a") == 2)
-        #expect(try harness.command(server, ["ZCARD", keys[0]])?.integerValue == 2, "pid 123 and instance two keep theirs")
-        #expect(try harness.command(server, ["HEXISTS", keys[1], "one:123:1"])?.integerValue == 1)
+        #expect(try harness.command(server, ["ZCARD", keys[1]])?.integerValue == 2, "pid 123 and instance two keep theirs")
+        #expect(try harness.command(server, ["ZSCORE", keys[1], "one:123:1|a"]) != .null)
         #expect(try releaseWorker("one", 12) == 0)
         #expect(try harness.inFlight(server, "m", "a") == 2)
-        _ = try harness.command(server, ["HSET", keys[2], "a", 0])
+        _ = try harness.command(server, ["HSET", keys[0], "f:a", 0])
         #expect(try releaseWorker("one", 123) == 1)
         #expect(try harness.inFlight(server, "m", "a") == 0)
+    }
+
+    @Test("the acquisitions of one loop iteration share one script call and see each other's holds", .timeLimit(.minutes(1)))
+    func acquisitionsOfOneIterationShareOneCall() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a"), .make("b"), .make("c")])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "balanced")
+        harness.settle()
+        _ = try harness.command(server, ["CONFIG", "RESETSTAT"])
+        // Six acquisitions in one go (no loop iteration in between), as six requests read in one iteration.
+        let waiters = (0..<6).map { _ in RecordingWaiter(loop: harness.loop) }
+        for waiter in waiters {
+            guard case .pending = selector.acquire(LeaseRequest(model: model, deadline: .max), waiter: waiter) else {
+                Issue.record("a shared acquisition answers later")
+                return
+            }
+        }
+        #expect(harness.runUntil { waiters.allSatisfy(\.answered) })
+        // One call, in order: each saw the holds of those before it (fewest in flight, then fewest selections).
+        #expect(waiters.compactMap { $0.granted?.provider.id }.joined() == "abcabc")
+        let stats = try harness.command(server, ["INFO", "commandstats"])?.text ?? ""
+        #expect(stats.contains("cmdstat_evalsha:calls=1,"), "\(stats)")
+        for provider in ["a", "b", "c"] { #expect(try harness.inFlight(server, "m", provider) == 2) }
+    }
+
+    @Test("balanced passes a provider whose shared circuit is open (the short path falls through to the full script)", .timeLimit(.minutes(1)))
+    func balancedSkipsOpenSharedCircuit() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let pair = ModelConfig(name: "m", providers: [.make("a"), .make("b")])
+        let one = try harness.selector(.redis, server: server, models: [pair], strategy: "balanced", instance: "one", pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [pair], strategy: "balanced", instance: "two", pid: 22)
+        let first = try #require(harness.grant(one, pair))
+        #expect(first.provider.id == "a")
+        one.release(first, outcome: ProviderOutcome(.failed))
+        harness.settle()
+        // Without the circuit, balanced would alternate (b has fewer selections, then a): with it, b every time.
+        #expect(harness.releasedSequence(two, pair, 3) == "bbb")
+        // Closed again: a, with fewer selections (1 against 3), is back.
+        _ = try harness.command(server, ["HDEL", harness.key("m", "state"), "c:a"])
+        #expect(harness.releasedSequence(two, pair, 1) == "a")
+    }
+
+    @Test("under balanced (no slots) the renewal tick purges a vanished router's expired hold, so its count stops skewing the choice",
+          .timeLimit(.minutes(1)))
+    func renewalPurgesUnderBalanced() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a"), .make("b")])
+        _ = try harness.command(server, ["ZADD", harness.key("m", "leases"), 1, "gone:42:7|a"])
+        _ = try harness.command(server, ["HSET", harness.key("m", "state"), "f:a", 1])
+        let selector = try #require(try harness.selector(.redis, server: server, models: [model], strategy: "balanced") as? RedisProviderSelector)
+        // The stale count steers the first choice away from a: no slot is at stake, so the acquisition skips the purge.
+        let lease = try #require(harness.grant(selector, model))
+        #expect(lease.provider.id == "b")
+        selector.release(lease, outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
+        // The model was used since the last tick: the tick purges it although this worker holds nothing there.
+        selector.renew()
+        harness.settle()
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+        #expect(try harness.command(server, ["ZCARD", harness.key("m", "leases")])?.integerValue == 0)
     }
 
     @Test("an expired hold of a router that vanished is purged before the next choice, freeing its slot", .timeLimit(.minutes(1)))
@@ -119,14 +185,13 @@ struct RedisProviderSelectorTests {
         let harness = try SelectorHarness()
         let model = ModelConfig(name: "m", providers: [.make("a")])
         // A hold whose deadline (1 ms after the epoch) has long passed, as a crashed machine leaves it.
-        _ = try harness.command(server, ["ZADD", harness.key("m", "holds"), 1, "gone:42:7"])
-        _ = try harness.command(server, ["HSET", harness.key("m", "holders"), "gone:42:7", "a"])
-        _ = try harness.command(server, ["HSET", harness.key("m", "inflight"), "a", 1])
+        _ = try harness.command(server, ["ZADD", harness.key("m", "leases"), 1, "gone:42:7|a"])
+        _ = try harness.command(server, ["HSET", harness.key("m", "state"), "f:a", 1])
         let selector = try harness.selector(.redis, server: server, models: [model], strategy: "first_available")
         let lease = try #require(harness.grant(selector, model))
         #expect(lease.provider.id == "a")
         #expect(try harness.inFlight(server, "m", "a") == 1)
-        #expect(try harness.command(server, ["HEXISTS", harness.key("m", "holders"), "gone:42:7"])?.integerValue == 0)
+        #expect(try harness.command(server, ["ZSCORE", harness.key("m", "leases"), "gone:42:7|a"]) == .null)
     }
 
     @Test("renewal pushes the deadline of live holds forward, one script call per model", .timeLimit(.minutes(1)))
@@ -137,7 +202,7 @@ struct RedisProviderSelectorTests {
         let model = ModelConfig(name: "m", providers: [.make("a", nworkers: 3)])
         let selector = try #require(try harness.selector(.redis, server: server, models: [model], strategy: "first_available") as? RedisProviderSelector)
         for _ in 0..<3 { _ = try #require(harness.grant(selector, model)) }
-        guard case .array(let tokens)? = try harness.command(server, ["ZRANGE", harness.key("m", "holds"), 0, -1]) else {
+        guard case .array(let tokens)? = try harness.command(server, ["ZRANGE", harness.key("m", "leases"), 0, -1]) else {
             Issue.record("no holds")
             return
         }
@@ -147,13 +212,13 @@ struct RedisProviderSelectorTests {
               let micros = parts.last?.text.flatMap(Int.init) else { Issue.record("no TIME"); return }
         // Two seconds ahead of Redis' clock (not of its whole second: that left as little as a millisecond).
         let soon = seconds * 1000 + micros / 1000 + 2000
-        for token in tokens { _ = try harness.command(server, ["ZADD", harness.key("m", "holds"), "XX", soon, token.text ?? ""]) }
+        for token in tokens { _ = try harness.command(server, ["ZADD", harness.key("m", "leases"), "XX", soon, token.text ?? ""]) }
         let renewalsBefore = selector.statistics.renewals
         selector.renew()
         harness.settle()
         #expect(selector.statistics.renewals == renewalsBefore + 1)
         for token in tokens {
-            let score = try harness.command(server, ["ZSCORE", harness.key("m", "holds"), token.text ?? ""])?.integerValue ?? 0
+            let score = try harness.command(server, ["ZSCORE", harness.key("m", "leases"), token.text ?? ""])?.integerValue ?? 0
             #expect(score > Int64(soon + 20_000))
         }
     }

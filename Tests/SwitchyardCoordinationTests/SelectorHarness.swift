@@ -181,7 +181,7 @@ final class SelectorHarness {
 
     /// The in-flight count of `provider` of `model` in Redis.
     func inFlight(_ server: RedisServer, _ model: String, _ provider: String) throws -> Int64 {
-        try command(server, ["HGET", key(model, "inflight"), provider])?.integerValue ?? 0
+        try command(server, ["HGET", key(model, "state"), "f:" + provider])?.text.flatMap { Int64($0) } ?? 0
     }
 
     /// The logged lines of `level`.

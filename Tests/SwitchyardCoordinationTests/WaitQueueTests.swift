@@ -71,7 +71,7 @@ struct WaitQueueTests {
         harness.pause()
         #expect(log.names.isEmpty, "nobody is granted while the slot is held")
         if let server {
-            #expect(try harness.command(server, ["ZCARD", harness.key("m", "queue")])?.integerValue == 3)
+            #expect(try harness.command(server, ["ZCARD", harness.key("m", "waitq")])?.integerValue == 3)
         }
         selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
         #expect(harness.runUntil { waiters[0].answered })
@@ -86,7 +86,7 @@ struct WaitQueueTests {
         if let server {
             harness.settle()
             #expect(try harness.inFlight(server, "m", "a") == 0)
-            #expect(try harness.command(server, ["EXISTS", harness.key("m", "queue"), harness.key("m", "waiting")])?.integerValue == 0)
+            #expect(try harness.command(server, ["EXISTS", harness.key("m", "waitq"), harness.key("m", "waiters")])?.integerValue == 0)
         }
     }
 
@@ -129,7 +129,7 @@ struct WaitQueueTests {
         selector.release(held, outcome: ProviderOutcome(.completed, status: 200))
         if let server {
             harness.settle()
-            #expect(try harness.command(server, ["ZCARD", harness.key("m", "queue")])?.integerValue == 0)
+            #expect(try harness.command(server, ["ZCARD", harness.key("m", "waitq")])?.integerValue == 0)
             #expect(try harness.inFlight(server, "m", "a") == 0, "the released slot went to nobody")
         }
         #expect(harness.grant(selector, model) != nil)
@@ -150,7 +150,7 @@ struct WaitQueueTests {
         harness.pause()
         #expect(!gone.answered)
         if let server {
-            #expect(try harness.command(server, ["ZCARD", harness.key("m", "queue")])?.integerValue == 0)
+            #expect(try harness.command(server, ["ZCARD", harness.key("m", "waitq")])?.integerValue == 0)
             #expect(try harness.inFlight(server, "m", "a") == 0)
         }
         #expect(harness.grant(selector, model) != nil, "the slot is free")
@@ -237,14 +237,14 @@ struct WaitQueueTests {
         let held = try #require(harness.grant(one, model))
         // A waiter of a dead worker (pid 99 of instance "one"), queued ahead of a live one.
         let ghost = "one:99:1"
-        _ = try harness.command(server, ["ZADD", keys[5], 10_000_000_000_000, ghost])
-        _ = try harness.command(server, ["HSET", keys[6], ghost, #"{"d":99999999999999,"l":30000,"c":"nowhere","p":{"a":1}}"#])
+        _ = try harness.command(server, ["ZADD", keys[2], 10_000_000_000_000, ghost])
+        _ = try harness.command(server, ["HSET", keys[3], ghost, #"{"d":99999999999999,"l":30000,"c":"nowhere","p":{"a":1}}"#])
         let live = QueueWaiter("live", log: AnswerLog())
         _ = one.acquire(request(), waiter: live)
         harness.settle()
         let prefix = RedisProviderSelector.ownerPrefix(instanceID: "one", pid: 99)
         _ = try harness.command(server, ["EVAL", CoordinationScripts.releaseWorker.source, keys.count] + keys + [prefix])
-        #expect(try harness.command(server, ["HEXISTS", keys[6], ghost])?.integerValue == 0)
+        #expect(try harness.command(server, ["HEXISTS", keys[3], ghost])?.integerValue == 0)
         one.release(held, outcome: ProviderOutcome(.completed, status: 200))
         #expect(harness.runUntil { live.answered })
         #expect(live.granted != nil)
@@ -265,9 +265,9 @@ struct WaitQueueTests {
         harness.settle()
         // Router two never saw a failure itself, yet skips a while its circuit is open (round robin would give a, b, a).
         #expect(harness.releasedSequence(two, pair, 3) == "bbb")
-        let circuit = try harness.command(server, ["HGET", harness.key("m", "circuits"), "a"])
+        let circuit = try harness.command(server, ["HGET", harness.key("m", "state"), "c:a"])
         #expect(circuit?.text?.hasPrefix("1:") == true)
-        _ = try harness.command(server, ["HDEL", harness.key("m", "circuits"), "a"])
+        _ = try harness.command(server, ["HDEL", harness.key("m", "state"), "c:a"])
         #expect(harness.releasedSequence(two, pair, 2) == "ab")
     }
 
@@ -336,7 +336,7 @@ struct WaitQueueTests {
         guard case .array(let time)? = try harness.command(server, ["TIME"]), let seconds = time.first?.text.flatMap(Int.init),
               let micros = time.last?.text.flatMap(Int.init) else { Issue.record("no TIME"); return }
         let now = seconds * 1000 + micros / 1000
-        _ = try harness.command(server, ["HSET", harness.key("m", "cursor"), "r:a", String(now + 59_300)])
+        _ = try harness.command(server, ["HSET", harness.key("m", "state"), "r:a", String(now + 59_300)])
         let waiter = QueueWaiter("w", log: AnswerLog())
         let started = MonotonicClock.now()
         guard case .pending = selector.acquire(request(model), waiter: waiter) else { Issue.record("did not wait"); return }
@@ -367,11 +367,11 @@ struct WaitQueueTests {
         }
         let granted = try #require(lease)
         #expect(granted.reservedTokens == 600)
-        let charged = try #require(try harness.command(server, ["HGET", harness.key("m", "cursor"), "t:a"])?.text.flatMap(Double.init))
+        let charged = try #require(try harness.command(server, ["HGET", harness.key("m", "state"), "t:a"])?.text.flatMap(Double.init))
         selector.release(granted, outcome: ProviderOutcome(.completed, status: 200))
         selector.settle(granted, actualTokens: 100)
         harness.settle()
-        let settled = try #require(try harness.command(server, ["HGET", harness.key("m", "cursor"), "t:a"])?.text.flatMap(Double.init))
+        let settled = try #require(try harness.command(server, ["HGET", harness.key("m", "state"), "t:a"])?.text.flatMap(Double.init))
         // 500 tokens back at 6000 per minute: 5 s of the bucket.
         #expect(abs((charged - settled) - 5000) < 1, "charged \(charged), settled \(settled)")
     }
@@ -386,7 +386,7 @@ struct WaitQueueTests {
         let two = try harness.selector(.redis, server: server, models: [pair], strategy: "round_robin", instance: "two", pid: 22)
         one.coolDown("a", until: MonotonicClock.now() + 30_000_000_000)
         harness.settle()
-        let circuits = try harness.command(server, ["HGETALL", harness.key("m", "circuits")])
+        let circuits = try harness.command(server, ["HGETALL", harness.key("m", "state")])
         #expect(harness.releasedSequence(two, pair, 3) == "bbb", "\(String(describing: circuits))")
     }
 }

@@ -28,18 +28,17 @@ struct DeadWorkerHoldsTests {
         let slow = try router.connect(timeout: 30)
         defer { slow.close() }
         try slow.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat(mock: #"{"latency_ms":20000}"#)))
-        let holds = "switchyard:{chat-model}:holds"
+        let holds = "switchyard:{chat-model}:leases"
         #expect(Deadline.poll(seconds: 10) { redisCLI(redis, "ZCARD", holds) == "1" }, "the slow request holds no slot")
         let refused = try RawHTTPClient.exchange(port: router.port, "POST", "/v1/chat/completions", body: RequestBody.chat())
         #expect(refused.status == 503)
         #expect(refused.text.contains("queue_timeout"), "\(refused.text)")
         #expect(refused.header("Retry-After") == "1", "\(refused.text)")
-        #expect(redisCLI(redis, "ZCARD", "switchyard:{chat-model}:queue") == "0", "the timed-out wait left the queue")
+        #expect(redisCLI(redis, "ZCARD", "switchyard:{chat-model}:waitq") == "0", "the timed-out wait left the queue")
 
         kill(workers[0], SIGKILL)
         #expect(Deadline.poll(seconds: 10) { redisCLI(redis, "ZCARD", holds) == "0" }, "holds left: \(redisCLI(redis, "ZRANGE", holds, "0", "-1"))")
-        #expect(redisCLI(redis, "HLEN", "switchyard:{chat-model}:holders") == "0")
-        #expect(redisCLI(redis, "HVALS", "switchyard:{chat-model}:inflight") == "0")
+        #expect(redisCLI(redis, "HGET", "switchyard:{chat-model}:state", "f:only") == "0")
 
         // The respawned worker finds the slot free (the connection waits in the slot's socket until it accepts).
         let client = try router.connect(timeout: 15)

@@ -62,7 +62,7 @@ struct SharedStateTests {
         #expect(Deadline.poll(seconds: 5) { (try? mock.stats()["inFlight"]?.int) == 1 })
         let leaving = try RawHTTPClient(port: router.port, timeout: 10)
         try leaving.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat()))
-        let queueKey = "switchyard:{chat-model}:queue"
+        let queueKey = "switchyard:{chat-model}:waitq"
         #expect(Deadline.poll(seconds: 5) { (try? redis.command(["ZCARD", queueKey])) == "1" }, "the second request waits in the queue")
         leaving.close()
         #expect(Deadline.poll(seconds: 5) { (try? redis.command(["ZCARD", queueKey])) == "0" }, "and leaves it when its client goes")
@@ -70,7 +70,7 @@ struct SharedStateTests {
         Thread.sleep(forTimeInterval: 0.3)
         let stats = try mock.stats()
         #expect(stats["completions"]?.int == 1, "the departed client's request never reached the provider: \(stats)")
-        #expect(try redis.command(["HGET", "switchyard:{chat-model}:inflight", "only"]) == "0")
+        #expect(try redis.command(["HGET", "switchyard:{chat-model}:state", "f:only"]) == "0")
     }
 
     @Test("balanced over two providers across two instances: their in-flight counts stay within one of each other")
