@@ -48,7 +48,10 @@ package final class RedisProviderSelector: ProviderSelector {
     private final class Pending {
         let waiter: LeaseWaiter
         let request: LeaseRequest
-        let owner: String
+        /// The owner token's counter (see ``RedisProviderSelector/ownerToken(_:)``).
+        let owner: UInt64
+        /// The model's prepared plan (strategy, candidates), looked up once.
+        var plan: ModelPlan
         var model: ModelConfig
         var position: Int
         /// Cancelled (or refused by a drain) while the script ran: a grant is handed back at once.
@@ -62,10 +65,11 @@ package final class RedisProviderSelector: ProviderSelector {
         /// When it began to wait in the queue (loop clock).
         var queuedAt: UInt64 = 0
 
-        init(waiter: LeaseWaiter, request: LeaseRequest, owner: String, model: ModelConfig, position: Int) {
+        init(waiter: LeaseWaiter, request: LeaseRequest, owner: UInt64, model: ModelConfig, plan: ModelPlan, position: Int) {
             self.waiter = waiter
             self.request = request
             self.owner = owner
+            self.plan = plan
             self.model = model
             self.position = position
         }
@@ -97,6 +101,8 @@ package final class RedisProviderSelector: ProviderSelector {
     private let renewalInterval: UInt64
     /// `<instance id>:<pid>:`, the fixed part of every owner token.
     private let ownerPrefix: String
+    /// ``ownerPrefix`` in UTF-8, for tokens written straight into script arguments.
+    private let ownerPrefixBytes: [UInt8]
     private var ownerCounter: UInt64 = 0
     /// Prepared script calls by model name.
     private var scriptCalls: [String: ScriptCalls] = [:]
@@ -118,8 +124,8 @@ package final class RedisProviderSelector: ProviderSelector {
     /// Holds whose release (or a grant whose fate) is unknown: released again at the next renewal tick.
     private var unsettled: [Hold] = []
     private var pending: [UInt64: Pending] = [:]
-    /// Tickets of the queued acquisitions, by owner token (hand-off messages name the owner).
-    private var queuedOwners: [String: UInt64] = [:]
+    /// Tickets of the queued acquisitions, by owner token counter (hand-off messages name the owner).
+    private var queuedOwners: [UInt64: UInt64] = [:]
     /// The connection that hears hand-offs (`SUBSCRIBE` to ``channel``); nil: requests never wait in a queue.
     private let subscriber: RedisClient?
     /// This worker's hand-off channel.
@@ -152,6 +158,7 @@ package final class RedisProviderSelector: ProviderSelector {
         cooldownMilliseconds = (Int(self.local.circuits.baseCooldown / 1_000_000), Int(self.local.circuits.maxCooldown / 1_000_000))
         renewalInterval = MonotonicClock.nanoseconds(seconds / 3)
         ownerPrefix = Self.ownerPrefix(instanceID: instanceID, pid: context.pid)
+        ownerPrefixBytes = Array(ownerPrefix.utf8)
         channel = client.keys.global("handoff:" + instanceID + ":" + String(context.pid))
         self.subscriber = subscriber
         batchFlush = { [weak self] in self?.flushBatches() }
@@ -240,7 +247,7 @@ package final class RedisProviderSelector: ProviderSelector {
         let shift = Int((Double(actualTokens - lease.reservedTokens) * 60_000 / Double(tpm)).rounded())
         guard shift != 0 else { return }
         scheduleFlush()
-        releaseBatches[lease.model.name, default: ReleaseBatch()].settle(lease.providerID, shiftMilliseconds: shift)
+        releaseBatches[lease.model.name, default: ReleaseBatch(cooldown: cooldownMilliseconds)].settle(lease.providerID, shiftMilliseconds: shift)
     }
 
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
@@ -250,13 +257,15 @@ package final class RedisProviderSelector: ProviderSelector {
         }
         let request = local.excludingIneligible(request)
         guard client.isConnected else { return acquireLocally(request, waiter: waiter, reason: "not connected to Redis") }
-        if case .localChoice = strategy(of: request.model) { return acquireRecorded(request, waiter: waiter) }
+        let requested = plan(request.model)
+        if case .localChoice = requested.strategy { return acquireRecorded(request, waiter: waiter) }
         guard let (model, position, candidates) = firstWithCandidates(request.model, position: 0, excluding: request.excluded, tokens: request.tokens) else {
             return .exhausted
         }
         let ticket = Self.sharedBit | nextTicket
         nextTicket &+= 1
-        let entry = Pending(waiter: waiter, request: request, owner: nextOwner(), model: model, position: position)
+        let entry = Pending(waiter: waiter, request: request, owner: nextOwner(), model: model,
+                            plan: position == 0 ? requested : plan(model), position: position)
         pending[ticket] = entry
         evaluateAcquire(ticket, entry, candidates)
         return .pending(LeaseTicket(raw: ticket))
@@ -297,37 +306,65 @@ package final class RedisProviderSelector: ProviderSelector {
         }
         let hold = Hold(owner: nextOwner(), model: lease.model.name, providerID: lease.provider.id)
         recorded[lease.token] = hold
-        enqueueAcquire(lease.model, [hold.owner, "record", 0, 1, -1, lease.provider.id, index]) { [weak self] result in
-            guard let self, case .failure(let error) = result else { return }
-            self.statistics.scriptFailures += 1
-            // The script may have run: release it again later so the slot does not wait for the deadline.
-            if error != .notConnected { self.retain(hold) }
+        let owner = hold.owner, prefix = ownerPrefixBytes
+        enqueueAcquire(lease.model, .recorded(hold)) { entry in
+            entry.append(prefix, owner)
+            entry.append("record")
+            entry.append(0)
+            entry.append(1)
+            entry.append(-1)
+            entry.append(lease.provider.id)
+            entry.append(index)
         }
         return answer
     }
 
-    private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: [any RedisArgument]) {
-        let name: String
-        switch strategy(of: entry.model) {
-        case .script(let scripted): name = scripted
-        case .localChoice: name = "balanced"
-        }
+    private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: RedisEncodedArguments) {
+        let prefix = ownerPrefixBytes
         let wait = entry.mayWait ? Int(context.queueTimeout / 1_000_000) : 0
-        let head: [any RedisArgument] = [entry.owner, name, wait, entry.request.priority.rawValue]
-        enqueueAcquire(entry.model, head + candidates) { [weak self] result in
-            self?.acquireAnswered(ticket, result)
+        enqueueAcquire(entry.model, .acquisition(ticket)) { arguments in
+            arguments.append(prefix, entry.owner)
+            switch entry.plan.strategy {
+            case .script(let scripted): arguments.append(scripted)
+            case .localChoice: arguments.append("balanced")
+            }
+            arguments.append(wait)
+            arguments.append(entry.request.priority.rawValue)
+            arguments.append(contentsOf: candidates)
         }
     }
 
-    /// Adds one acquisition (`ARGV` of one entry of ``CoordinationScripts/acquire``) to this iteration's call for
-    /// `model`; `completion` gets its answer (or the call's failure).
-    private func enqueueAcquire(_ model: ModelConfig, _ arguments: [any RedisArgument], completion: @escaping RedisClient.Completion) {
+    /// Adds one acquisition to this iteration's call for `model`: `write` appends its `ARGV` (one entry of
+    /// ``CoordinationScripts/acquire``) to the call's; its answer goes to `slot`.
+    private func enqueueAcquire(_ model: ModelConfig, _ slot: AcquireSlot, _ write: (inout RedisEncodedArguments) -> Void) {
         scheduleFlush()
-        recentModels.insert(model.name)
         if acquireBatches[model.name] == nil {
-            acquireBatches[model.name] = AcquireBatch(header: [leaseMilliseconds, channel, context.queueLimit, model.providers.count])
+            recentModels.insert(model.name)
+            var header = RedisEncodedArguments(reservingCapacity: 512)
+            header.append(leaseMilliseconds)
+            header.append(channel)
+            header.append(context.queueLimit)
+            header.append(model.providers.count)
+            acquireBatches[model.name] = AcquireBatch(arguments: header)
         }
-        acquireBatches[model.name]!.add(arguments, completion: completion)
+        acquireBatches[model.name]!.add(slot, write)
+    }
+
+    /// Delivers one answer of an acquire call.
+    private func answered(_ slot: AcquireSlot, _ result: Result<RedisReply, RedisError>) {
+        switch slot {
+        case .acquisition(let ticket):
+            acquireAnswered(ticket, result)
+        case .recorded(let hold):
+            guard case .failure(let error) = result else { return }
+            statistics.scriptFailures += 1
+            // The script may have run: release it again later so the slot does not wait for the deadline.
+            if error != .notConnected { retain(hold) }
+        case .pump(let ticket):
+            guard case .success(.array(let parts)) = result, parts.count > 1, case .integer(let next) = parts[1], next > 0,
+                  let waiting = pending[ticket], waiting.queued else { return }
+            schedulePump(ticket, afterMilliseconds: next)
+        }
     }
 
     private func scheduleFlush() {
@@ -340,7 +377,7 @@ package final class RedisProviderSelector: ProviderSelector {
         case .success(.string(let bytes)):
             backOnSharedState()
             pending[ticket] = nil
-            grantShared(entry, providerID: String(decoding: bytes, as: UTF8.self))
+            grantShared(entry, providerID: bytes)
         case .success(.array(let parts)) where parts.first == .string(Array("queued".utf8)):
             backOnSharedState()
             guard !entry.cancelled else {
@@ -368,6 +405,7 @@ package final class RedisProviderSelector: ProviderSelector {
             if !entry.cancelled, let (model, position) = fallback(of: entry.model, position: entry.position),
                let (next, nextPosition, candidates) = firstWithCandidates(model, position: position, excluding: entry.request.excluded, tokens: entry.request.tokens) {
                 entry.model = next
+                entry.plan = plan(next)
                 entry.position = nextPosition
                 evaluateAcquire(ticket, entry, candidates)
                 return
@@ -377,6 +415,7 @@ package final class RedisProviderSelector: ProviderSelector {
                let candidates = candidates(of: entry.request.model, excluding: entry.request.excluded, tokens: entry.request.tokens) {
                 entry.mayWait = true
                 entry.model = entry.request.model
+                entry.plan = plan(entry.request.model)
                 entry.position = 0
                 evaluateAcquire(ticket, entry, candidates)
                 return
@@ -403,20 +442,22 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// Turns the script's choice of `providerID` for `entry` (answered or handed off) into a lease for its
     /// waiter; a grant nobody wants any more goes back at once.
-    private func grantShared(_ entry: Pending, providerID id: String, handedOff: Bool = false) {
-        let hold = Hold(owner: entry.owner, model: entry.model.name, providerID: id, handedOff: handedOff)
+    private func grantShared(_ entry: Pending, providerID id: [UInt8], handedOff: Bool = false) {
+        guard let provider = entry.model.providers.first(where: { $0.id.utf8.elementsEqual(id) }) else {
+            // Only a foreign writer could answer with a provider the model does not have.
+            let named = String(decoding: id, as: UTF8.self)
+            releaseShared(Hold(owner: entry.owner, model: entry.model.name, providerID: named, handedOff: handedOff))
+            logger.error("the acquire script chose a provider the model does not have", [("model", .string(entry.model.name)), ("provider.id", .string(named))])
+            if !entry.cancelled { entry.waiter.leaseDenied(nil) }
+            return
+        }
+        var hold = Hold(owner: entry.owner, model: entry.model.name, providerID: provider.id, handedOff: handedOff)
         guard !entry.cancelled else {
             statistics.lateGrantsReleased += 1
             releaseShared(hold)
             return
         }
-        guard let provider = entry.model.providers.first(where: { $0.id == id }) else {
-            // Only a foreign writer could answer with a provider the model does not have.
-            releaseShared(hold)
-            logger.error("the acquire script chose a provider the model does not have", [("model", .string(entry.model.name)), ("provider.id", .string(id))])
-            entry.waiter.leaseDenied(nil)
-            return
-        }
+        hold.timed = entry.plan.strategy == .script("dynamic_weighted")
         let token = Self.sharedBit | nextToken
         nextToken &+= 1
         shared[token] = hold
@@ -438,14 +479,14 @@ package final class RedisProviderSelector: ProviderSelector {
     private func handedOff(_ payload: [UInt8]) {
         let fields = payload.split(separator: UInt8(ascii: "|"), maxSplits: 2, omittingEmptySubsequences: false)
         guard fields.count == 3 else { return }
-        let owner = String(decoding: fields[0], as: UTF8.self)
-        let id = String(decoding: fields[1], as: UTF8.self)
+        let id = Array(fields[1])
         if let sent = UInt64(String(decoding: fields[2], as: UTF8.self)) {
             let now = WallClock.microseconds()
             wakeLatencies.add(now > sent ? now - sent : 0)
         }
         // Nobody waits for it here any more: the waiter left, and the release script it sent passes the slot on.
-        guard let ticket = queuedOwners.removeValue(forKey: owner), let entry = pending.removeValue(forKey: ticket) else { return }
+        guard let owner = ownerCounter(of: fields[0]), let ticket = queuedOwners.removeValue(forKey: owner),
+              let entry = pending.removeValue(forKey: ticket) else { return }
         entry.queued = false
         if let timer = entry.timer { loop.cancel(timer) }
         entry.timer = nil
@@ -460,7 +501,7 @@ package final class RedisProviderSelector: ProviderSelector {
         for (owner, ticket) in queuedOwners {
             guard let entry = pending[ticket] else { continue }
             let waiters = client.keys.model(entry.model.name, "waiters")
-            client.send(["HGET", waiters, owner]) { [weak self] result in
+            client.send(["HGET", waiters, ownerToken(owner)]) { [weak self] result in
                 guard let self, case .success(.string(let value)) = result, value.first == UInt8(ascii: "="),
                       self.queuedOwners[owner] == ticket, let waiting = self.pending.removeValue(forKey: ticket) else { return }
                 let id = value.dropFirst()
@@ -470,7 +511,7 @@ package final class RedisProviderSelector: ProviderSelector {
                 waiting.timer = nil
                 self.statistics.handOffs += 1
                 self.waitEnded(waiting, "granted")
-                self.grantShared(waiting, providerID: String(decoding: id, as: UTF8.self), handedOff: true)
+                self.grantShared(waiting, providerID: Array(id), handedOff: true)
             }
         }
     }
@@ -484,10 +525,12 @@ package final class RedisProviderSelector: ProviderSelector {
                   let candidates = self.candidates(of: entry.model, excluding: entry.request.excluded, tokens: entry.request.tokens)
             else { return }
             self.statistics.pumps += 1
-            self.enqueueAcquire(entry.model, ["", "pump", 1, entry.request.priority.rawValue] + candidates) { [weak self] result in
-                guard let self, case .success(.array(let parts)) = result, parts.count > 1, case .integer(let next) = parts[1], next > 0,
-                      let waiting = self.pending[ticket], waiting.queued else { return }
-                self.schedulePump(ticket, afterMilliseconds: next)
+            self.enqueueAcquire(entry.model, .pump(ticket)) { arguments in
+                arguments.append("")
+                arguments.append("pump")
+                arguments.append(1)
+                arguments.append(entry.request.priority.rawValue)
+                arguments.append(contentsOf: candidates)
             }
         }
     }
@@ -551,7 +594,7 @@ package final class RedisProviderSelector: ProviderSelector {
             } else if outcome.isHealthy {
                 local.circuits.recordSuccess(lease.providerID)
             }
-            releaseShared(hold, outcome: outcome, timed: strategy(of: lease.model) == .script("dynamic_weighted"))
+            releaseShared(hold, outcome: outcome, timed: hold.timed)
         } else {
             local.release(lease, outcome: outcome)
             if let hold = recorded.removeValue(forKey: lease.token) { releaseShared(hold, outcome: outcome, timed: false) }
@@ -564,44 +607,45 @@ package final class RedisProviderSelector: ProviderSelector {
     /// them along first, so that it sees what they freed).
     private func releaseShared(_ hold: Hold, outcome: ProviderOutcome? = nil, timed: Bool = false) {
         var health = 0, sample = 0
-        var observed: any RedisArgument = 0
+        var observed = "0"
         if let outcome {
             health = outcome.isUnhealthy ? 2 : outcome.isHealthy ? 1 : 0
             sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
             if sample > 0 { observed = String(Double(outcome.timeToFirstByte ?? outcome.total) / 1e6) }
         }
         scheduleFlush()
-        releaseBatches[hold.model, default: ReleaseBatch()].add(hold, health: health, sample: sample, observed: observed)
+        releaseBatches[hold.model, default: ReleaseBatch(cooldown: cooldownMilliseconds)].add(hold, ownerPrefix: ownerPrefixBytes, health: health, sample: sample, observed: observed)
     }
 
     /// Sends this iteration's batches: per model one release call, then one acquire call (so that the acquisitions
     /// see the slots the releases freed). Their commands leave in one write with the rest of the iteration's.
     private func flushBatches() {
+        // Sending calls back nothing at once (a failure completes after the iteration), so the batches are read in
+        // place and emptied afterwards, keeping their storage.
         if !releaseBatches.isEmpty {
-            let batches = releaseBatches
-            releaseBatches.removeAll(keepingCapacity: true)
-            for (model, batch) in batches {
-                client.evaluate(calls(model).release, arguments: [cooldownMilliseconds.base, cooldownMilliseconds.max] + batch.arguments) { [weak self] result in
+            for (model, batch) in releaseBatches {
+                client.evaluate(calls(model).release, encoded: batch.arguments) { [weak self] result in
                     guard let self, case .failure = result else { return }
                     self.statistics.scriptFailures += 1
                     for hold in batch.holds { self.retain(hold) }
                 }
             }
+            releaseBatches.removeAll(keepingCapacity: true)
         }
         guard !acquireBatches.isEmpty else { return }
-        let batches = acquireBatches
-        acquireBatches.removeAll(keepingCapacity: true)
-        for (model, batch) in batches {
-            client.evaluate(calls(model).acquire, arguments: batch.arguments) { [weak self] result in
+        defer { acquireBatches.removeAll(keepingCapacity: true) }
+        for (model, batch) in acquireBatches {
+            client.evaluate(calls(model).acquire, encoded: batch.arguments) { [weak self] result in
+                guard let self else { return }
                 switch result {
-                case .success(.array(let answers)) where answers.count == batch.completions.count:
-                    for (completion, answer) in zip(batch.completions, answers) { completion(.success(answer)) }
+                case .success(.array(let answers)) where answers.count == batch.slots.count:
+                    for (slot, answer) in zip(batch.slots, answers) { self.answered(slot, .success(answer)) }
                 case .success(let other):
                     // An error reply (or a foreign answer) fails every acquisition of the call.
-                    if other.errorMessage == nil { self?.logger.error("the acquire script answered out of shape", [("redis.reply", .string("\(other)"))]) }
-                    for completion in batch.completions { completion(.success(other.errorMessage == nil ? .error("unexpected answer") : other)) }
+                    if other.errorMessage == nil { self.logger.error("the acquire script answered out of shape", [("redis.reply", .string("\(other)"))]) }
+                    for slot in batch.slots { self.answered(slot, .success(other.errorMessage == nil ? .error("unexpected answer") : other)) }
                 case .failure:
-                    for completion in batch.completions { completion(result) }
+                    for slot in batch.slots { self.answered(slot, result) }
                 }
             }
         }
@@ -628,8 +672,8 @@ package final class RedisProviderSelector: ProviderSelector {
     package func renew() {
         guard client.isConnected else { return }
         var byModel: [String: [any RedisArgument]] = [:]
-        for hold in shared.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member) }
-        for hold in recorded.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member) }
+        for hold in shared.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member(ownerPrefix)) }
+        for hold in recorded.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member(ownerPrefix)) }
         // Models used since the last tick are purged of expired holds even when none of them is held here.
         for model in recentModels where byModel[model] == nil { byModel[model] = [leaseMilliseconds] }
         recentModels.removeAll(keepingCapacity: true)
@@ -713,18 +757,20 @@ package final class RedisProviderSelector: ProviderSelector {
     /// The script arguments of `model`'s eligible providers in configuration order (their count, then eight values
     /// each, or minus their count and two values each: see ``CoordinationScripts/acquire``), or nil when none is
     /// eligible.
-    private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> [any RedisArgument]? {
+    private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> RedisEncodedArguments? {
         let circuits = local.circuits
         // The common case (nothing excluded, no circuit open in this worker, no token reservation to carry):
         // prepared once per configuration.
         let plan = plan(model)
         if excluded.isEmpty && circuits.isEmpty {
-            if tokens == 0 || !plan.tokenLimited { return plan.candidates }
+            if tokens == 0 || !plan.tokenLimited { return plan.encoded }
             // The prepared candidates with this request's reservation in place of the zero (the eighth value of
             // each candidate whose provider has a tpm limit).
             guard var arguments = plan.candidates else { return nil }
             for offset in plan.tokenOffsets { arguments[offset] = tokens }
-            return arguments
+            var encoded = RedisEncodedArguments()
+            encoded.append(arguments)
+            return encoded
         }
         var arguments: [any RedisArgument] = [0]
         let now = circuits.isEmpty ? 0 : context.now()
@@ -735,7 +781,9 @@ package final class RedisProviderSelector: ProviderSelector {
         }
         guard arguments.count > 1 else { return nil }
         arguments[0] = (arguments.count - 1) / 8
-        return arguments
+        var encoded = RedisEncodedArguments()
+        encoded.append(arguments)
+        return encoded
     }
 
     /// Whether `provider` needs none of the long form's values: no limit, no slots, and a weight that is 1 or
@@ -755,7 +803,7 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// `model` or the first model after it in its fallback chain with eligible providers, its chain position and
     /// candidates.
-    private func firstWithCandidates(_ model: ModelConfig, position: Int, excluding excluded: Set<String>, tokens: Int = 0) -> (ModelConfig, Int, [any RedisArgument])? {
+    private func firstWithCandidates(_ model: ModelConfig, position: Int, excluding excluded: Set<String>, tokens: Int = 0) -> (ModelConfig, Int, RedisEncodedArguments)? {
         var model = model
         var position = position
         while true {
@@ -774,9 +822,28 @@ package final class RedisProviderSelector: ProviderSelector {
 
     // MARK: names
 
-    private func nextOwner() -> String {
+    /// A fresh owner token counter (the token is ``ownerPrefix`` followed by it).
+    private func nextOwner() -> UInt64 {
         ownerCounter &+= 1
-        return ownerPrefix + String(ownerCounter)
+        return ownerCounter
+    }
+
+    /// The owner token of counter `owner`.
+    private func ownerToken(_ owner: UInt64) -> String {
+        ownerPrefix + String(owner)
+    }
+
+    /// The counter of this worker's owner token `token`, or nil when it is not one of this worker's.
+    private func ownerCounter(of token: some Collection<UInt8>) -> UInt64? {
+        guard token.starts(with: ownerPrefixBytes) else { return nil }
+        var value: UInt64 = 0
+        var digits = 0
+        for byte in token.dropFirst(ownerPrefixBytes.count) {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value &* 10 &+ UInt64(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        return digits > 0 ? value : nil
     }
 
     /// The prepared script calls of `model` (its nine keys encoded once; see ``CoordinationScripts``).
@@ -805,14 +872,17 @@ private struct ScriptCalls {
 /// A hold a worker recorded in Redis: owner token and provider (nil: a place in the queue, or a hold handed to it
 /// that only Redis knows of).
 private struct Hold {
-    let owner: String
+    /// The owner token's counter (the token is the worker's owner prefix followed by it).
+    let owner: UInt64
     let model: String
     var providerID: String? = nil
     /// Granted by a hand-off from the queue (its waiter entry goes with it).
     var handedOff = false
+    /// Its outcome feeds the shared latency average (`dynamic_weighted`).
+    var timed = false
 
     /// The hold's member in the model's `leases` sorted set.
-    var member: String { owner + "|" + (providerID ?? "") }
+    func member(_ ownerPrefix: String) -> String { ownerPrefix + String(owner) + "|" + (providerID ?? "") }
 
     /// The provider argument of a release entry (see ``CoordinationScripts/release``).
     var releaseProvider: String {
@@ -824,17 +894,33 @@ private struct Hold {
 /// The releases of one model waiting for the end of a loop iteration.
 private struct ReleaseBatch {
     var holds: [Hold] = []
-    /// Six script arguments per release or settlement (see ``CoordinationScripts/release``).
-    var arguments: [any RedisArgument] = []
+    /// The circuits' cool-downs, then six script arguments per release or settlement (see
+    /// ``CoordinationScripts/release``).
+    var arguments = RedisEncodedArguments(reservingCapacity: 256)
 
-    mutating func add(_ hold: Hold, health: Int, sample: Int, observed: any RedisArgument) {
+    init(cooldown: (base: Int, max: Int)) {
+        arguments.append(cooldown.base)
+        arguments.append(cooldown.max)
+    }
+
+    mutating func add(_ hold: Hold, ownerPrefix: [UInt8], health: Int, sample: Int, observed: String) {
         holds.append(hold)
-        arguments += [hold.owner, hold.releaseProvider, health, sample, observed, 0] as [any RedisArgument]
+        arguments.append(ownerPrefix, hold.owner)
+        arguments.append(hold.releaseProvider)
+        arguments.append(health)
+        arguments.append(sample)
+        arguments.append(observed)
+        arguments.append(0)
     }
 
     /// A token bucket correction without a hold (see ``CoordinationScripts/release``).
     mutating func settle(_ providerID: String, shiftMilliseconds: Int) {
-        arguments += ["", providerID, 0, 0, 0, shiftMilliseconds] as [any RedisArgument]
+        arguments.append("")
+        arguments.append(providerID)
+        arguments.append(0)
+        arguments.append(0)
+        arguments.append(0)
+        arguments.append(shiftMilliseconds)
     }
 }
 
@@ -842,17 +928,24 @@ private struct ReleaseBatch {
 /// order.
 private struct AcquireBatch {
     /// The call's arguments: the header (lease, channel, queue bound, provider count), then each entry's.
-    var arguments: [any RedisArgument]
-    var completions: [RedisClient.Completion] = []
+    var arguments: RedisEncodedArguments
+    /// Where each entry's answer goes, in order.
+    var slots: [AcquireSlot] = []
 
-    init(header: [any RedisArgument]) {
-        arguments = header
+    mutating func add(_ slot: AcquireSlot, _ write: (inout RedisEncodedArguments) -> Void) {
+        write(&arguments)
+        slots.append(slot)
     }
+}
 
-    mutating func add(_ entry: [any RedisArgument], completion: @escaping RedisClient.Completion) {
-        arguments += entry
-        completions.append(completion)
-    }
+/// Who waits for one answer of an acquire call.
+private enum AcquireSlot {
+    /// A pending acquisition, by ticket.
+    case acquisition(UInt64)
+    /// A hold chosen by the local selector and recorded in Redis (only a failure matters).
+    case recorded(Hold)
+    /// A pump for a queued acquisition, by ticket.
+    case pump(UInt64)
 }
 
 /// The shared strategy and common-case candidates of one model, prepared once per configuration.
@@ -861,6 +954,8 @@ private final class ModelPlan {
     /// Every supported provider as a tier-0 candidate, with the count ahead (see ``candidates(of:excluding:tokens:)``);
     /// nil when none is supported.
     let candidates: [any RedisArgument]?
+    /// ``candidates`` encoded once.
+    let encoded: RedisEncodedArguments?
     /// The model it was made for (its providers, slots, weights and strategy).
     private let model: ModelConfig
 
@@ -877,6 +972,11 @@ private final class ModelPlan {
         self.tokenLimited = tokenLimited
         self.strategy = strategy
         self.candidates = candidates
+        encoded = candidates.map { values in
+            var encoded = RedisEncodedArguments()
+            encoded.append(values)
+            return encoded
+        }
         self.model = model
     }
 

@@ -31,6 +31,8 @@ package final class EventLoop {
     private var nextGeneration: UInt32 = 0
     private var timers = TimerHeap()
     private var afterIteration: [() -> Void] = []
+    /// The callbacks being run by the loop (see ``run()``).
+    private var afterIterationRunning: [() -> Void] = []
     private var iterationHooks: [() -> Void] = []
     private var stopRequested = false
     /// Thread-safe handle for running closures on this loop from other threads.
@@ -165,9 +167,11 @@ package final class EventLoop {
             let mark = timers.mark
             while let callback = timers.popDue(now: now, scheduledBefore: mark) { callback() }
             while !afterIteration.isEmpty {
-                let work = afterIteration
-                afterIteration.removeAll(keepingCapacity: true)
-                for callback in work { callback() }
+                // Swapped with a spare array rather than copied, so that neither allocates in the steady state
+                // (a copy would make the emptied array allocate new storage at its next append).
+                swap(&afterIteration, &afterIterationRunning)
+                for callback in afterIterationRunning { callback() }
+                afterIterationRunning.removeAll(keepingCapacity: true)
             }
             for hook in iterationHooks { hook() }
         }

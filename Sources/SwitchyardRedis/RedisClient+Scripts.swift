@@ -96,3 +96,110 @@ extension RedisClient {
         }
     }
 }
+
+/// The `ARGV` of a script call written straight into RESP bulk strings — for calls made per request, where an
+/// array of `any RedisArgument` would box every value. Append values in order; the count is kept alongside.
+package struct RedisEncodedArguments {
+    /// The arguments as RESP bulk strings, one after the other.
+    package private(set) var bytes: [UInt8] = []
+    /// How many arguments ``bytes`` holds.
+    package private(set) var count = 0
+
+    package init() {}
+
+    /// Arguments with room for `capacity` bytes before the buffer grows.
+    package init(reservingCapacity capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends `text` (UTF-8) as one argument.
+    package mutating func append(_ text: String) {
+        text.appendBulkString(to: &bytes)
+        count += 1
+    }
+
+    /// Appends `value` in decimal as one argument.
+    package mutating func append(_ value: Int) {
+        value.appendBulkString(to: &bytes)
+        count += 1
+    }
+
+    /// Appends `prefix` followed by the decimal digits of `value` as one argument (an owner token from its fixed
+    /// part and counter, without building a String).
+    package mutating func append(_ prefix: [UInt8], _ value: UInt64) {
+        var digits = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        bytes.append(UInt8(ascii: "$"))
+        RESP.appendDecimal(prefix.count + digits, to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        bytes.append(contentsOf: prefix)
+        RESP.appendDecimal(Int(truncatingIfNeeded: value), to: &bytes)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        count += 1
+    }
+
+    /// Appends every argument of `other`.
+    package mutating func append(contentsOf other: RedisEncodedArguments) {
+        bytes.append(contentsOf: other.bytes)
+        count += other.count
+    }
+
+    /// Appends each of `arguments` (the general case: any ``RedisArgument``).
+    package mutating func append(_ arguments: [any RedisArgument]) {
+        for argument in arguments { argument.appendBulkString(to: &bytes) }
+        count += arguments.count
+    }
+}
+
+extension RedisClient {
+    /// Runs a prepared script call with arguments already encoded, as ``evaluate(_:arguments:completion:)`` does
+    /// (a `NOSCRIPT` loads the script and sends the call again, once).
+    package func evaluate(_ call: RedisPreparedCall, encoded arguments: RedisEncodedArguments, completion: @escaping Completion) {
+        issueEncoded(call, arguments) { [weak self] result in
+            guard let self, case .success(let reply) = result, reply.isNoScript else {
+                completion(result)
+                return
+            }
+            self.statistics.scriptReloads += 1
+            var loadError: String?
+            self.beginCommand()
+            for word in ["SCRIPT", "LOAD", call.script.source] { self.appendArgument(word) }
+            self.sendBuiltCommand { result in
+                if case .success(.error(let message)) = result { loadError = message }
+            }
+            self.issueEncoded(call, arguments) { result in
+                completion(loadError.map { .success(.error($0)) } ?? result)
+            }
+        }
+    }
+
+    private func issueEncoded(_ call: RedisPreparedCall, _ arguments: RedisEncodedArguments, _ completion: @escaping Completion) {
+        guard subscriptions.isEmpty else {
+            failSoon(.forbiddenCommand("a command on a subscriber connection"), completion)
+            return
+        }
+        guard state == .ready else {
+            statistics.notConnectedFailures += 1
+            failSoon(.notConnected, completion)
+            return
+        }
+        formatted.removeAll(keepingCapacity: true)
+        formatted.append(UInt8(ascii: "*"))
+        RESP.appendDecimal(call.words + arguments.count, to: &formatted)
+        formatted.append(0x0D)
+        formatted.append(0x0A)
+        formatted.append(contentsOf: call.encoded)
+        formatted.append(contentsOf: arguments.bytes)
+        let deadline = MonotonicClock.now() &+ MonotonicClock.nanoseconds(configuration.commandTimeout)
+        if !issueFormatted(length: formatted.count, deadline: deadline, completion) {
+            statistics.notConnectedFailures += 1
+            failSoon(.notConnected, completion)
+        }
+    }
+}

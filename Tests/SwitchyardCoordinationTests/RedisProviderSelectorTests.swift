@@ -137,6 +137,33 @@ struct RedisProviderSelectorTests {
         for provider in ["a", "b", "c"] { #expect(try harness.inFlight(server, "m", provider) == 2) }
     }
 
+    @Test("one release call ending the same hold twice, and a hold that is not live, gives back exactly one count", .timeLimit(.minutes(1)))
+    func repeatedReleaseInOneCall() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a"), .make("b")])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "balanced", instance: "one")
+        let first = try #require(harness.grant(selector, model))
+        let second = try #require(harness.grant(selector, model))
+        #expect([first.provider.id, second.provider.id].sorted() == ["a", "b"])
+        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        guard case .array(let members)? = try harness.command(server, ["ZRANGE", keys[1], 0, -1]),
+              let held = members.compactMap(\.text).first(where: { $0.hasSuffix("|a") }) else {
+            Issue.record("no hold on a")
+            return
+        }
+        let owner = String(held.dropLast(2))
+        // The short path (several entries: ZMSCORE then ZREM) and the full one (a failure among them) alike.
+        for health in [1, 2] {
+            let ended = try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys
+                + [2000, 30000, owner, "a", health, 0, 0, 0, owner, "a", health, 0, 0, 0, "nobody:1:1", "a", health, 0, 0, 0])
+            #expect(ended?.integerValue == (health == 1 ? 1 : 0), "health \(health)")
+            #expect(try harness.inFlight(server, "m", "a") == 0)
+            #expect(try harness.inFlight(server, "m", "b") == 1)
+        }
+    }
+
     @Test("balanced passes a provider whose shared circuit is open (the short path falls through to the full script)", .timeLimit(.minutes(1)))
     func balancedSkipsOpenSharedCircuit() throws {
         let server = try RedisServer()
