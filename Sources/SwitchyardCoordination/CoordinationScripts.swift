@@ -189,72 +189,52 @@ enum CoordinationScripts {
         """
 
     /// The common case of ``acquire``, ahead of the general script (which then never runs, nor creates its
-    /// functions): every acquisition is `balanced` (or `least_connection`, which `SharedStrategy` maps to it) with
-    /// short-form candidates (no limits) and no waiting, and no candidate has a circuit or cool-down on record. It
-    /// applies the same rule as the general path (fewest in flight, then fewest selections) with one `TIME`, one
-    /// `HMGET`, one `HSET` and one `ZADD` for the whole call; anything else falls through to the general path,
-    /// having written nothing.
+    /// functions): a *plain batch* — `ARGV[5]` is `*`, then minus the candidate count and the candidates (id and
+    /// index each, as in the short form), then only owner tokens — of `balanced` acquisitions (or
+    /// `least_connection`, which `SharedStrategy` maps to it) over the same limit-free candidates, none of which may
+    /// wait. When no candidate has a circuit or cool-down on record, it applies the general path's rule (fewest in
+    /// flight, then fewest selections) with one `TIME`, one `HMGET`, one `HSET` and one `ZADD` for the whole call;
+    /// otherwise it falls through to the general path, having written nothing. One value per acquisition keeps
+    /// both Redis' parsing and the script's work per request small.
     private static let acquireFastPath = """
-        local fast = true
-        do
-          local n = #ARGV
-          local ids, seen, fields = {}, {}, {}
-          local at = 5
-          while at <= n do
-            if ARGV[at + 1] ~= 'balanced' or ARGV[at + 2] ~= '0' or string.sub(ARGV[at + 4], 1, 1) ~= '-' then fast = false break end
-            local k = -tonumber(ARGV[at + 4])
-            if k < 1 then fast = false break end
-            for i = 1, k do
-              local id = ARGV[at + 3 + 2 * i]
-              if not seen[id] then
-                seen[id] = true
-                ids[#ids + 1] = id
-                fields[#fields + 1] = 'f:' .. id
-                fields[#fields + 1] = 's:' .. id
-                fields[#fields + 1] = 'c:' .. id
-                fields[#fields + 1] = 'k:' .. id
-              end
-            end
-            at = at + 5 + 2 * k
+        if ARGV[5] == '*' then
+          local k = -tonumber(ARGV[6])
+          local ids, fields = {}, {}
+          for i = 1, k do
+            local id = ARGV[5 + 2 * i]
+            ids[i] = id
+            fields[4 * i - 3], fields[4 * i - 2], fields[4 * i - 1], fields[4 * i] = 'f:' .. id, 's:' .. id, 'c:' .. id, 'k:' .. id
           end
-          if fast and #ids > 0 then
-            local values = redis.call('HMGET', KEYS[1], unpack(fields))
-            local flight, selected = {}, {}
-            for i = 1, #ids do
-              if values[4 * i - 1] or values[4 * i] then fast = false break end
-              flight[ids[i]] = tonumber(values[4 * i - 3]) or 0
-              selected[ids[i]] = tonumber(values[4 * i - 2]) or 0
-            end
-            if fast then
-              local time = redis.call('TIME')
-              -- Formatted once: Lua turns a number into text with sprintf, which costs more than the rest of an entry.
-              local deadline = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[1]))
-              local answers, holds = {}, {}
-              at = 5
-              while at <= n do
-                local k = -tonumber(ARGV[at + 4])
-                local best = nil
-                for i = 1, k do
-                  local id = ARGV[at + 3 + 2 * i]
-                  if best == nil or flight[id] < flight[best] or (flight[id] == flight[best] and selected[id] < selected[best]) then best = id end
-                end
-                flight[best], selected[best] = flight[best] + 1, selected[best] + 1
-                holds[#holds + 1] = deadline
-                holds[#holds + 1] = ARGV[at] .. '|' .. best
-                answers[#answers + 1] = best
-                at = at + 5 + 2 * k
+          local values = redis.call('HMGET', KEYS[1], unpack(fields))
+          local fast = true
+          local flight, selected = {}, {}
+          for i = 1, k do
+            if values[4 * i - 1] or values[4 * i] then fast = false break end
+            flight[i] = tonumber(values[4 * i - 3]) or 0
+            selected[i] = tonumber(values[4 * i - 2]) or 0
+          end
+          if fast then
+            local time = redis.call('TIME')
+            -- Formatted once: Lua turns a number into text with sprintf, which costs more than the rest of an entry.
+            local deadline = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[1]))
+            local answers, holds = {}, {}
+            for at = 7 + 2 * k, #ARGV do
+              local best = 1
+              for i = 2, k do
+                if flight[i] < flight[best] or (flight[i] == flight[best] and selected[i] < selected[best]) then best = i end
               end
-              local writes = {}
-              for i = 1, #ids do
-                writes[#writes + 1] = 'f:' .. ids[i]
-                writes[#writes + 1] = flight[ids[i]]
-                writes[#writes + 1] = 's:' .. ids[i]
-                writes[#writes + 1] = selected[ids[i]]
-              end
-              redis.call('HSET', KEYS[1], unpack(writes))
-              redis.call('ZADD', KEYS[2], unpack(holds))
-              return answers
+              flight[best], selected[best] = flight[best] + 1, selected[best] + 1
+              holds[#holds + 1] = deadline
+              holds[#holds + 1] = ARGV[at] .. '|' .. ids[best]
+              answers[#answers + 1] = ids[best]
             end
+            local writes = {}
+            for i = 1, k do
+              writes[4 * i - 3], writes[4 * i - 2], writes[4 * i - 1], writes[4 * i] = 'f:' .. ids[i], flight[i], 's:' .. ids[i], selected[i]
+            end
+            redis.call('HSET', KEYS[1], unpack(writes))
+            redis.call('ZADD', KEYS[2], unpack(holds))
+            return answers
           end
         end
 
@@ -430,6 +410,25 @@ enum CoordinationScripts {
         -- Parse every acquisition, and read the fields they need in one HMGET.
         local entries, fields, seen = {}, {}, {}
         local at = 5
+        if ARGV[5] == '*' then
+          -- A plain batch the short path passed on: owners of balanced acquisitions over shared candidates.
+          local k = -tonumber(ARGV[6])
+          local shared = {}
+          for i = 1, k do shared[i] = {id = ARGV[5 + 2 * i], index = tonumber(ARGV[6 + 2 * i])} end
+          for j = 7 + 2 * k, #ARGV do
+            local c = {}
+            for i = 1, k do c[i] = {id = shared[i].id, index = shared[i].index, slots = 0, weight = 1, tier = 0, rpm = 0, tpm = 0, cost = 0} end
+            entries[#entries + 1] = {ARGV[j], 'balanced', 0, 1, c}
+          end
+          for i = 1, k do
+            local id = shared[i].id
+            fields[#fields + 1] = 'f:' .. id
+            fields[#fields + 1] = 's:' .. id
+            fields[#fields + 1] = 'c:' .. id
+            fields[#fields + 1] = 'k:' .. id
+          end
+          at = #ARGV + 1
+        end
         while at <= #ARGV do
           local k = tonumber(ARGV[at + 4])
           local e = {ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), {}}
@@ -469,72 +468,64 @@ enum CoordinationScripts {
         return answers
         """)
 
-    /// The common case of ``release``, ahead of the general script: every entry ends a hold (not a hand-off, not
-    /// a waiter giving up) with no latency sample, no failure and no settlement, no provider involved has a circuit
-    /// on record, and nobody waits in the queue. It ends the live holds and gives back their counts with one
-    /// `HMGET`, one `ZREM` (with a `ZMSCORE` ahead when several), one `EXISTS` and one `HSET`; anything else falls
-    /// through to the general path, having written nothing.
+    /// The common case of ``release``, ahead of the general script: a *plain batch* — `ARGV[3]` is `*`, then only
+    /// hold members `<owner token>|<provider id>` — of successful attempts (health 1, no latency sample, no
+    /// settlement, no hand-off). When nobody waits in the queue and no provider involved has a circuit on record,
+    /// it ends the live holds and gives back their counts with one `EXISTS`, one `HMGET`, one `ZREM` (with a
+    /// `ZMSCORE` ahead when several) and one `HSET`; otherwise it falls through to the general path, having
+    /// written nothing.
     private static let releaseFastPath = """
-        local fast = redis.call('EXISTS', KEYS[3]) == 0
-        if fast then
+        if ARGV[3] == '*' and redis.call('EXISTS', KEYS[3]) == 0 then
           local n = #ARGV
-          local ids, seen, fields, members = {}, {}, {}, {}
-          for i = 3, n, 6 do
-            local id = ARGV[i + 1]
-            if ARGV[i] == '' or id == '' or string.sub(id, 1, 1) == '=' or ARGV[i + 2] == '2' or ARGV[i + 3] ~= '0' or ARGV[i + 5] ~= '0' then
-              fast = false
-              break
-            end
-            if not seen[id] then
-              seen[id] = true
+          local ids, index, fields, of = {}, {}, {}, {}
+          for i = 4, n do
+            local id = string.sub(ARGV[i], (string.find(ARGV[i], '|', 1, true) or 0) + 1)
+            of[i] = id
+            if not index[id] then
               ids[#ids + 1] = id
+              index[id] = #ids
               fields[#fields + 1] = 'f:' .. id
               fields[#fields + 1] = 'c:' .. id
             end
-            members[#members + 1] = ARGV[i] .. '|' .. id
           end
-          local values = fast and #ids > 0 and redis.call('HMGET', KEYS[1], unpack(fields))
-          if values then
-            local flight = {}
-            for j = 1, #ids do
-              if values[2 * j] then fast = false break end
-              flight[ids[j]] = tonumber(values[2 * j - 1]) or 0
+          local values = redis.call('HMGET', KEYS[1], unpack(fields))
+          local fast = true
+          local flight = {}
+          for j = 1, #ids do
+            if values[2 * j] then fast = false break end
+            flight[j] = tonumber(values[2 * j - 1]) or 0
+          end
+          if fast then
+            local released = 0
+            if n == 4 then
+              if redis.call('ZREM', KEYS[2], ARGV[4]) == 1 then
+                flight[1] = math.max(flight[1] - 1, 0)
+                released = 1
+              end
+            else
+              local members = {}
+              for i = 4, n do members[i - 3] = ARGV[i] end
+              local scores = redis.call('ZMSCORE', KEYS[2], unpack(members))
+              local gone, once = {}, {}
+              for i = 4, n do
+                if scores[i - 3] and not once[ARGV[i]] then
+                  once[ARGV[i]] = true
+                  gone[#gone + 1] = ARGV[i]
+                  local j = index[of[i]]
+                  flight[j] = math.max(flight[j] - 1, 0)
+                end
+              end
+              released = #gone
+              if released > 0 then redis.call('ZREM', KEYS[2], unpack(gone)) end
             end
-            if fast then
-              local live, released = {}, 0
-              if #members == 1 then
-                if redis.call('ZREM', KEYS[2], members[1]) == 1 then live[1] = true end
-              else
-                local scores = redis.call('ZMSCORE', KEYS[2], unpack(members))
-                local gone, once = {}, {}
-                for j = 1, #members do
-                  if scores[j] and not once[members[j]] then
-                    once[members[j]] = true
-                    live[j] = true
-                    gone[#gone + 1] = members[j]
-                  end
-                end
-                if #gone > 0 then redis.call('ZREM', KEYS[2], unpack(gone)) end
+            if released > 0 then
+              local writes = {}
+              for j = 1, #ids do
+                writes[2 * j - 1], writes[2 * j] = 'f:' .. ids[j], flight[j]
               end
-              local j = 0
-              for i = 3, n, 6 do
-                j = j + 1
-                if live[j] then
-                  local id = ARGV[i + 1]
-                  flight[id] = math.max(flight[id] - 1, 0)
-                  released = released + 1
-                end
-              end
-              if released > 0 then
-                local writes = {}
-                for k = 1, #ids do
-                  writes[#writes + 1] = 'f:' .. ids[k]
-                  writes[#writes + 1] = flight[ids[k]]
-                end
-                redis.call('HSET', KEYS[1], unpack(writes))
-              end
-              return released
+              redis.call('HSET', KEYS[1], unpack(writes))
             end
+            return released
           end
         end
 
@@ -552,10 +543,21 @@ enum CoordinationScripts {
     /// live (released before, expired or never recorded ones count nothing).
     static let release = RedisScript(releaseFastPath + prelude + """
         local base, longest = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local argv = ARGV
+        if ARGV[3] == '*' then
+          -- A plain batch the short path passed on: each member is a successful attempt's hold.
+          argv = {ARGV[1], ARGV[2]}
+          for i = 4, #ARGV do
+            local split = string.find(ARGV[i], '|', 1, true) or 0
+            for _, value in ipairs({string.sub(ARGV[i], 1, split - 1), string.sub(ARGV[i], split + 1), '1', '0', '0', '0'}) do
+              argv[#argv + 1] = value
+            end
+          end
+        end
         -- Read at once: the counts and circuits of the providers, and which holds are live.
         local fields, seen, members, handed = {}, {}, {}, {}
-        for i = 3, #ARGV, 6 do
-          local id = ARGV[i + 1]
+        for i = 3, #argv, 6 do
+          local id = argv[i + 1]
           if string.sub(id, 1, 1) == '=' then
             id = string.sub(id, 2)
             handed[i] = true
@@ -565,7 +567,7 @@ enum CoordinationScripts {
             fields[#fields + 1] = 'f:' .. id
             fields[#fields + 1] = 'c:' .. id
           end
-          if ARGV[i] ~= '' and id ~= '' then members[#members + 1] = ARGV[i] .. '|' .. id end
+          if argv[i] ~= '' and id ~= '' then members[#members + 1] = argv[i] .. '|' .. id end
         end
         load(fields)
         local live = {}
@@ -625,14 +627,14 @@ enum CoordinationScripts {
           return 1
         end
         local released = 0
-        for i = 3, #ARGV, 6 do
-          local id = ARGV[i + 1]
+        for i = 3, #argv, 6 do
+          local id = argv[i + 1]
           if handed[i] then id = string.sub(id, 2) end
-          if ARGV[i] ~= '' then
-            released = released + releaseOne(i, ARGV[i], id, tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]))
+          if argv[i] ~= '' then
+            released = released + releaseOne(i, argv[i], id, tonumber(argv[i + 2]), tonumber(argv[i + 3]), tonumber(argv[i + 4]))
           end
           -- A TPM reservation settled on the real usage: the provider's token bucket moves by the difference.
-          local shift = tonumber(ARGV[i + 5])
+          local shift = tonumber(argv[i + 5])
           if id ~= '' and shift ~= 0 then
             local tat = num('t:' .. id)
             if tat > 0 then put('t:' .. id, string.format('%.17g', tat + shift)) end

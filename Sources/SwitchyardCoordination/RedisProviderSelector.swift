@@ -110,7 +110,7 @@ package final class RedisProviderSelector: ProviderSelector {
     private var releaseBatches: [String: ReleaseBatch] = [:]
     /// Acquisitions waiting for the end of this loop iteration, by model (sent after the releases, so that they
     /// see what those freed).
-    private var acquireBatches: [String: AcquireBatch] = [:]
+    private var acquireBatches: [String: AcquireBatchBox] = [:]
     private var batchFlush: () -> Void = {}
     /// Models acquired from since the last renewal tick: the renewal purges their expired holds even when this
     /// worker holds none (the acquire script purges only where a slot is at stake).
@@ -247,7 +247,7 @@ package final class RedisProviderSelector: ProviderSelector {
         let shift = Int((Double(actualTokens - lease.reservedTokens) * 60_000 / Double(tpm)).rounded())
         guard shift != 0 else { return }
         scheduleFlush()
-        releaseBatches[lease.model.name, default: ReleaseBatch(cooldown: cooldownMilliseconds)].settle(lease.providerID, shiftMilliseconds: shift)
+        releaseBatches[lease.model.name, default: ReleaseBatch(cooldown: cooldownMilliseconds)].settle(lease.providerID, shiftMilliseconds: shift, ownerPrefix: ownerPrefixBytes)
     }
 
     package func acquire(_ request: LeaseRequest, waiter: LeaseWaiter) -> LeaseAcquisition {
@@ -320,6 +320,13 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: RedisEncodedArguments) {
+        // The common case travels as one value (its owner token) in a plain batch: balanced over the model's
+        // limit-free candidates as prepared (nothing excluded, no circuit open here), not waiting.
+        if entry.plan.plain, !entry.mayWait, entry.request.excluded.isEmpty, local.circuits.isEmpty, let common = entry.plan.encoded {
+            scheduleFlush()
+            batch(for: entry.model).addPlain(entry.owner, candidates: common, slot: .acquisition(ticket), ownerPrefix: ownerPrefixBytes)
+            return
+        }
         let prefix = ownerPrefixBytes
         let wait = entry.mayWait ? Int(context.queueTimeout / 1_000_000) : 0
         enqueueAcquire(entry.model, .acquisition(ticket)) { arguments in
@@ -338,16 +345,21 @@ package final class RedisProviderSelector: ProviderSelector {
     /// ``CoordinationScripts/acquire``) to the call's; its answer goes to `slot`.
     private func enqueueAcquire(_ model: ModelConfig, _ slot: AcquireSlot, _ write: (inout RedisEncodedArguments) -> Void) {
         scheduleFlush()
-        if acquireBatches[model.name] == nil {
-            recentModels.insert(model.name)
-            var header = RedisEncodedArguments(reservingCapacity: 512)
-            header.append(leaseMilliseconds)
-            header.append(channel)
-            header.append(context.queueLimit)
-            header.append(model.providers.count)
-            acquireBatches[model.name] = AcquireBatch(arguments: header)
-        }
-        acquireBatches[model.name]!.add(slot, write)
+        batch(for: model).add(slot, ownerPrefix: ownerPrefixBytes, write)
+    }
+
+    /// This iteration's acquire call for `model` (made with its header on first use).
+    private func batch(for model: ModelConfig) -> AcquireBatchBox {
+        if let batch = acquireBatches[model.name] { return batch }
+        recentModels.insert(model.name)
+        var header = RedisEncodedArguments(reservingCapacity: 512)
+        header.append(leaseMilliseconds)
+        header.append(channel)
+        header.append(context.queueLimit)
+        header.append(model.providers.count)
+        let made = AcquireBatchBox(header: header, ownerPrefix: ownerPrefixBytes)
+        acquireBatches[model.name] = made
+        return made
     }
 
     /// Delivers one answer of an acquire call.
@@ -624,7 +636,7 @@ package final class RedisProviderSelector: ProviderSelector {
         // place and emptied afterwards, keeping their storage.
         if !releaseBatches.isEmpty {
             for (model, batch) in releaseBatches {
-                client.evaluate(calls(model).release, encoded: batch.arguments) { [weak self] result in
+                client.evaluate(calls(model).release, encoded: batch.finished(ownerPrefix: ownerPrefixBytes)) { [weak self] result in
                     guard let self, case .failure = result else { return }
                     self.statistics.scriptFailures += 1
                     for hold in batch.holds { self.retain(hold) }
@@ -635,7 +647,7 @@ package final class RedisProviderSelector: ProviderSelector {
         guard !acquireBatches.isEmpty else { return }
         defer { acquireBatches.removeAll(keepingCapacity: true) }
         for (model, batch) in acquireBatches {
-            client.evaluate(calls(model).acquire, encoded: batch.arguments) { [weak self] result in
+            client.evaluate(calls(model).acquire, encoded: batch.finished()) { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .success(.array(let answers)) where answers.count == batch.slots.count:
@@ -745,7 +757,7 @@ package final class RedisProviderSelector: ProviderSelector {
             if provider.tpm != nil { tokenOffsets.append(candidates.count + 7) }
             candidates += short ? [provider.id, index] : Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
         }
-        let made = ModelPlan(strategy: strategy, tokenOffsets: tokenOffsets,
+        let made = ModelPlan(strategy: strategy, plain: short && strategy == .script("balanced"), tokenOffsets: tokenOffsets,
                              limited: model.providers.contains { $0.rpm != nil || $0.tpm != nil || $0.maxConcurrency != nil },
                              tokenLimited: model.providers.contains { $0.tpm != nil },
                              candidates: supported.isEmpty ? nil : candidates, model: model)
@@ -895,16 +907,40 @@ private struct Hold {
 private struct ReleaseBatch {
     var holds: [Hold] = []
     /// The circuits' cool-downs, then six script arguments per release or settlement (see
-    /// ``CoordinationScripts/release``).
-    var arguments = RedisEncodedArguments(reservingCapacity: 256)
+    /// ``CoordinationScripts/release``) — once the batch is no longer plain.
+    private var arguments = RedisEncodedArguments(reservingCapacity: 256)
+    /// Whether every entry so far is a successful attempt's release (sent as a plain batch: its members only).
+    private var plain = true
 
     init(cooldown: (base: Int, max: Int)) {
         arguments.append(cooldown.base)
         arguments.append(cooldown.max)
     }
 
+    /// The call's arguments.
+    func finished(ownerPrefix: [UInt8]) -> RedisEncodedArguments {
+        guard plain else { return arguments }
+        var members = arguments
+        members.append("*")
+        for hold in holds { members.append(ownerPrefix, hold.owner, suffix: "|" + (hold.providerID ?? "")) }
+        return members
+    }
+
+    /// Writes the plain entries so far as general ones; the batch is general from now on.
+    private mutating func generalize(ownerPrefix: [UInt8], keepingLast: Bool = false) {
+        guard plain else { return }
+        plain = false
+        for hold in holds.dropLast(keepingLast ? 1 : 0) { write(hold, ownerPrefix: ownerPrefix, health: 1, sample: 0, observed: "0") }
+    }
+
     mutating func add(_ hold: Hold, ownerPrefix: [UInt8], health: Int, sample: Int, observed: String) {
         holds.append(hold)
+        if plain && health == 1 && sample == 0 && !hold.handedOff && hold.providerID != nil { return }
+        generalize(ownerPrefix: ownerPrefix, keepingLast: true)
+        write(hold, ownerPrefix: ownerPrefix, health: health, sample: sample, observed: observed)
+    }
+
+    private mutating func write(_ hold: Hold, ownerPrefix: [UInt8], health: Int, sample: Int, observed: String) {
         arguments.append(ownerPrefix, hold.owner)
         arguments.append(hold.releaseProvider)
         arguments.append(health)
@@ -914,7 +950,8 @@ private struct ReleaseBatch {
     }
 
     /// A token bucket correction without a hold (see ``CoordinationScripts/release``).
-    mutating func settle(_ providerID: String, shiftMilliseconds: Int) {
+    mutating func settle(_ providerID: String, shiftMilliseconds: Int, ownerPrefix: [UInt8]) {
+        generalize(ownerPrefix: ownerPrefix)
         arguments.append("")
         arguments.append(providerID)
         arguments.append(0)
@@ -926,15 +963,68 @@ private struct ReleaseBatch {
 
 /// The acquisitions of one model waiting for the end of a loop iteration: one acquire call answers them all, in
 /// order.
-private struct AcquireBatch {
-    /// The call's arguments: the header (lease, channel, queue bound, provider count), then each entry's.
-    var arguments: RedisEncodedArguments
+private final class AcquireBatchBox {
+    /// The call's arguments: the header (lease, channel, queue bound, provider count), then each general entry's.
+    private var arguments: RedisEncodedArguments
+    /// While every entry is plain: their shared candidates (short form, count first) and owner counters. A general
+    /// entry turns the plain ones before it into general entries (in order), and the batch stays general.
+    private var plainCandidates: RedisEncodedArguments?
+    private var plainOwners: [UInt64] = []
     /// Where each entry's answer goes, in order.
-    var slots: [AcquireSlot] = []
+    private(set) var slots: [AcquireSlot] = []
 
-    mutating func add(_ slot: AcquireSlot, _ write: (inout RedisEncodedArguments) -> Void) {
-        write(&arguments)
+    /// The worker's owner-token prefix.
+    private let ownerPrefix: [UInt8]
+
+    init(header: RedisEncodedArguments, ownerPrefix: [UInt8]) {
+        arguments = header
+        self.ownerPrefix = ownerPrefix
+    }
+
+    /// A plain acquisition (see ``CoordinationScripts/acquire``): balanced over `candidates`, not waiting.
+    func addPlain(_ owner: UInt64, candidates: RedisEncodedArguments, slot: AcquireSlot, ownerPrefix: [UInt8]) {
+        if slots.isEmpty { plainCandidates = candidates }
+        if let shared = plainCandidates, shared.bytes == candidates.bytes {
+            plainOwners.append(owner)
+        } else {
+            add(slot: nil, ownerPrefix: ownerPrefix) { arguments in
+                Self.writePlainAsGeneral(owner, candidates: candidates, ownerPrefix: ownerPrefix, to: &arguments)
+            }
+        }
         slots.append(slot)
+    }
+
+    /// A general entry: `write` appends its `ARGV`.
+    func add(_ slot: AcquireSlot, ownerPrefix: [UInt8], _ write: (inout RedisEncodedArguments) -> Void) {
+        add(slot: slot, ownerPrefix: ownerPrefix, write)
+    }
+
+    private func add(slot: AcquireSlot?, ownerPrefix: [UInt8], _ write: (inout RedisEncodedArguments) -> Void) {
+        if let shared = plainCandidates {
+            for owner in plainOwners { Self.writePlainAsGeneral(owner, candidates: shared, ownerPrefix: ownerPrefix, to: &arguments) }
+            plainOwners.removeAll()
+            plainCandidates = nil
+        }
+        write(&arguments)
+        if let slot { slots.append(slot) }
+    }
+
+    /// The call's arguments.
+    func finished() -> RedisEncodedArguments {
+        guard let shared = plainCandidates else { return arguments }
+        var plain = arguments
+        plain.append("*")
+        plain.append(contentsOf: shared)
+        for owner in plainOwners { plain.append(ownerPrefix, owner) }
+        return plain
+    }
+
+    private static func writePlainAsGeneral(_ owner: UInt64, candidates: RedisEncodedArguments, ownerPrefix: [UInt8], to arguments: inout RedisEncodedArguments) {
+        arguments.append(ownerPrefix, owner)
+        arguments.append("balanced")
+        arguments.append(0)
+        arguments.append(1)
+        arguments.append(contentsOf: candidates)
     }
 }
 
@@ -959,6 +1049,8 @@ private final class ModelPlan {
     /// The model it was made for (its providers, slots, weights and strategy).
     private let model: ModelConfig
 
+    /// Balanced over limit-free candidates in the short form: acquisitions may travel in a plain batch.
+    let plain: Bool
     /// Whether some provider has a limit (rpm, tpm, max_concurrency): a request at it may wait.
     let limited: Bool
     /// Whether some provider has a tpm limit: candidates carry each request's reservation.
@@ -966,7 +1058,8 @@ private final class ModelPlan {
     /// Where in ``candidates`` the reservations of tpm-limited providers go.
     let tokenOffsets: [Int]
 
-    init(strategy: SharedStrategy, tokenOffsets: [Int], limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
+    init(strategy: SharedStrategy, plain: Bool, tokenOffsets: [Int], limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
+        self.plain = plain
         self.tokenOffsets = tokenOffsets
         self.limited = limited
         self.tokenLimited = tokenLimited

@@ -127,6 +127,11 @@ package struct RedisEncodedArguments {
     /// Appends `prefix` followed by the decimal digits of `value` as one argument (an owner token from its fixed
     /// part and counter, without building a String).
     package mutating func append(_ prefix: [UInt8], _ value: UInt64) {
+        append(prefix, value, suffix: "")
+    }
+
+    /// Appends `prefix`, the decimal digits of `value`, then `suffix` (UTF-8) as one argument.
+    package mutating func append(_ prefix: [UInt8], _ value: UInt64, suffix: String) {
         var digits = 1
         var rest = value
         while rest >= 10 {
@@ -134,11 +139,12 @@ package struct RedisEncodedArguments {
             digits += 1
         }
         bytes.append(UInt8(ascii: "$"))
-        RESP.appendDecimal(prefix.count + digits, to: &bytes)
+        RESP.appendDecimal(prefix.count + digits + suffix.utf8.count, to: &bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
         bytes.append(contentsOf: prefix)
         RESP.appendDecimal(Int(truncatingIfNeeded: value), to: &bytes)
+        bytes.append(contentsOf: suffix.utf8)
         bytes.append(0x0D)
         bytes.append(0x0A)
         count += 1

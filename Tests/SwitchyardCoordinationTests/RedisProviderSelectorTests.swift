@@ -137,6 +137,31 @@ struct RedisProviderSelectorTests {
         for provider in ["a", "b", "c"] { #expect(try harness.inFlight(server, "m", provider) == 2) }
     }
 
+    @Test("a batch mixing plain acquisitions and releases with others keeps their order and meaning", .timeLimit(.minutes(1)))
+    func mixedBatches() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [.make("a"), .make("b"), .make("c")])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "balanced")
+        // Plain, then one that excludes a (general: the batch turns general, the first entry with it), then plain.
+        let excluded: [Set<String>] = [[], ["a"], []]
+        let waiters = excluded.map { _ in RecordingWaiter(loop: harness.loop) }
+        for (waiter, skip) in zip(waiters, excluded) {
+            _ = selector.acquire(LeaseRequest(model: model, excluded: skip, deadline: .max), waiter: waiter)
+        }
+        #expect(harness.runUntil { waiters.allSatisfy(\.answered) })
+        #expect(waiters.compactMap { $0.granted?.provider.id }.joined() == "abc")
+        // One iteration's releases: two successes (plain) and a failure (general): the failure opens a's circuit.
+        let leases = waiters.compactMap(\.granted)
+        selector.release(leases[1], outcome: ProviderOutcome(.completed, status: 200))
+        selector.release(leases[0], outcome: ProviderOutcome(.failed))
+        selector.release(leases[2], outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
+        for provider in ["a", "b", "c"] { #expect(try harness.inFlight(server, "m", provider) == 0) }
+        #expect(try harness.command(server, ["HGET", harness.key("m", "state"), "c:a"])?.text?.hasPrefix("1:") == true)
+    }
+
     @Test("one release call ending the same hold twice, and a hold that is not live, gives back exactly one count", .timeLimit(.minutes(1)))
     func repeatedReleaseInOneCall() throws {
         let server = try RedisServer()
