@@ -51,12 +51,15 @@ enum CoordinationScripts {
           return now
         end
         -- Fields of `state` read in this call (false: absent). Writes go to the cache and are sent by `flush` in one
-        -- HSET when the script ends (a script runs atomically, so nobody sees the fields in between).
+        -- HSET when the script ends (a script runs atomically, so nobody sees the fields in between); numbers are
+        -- formatted there, once per field and call, with all 17 significant digits (bucket times carry fractions
+        -- of a millisecond; Lua's own conversion keeps 14, and each sprintf costs more than a whole entry).
         local cache, dirty = {}, {}
         local function load(fields)
           if #fields == 0 then return end
           local values = redis.call('HMGET', state, unpack(fields))
-          for i = 1, #fields do cache[fields[i]] = values[i] end
+          -- Numbers are read once here (each tonumber of a string is a strtod).
+          for i = 1, #fields do cache[fields[i]] = values[i] and (tonumber(values[i]) or values[i]) end
         end
         local function get(field)
           local value = cache[field]
@@ -67,6 +70,16 @@ enum CoordinationScripts {
           return value
         end
         local function num(field) return tonumber(get(field)) or 0 end
+        -- The state fields of provider `id` (`f:<id>` …), made once per call: joining strings costs a lookup each time.
+        local fieldNames = {}
+        local function names(id)
+          local n = fieldNames[id]
+          if not n then
+            n = {f = 'f:' .. id, s = 's:' .. id, c = 'c:' .. id, k = 'k:' .. id, r = 'r:' .. id, t = 't:' .. id, l = 'l:' .. id}
+            fieldNames[id] = n
+          end
+          return n
+        end
         local function put(field, value)
           if dirty[field] == nil then dirty[#dirty + 1] = field end
           dirty[field] = true
@@ -77,8 +90,9 @@ enum CoordinationScripts {
           local args = {}
           for i = 1, #dirty do
             if dirty[dirty[i]] then
+              local value = cache[dirty[i]]
               args[#args + 1] = dirty[i]
-              args[#args + 1] = cache[dirty[i]]
+              args[#args + 1] = type(value) == 'number' and string.format('%.17g', value) or value
             end
           end
           if #args > 0 then redis.call('HSET', state, unpack(args)) end
@@ -91,8 +105,8 @@ enum CoordinationScripts {
         end
         local pending, deadlines = {}, {}
         local function hold(owner, id, lease)
-          put('f:' .. id, num('f:' .. id) + 1)
-          put('s:' .. id, num('s:' .. id) + 1)
+          put(names(id).f, num(names(id).f) + 1)
+          put(names(id).s, num(names(id).s) + 1)
           -- Deadlines as text, formatted once per lease length (Lua formats numbers with sprintf).
           local deadline = deadlines[lease]
           if not deadline then
@@ -116,25 +130,25 @@ enum CoordinationScripts {
         local function rateWait(id, rpm, tpm, cost)
           local wait = 0
           if rpm > 0 then
-            local tat = math.max(num('r:' .. id), clock())
+            local tat = math.max(num(names(id).r), clock())
             wait = math.max(wait, tat + 60000 / rpm - now - 60000)
           end
           if tpm > 0 and cost > 0 then
-            local tat = math.max(num('t:' .. id), clock())
+            local tat = math.max(num(names(id).t), clock())
             -- A request larger than a minute's allowance goes when the bucket is full.
             if tat > now then wait = math.max(wait, tat + cost * 60000 / tpm - now - 60000) end
           end
-          local cool = tonumber(get('k:' .. id))
+          local cool = tonumber(get(names(id).k))
           if cool then wait = math.max(wait, cool - clock()) end
           return wait
         end
         -- Takes one request of `cost` tokens out of `id`'s buckets.
         local function charge(id, rpm, tpm, cost)
           if rpm > 0 then
-            put('r:' .. id, string.format('%.17g', math.max(num('r:' .. id), clock()) + 60000 / rpm))
+            put(names(id).r, math.max(num(names(id).r), clock()) + 60000 / rpm)
           end
           if tpm > 0 and cost > 0 then
-            put('t:' .. id, string.format('%.17g', math.max(num('t:' .. id), clock()) + cost * 60000 / tpm))
+            put(names(id).t, math.max(num(names(id).t), clock()) + cost * 60000 / tpm)
           end
         end
         -- Gives one unit of provider `id` to the first waiter that may take it; true when one did.
@@ -148,7 +162,7 @@ enum CoordinationScripts {
               if waiter then redis.call('HDEL', waiting, owner) end
             else
               local limits = waiter.p[id]
-              if limits and (limits.s == 0 or num('f:' .. id) < limits.s) and rateWait(id, limits.r, limits.t, limits.c) <= 0 then
+              if limits and (limits.s == 0 or num(names(id).f) < limits.s) and rateWait(id, limits.r, limits.t, limits.c) <= 0 then
                 redis.call('ZREM', queue, owner)
                 -- Until this hold ends, the waiter's entry names the provider (a waiter giving up finds it there).
                 redis.call('HSET', waiting, owner, '=' .. id)
@@ -164,7 +178,7 @@ enum CoordinationScripts {
         -- A live hold of `owner` on `id` has been taken out of `leases`: its count goes back and its unit to a
         -- waiter; `handed`: the hold came by a hand-off, so the owner's entry in `waiting` goes too.
         local function ended(owner, id, handed)
-          put('f:' .. id, math.max(num('f:' .. id) - 1, 0))
+          put(names(id).f, math.max(num(names(id).f) - 1, 0))
           if handed then redis.call('HDEL', waiting, owner) end
           handoff(id)
         end
@@ -262,16 +276,23 @@ enum CoordinationScripts {
     /// only hands what has refilled to the waiters and answers `{'pumped', <ms until the next refill>}`.
     static let acquire = RedisScript(acquireFastPath + prelude + """
         local lease, channel, limit, total = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+        -- The token reservation of the acquisition being answered: its own for a shared-candidate entry (for the
+        -- candidates with a tpm limit), else each candidate's.
+        local entryCost = nil
+        local function costOf(x)
+          if entryCost then return x.tpm > 0 and entryCost or 0 end
+          return x.cost
+        end
         -- Expired holds matter where they take up a slot: purged when a candidate looks full (and by every renewal).
         local purged = false
         local function free(x, limited)
-          if x.slots > 0 and num('f:' .. x.id) >= x.slots then
+          if x.slots > 0 and num(names(x.id).f) >= x.slots then
             if purged then return false end
             purged = true
             purge()
-            if num('f:' .. x.id) >= x.slots then return false end
+            if num(names(x.id).f) >= x.slots then return false end
           end
-          return not limited or rateWait(x.id, x.rpm, x.tpm, x.cost) <= 0
+          return not limited or rateWait(x.id, x.rpm, x.tpm, costOf(x)) <= 0
         end
         -- Milliseconds until a rate limit or cool-down of some candidate lets a request in (nil: only a release
         -- can help, or nothing is rate-limited).
@@ -279,8 +300,8 @@ enum CoordinationScripts {
           local soonest = nil
           for i = 1, #c do
             local x = c[i]
-            if x.slots == 0 or num('f:' .. x.id) < x.slots then
-              local w = rateWait(x.id, x.rpm, x.tpm, x.cost)
+            if x.slots == 0 or num(names(x.id).f) < x.slots then
+              local w = rateWait(x.id, x.rpm, x.tpm, costOf(x))
               if w > 0 and (soonest == nil or w < soonest) then soonest = w end
             end
           end
@@ -298,7 +319,7 @@ enum CoordinationScripts {
           end
           if best then
             current[best] = current[best] - sum
-            for i, value in pairs(current) do put(prefix .. c[i].id, string.format('%.17g', value)) end
+            for i, value in pairs(current) do put(prefix .. c[i].id, value) end
           end
           return best
         end
@@ -330,7 +351,7 @@ enum CoordinationScripts {
           elseif strategy == 'dynamic_weighted' then
             local averages, sum, sampled = {}, 0, 0
             for i = 1, n do
-              local average = tonumber(get('l:' .. c[i].id))
+              local average = tonumber(get(names(c[i].id).l))
               if average then
                 averages[i] = math.max(average, 1)
                 sum, sampled = sum + 1 / averages[i], sampled + 1
@@ -346,7 +367,7 @@ enum CoordinationScripts {
             local best, bestFlight, bestSelections = nil, 0, 0
             for i = 1, n do
               if c[i].tier <= tier and free(c[i], limited) then
-                local flight, selected = num('f:' .. c[i].id), num('s:' .. c[i].id)
+                local flight, selected = num(names(c[i].id).f), num(names(c[i].id).s)
                 if best == nil or flight < bestFlight or (flight == bestFlight and selected < bestSelections) then
                   best, bestFlight, bestSelections = i, flight, selected
                 end
@@ -355,13 +376,14 @@ enum CoordinationScripts {
             return best
           end
         end
-        local function acquireOne(owner, strategy, wait, priority, c)
+        local function acquireOne(owner, strategy, wait, priority, c, cost)
+          entryCost = cost
           local n = #c
           local limited = false
           for i = 1, n do
             local x = c[i]
-            local circuit = get('c:' .. x.id)
-            x.eligible = x.slots > 0 or x.rpm > 0 or x.tpm > 0 or get('k:' .. x.id) or circuit
+            local circuit = get(names(x.id).c)
+            x.eligible = x.slots > 0 or x.rpm > 0 or x.tpm > 0 or get(names(x.id).k) or circuit
             if x.eligible then limited = true end
             if x.tier == 0 and circuit and tonumber(string.match(circuit, ':(%d+)$')) > clock() then x.tier = 1 end
           end
@@ -376,7 +398,7 @@ enum CoordinationScripts {
           if chosen ~= nil then
             local x = c[chosen]
             hold(owner, x.id, lease)
-            charge(x.id, x.rpm, x.tpm, x.cost)
+            charge(x.id, x.rpm, x.tpm, costOf(x))
             return x.id
           end
           if wait <= 0 then return false end
@@ -388,7 +410,7 @@ enum CoordinationScripts {
             if chosen ~= nil then
               local x = c[chosen]
               hold(owner, x.id, lease)
-              charge(x.id, x.rpm, x.tpm, x.cost)
+              charge(x.id, x.rpm, x.tpm, costOf(x))
               return x.id
             end
           end
@@ -397,7 +419,7 @@ enum CoordinationScripts {
           local eligible, any = {}, false
           for i = 1, n do
             if c[i].eligible then
-              eligible[c[i].id], any = {s = c[i].slots, r = c[i].rpm, t = c[i].tpm, c = c[i].cost}, true
+              eligible[c[i].id], any = {s = c[i].slots, r = c[i].rpm, t = c[i].tpm, c = costOf(c[i])}, true
             end
           end
           if not any then return false end
@@ -410,24 +432,40 @@ enum CoordinationScripts {
         -- Parse every acquisition, and read the fields they need in one HMGET.
         local entries, fields, seen = {}, {}, {}
         local at = 5
-        if ARGV[5] == '*' then
-          -- A plain batch the short path passed on: owners of balanced acquisitions over shared candidates.
-          local k = -tonumber(ARGV[6])
+        if ARGV[5] == '*' or ARGV[5] == '+' then
+          -- A batch whose entries share one candidate list (sent once): `*` — the plain batch the short path passed
+          -- on — owners of balanced acquisitions over short-form candidates; `+` owners and token reservations of
+          -- balanced acquisitions over long-form candidates (limits). The entries share the candidates' tables.
+          local long = ARGV[5] == '+'
+          local k = math.abs(tonumber(ARGV[6]))
           local shared = {}
-          for i = 1, k do shared[i] = {id = ARGV[5 + 2 * i], index = tonumber(ARGV[6 + 2 * i])} end
-          for j = 7 + 2 * k, #ARGV do
-            local c = {}
-            for i = 1, k do c[i] = {id = shared[i].id, index = shared[i].index, slots = 0, weight = 1, tier = 0, rpm = 0, tpm = 0, cost = 0} end
-            entries[#entries + 1] = {ARGV[j], 'balanced', 0, 1, c}
-          end
+          at = 7
           for i = 1, k do
-            local id = shared[i].id
-            fields[#fields + 1] = 'f:' .. id
-            fields[#fields + 1] = 's:' .. id
-            fields[#fields + 1] = 'c:' .. id
-            fields[#fields + 1] = 'k:' .. id
+            if long then
+              shared[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = tonumber(ARGV[at + 2]), weight = tonumber(ARGV[at + 3]),
+                           tier = tonumber(ARGV[at + 4]), rpm = tonumber(ARGV[at + 5]), tpm = tonumber(ARGV[at + 6]), cost = 0}
+              at = at + 8
+            else
+              shared[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = 0, weight = 1, tier = 0, rpm = 0, tpm = 0, cost = 0}
+              at = at + 2
+            end
+            local n = names(shared[i].id)
+            fields[#fields + 1] = n.f
+            fields[#fields + 1] = n.s
+            fields[#fields + 1] = n.c
+            fields[#fields + 1] = n.k
+            if shared[i].rpm > 0 then fields[#fields + 1] = n.r end
+            if shared[i].tpm > 0 then fields[#fields + 1] = n.t end
           end
-          at = #ARGV + 1
+          while at <= #ARGV do
+            if long then
+              entries[#entries + 1] = {ARGV[at], 'balanced', 0, 1, shared, tonumber(ARGV[at + 1])}
+              at = at + 2
+            else
+              entries[#entries + 1] = {ARGV[at], 'balanced', 0, 1, shared, 0}
+              at = at + 1
+            end
+          end
         end
         while at <= #ARGV do
           local k = tonumber(ARGV[at + 4])
@@ -450,19 +488,19 @@ enum CoordinationScripts {
             local id = c[i].id
             if not seen[id] then
               seen[id] = true
-              fields[#fields + 1] = 'f:' .. id
-              fields[#fields + 1] = 's:' .. id
-              fields[#fields + 1] = 'c:' .. id
-              fields[#fields + 1] = 'k:' .. id
-              fields[#fields + 1] = 'r:' .. id
-              fields[#fields + 1] = 't:' .. id
+              fields[#fields + 1] = names(id).f
+              fields[#fields + 1] = names(id).s
+              fields[#fields + 1] = names(id).c
+              fields[#fields + 1] = names(id).k
+              fields[#fields + 1] = names(id).r
+              fields[#fields + 1] = names(id).t
             end
           end
           entries[#entries + 1] = e
         end
         load(fields)
         local answers = {}
-        for i, e in ipairs(entries) do answers[i] = acquireOne(e[1], e[2], e[3], e[4], e[5]) end
+        for i, e in ipairs(entries) do answers[i] = acquireOne(e[1], e[2], e[3], e[4], e[5], e[6]) end
         recordHolds()
         flush()
         return answers
@@ -564,8 +602,8 @@ enum CoordinationScripts {
           end
           if id ~= '' and not seen[id] then
             seen[id] = true
-            fields[#fields + 1] = 'f:' .. id
-            fields[#fields + 1] = 'c:' .. id
+            fields[#fields + 1] = names(id).f
+            fields[#fields + 1] = names(id).c
           end
           if argv[i] ~= '' and id ~= '' then members[#members + 1] = argv[i] .. '|' .. id end
         end
@@ -599,17 +637,17 @@ enum CoordinationScripts {
           live[member] = nil
           ended(owner, id, handed[i])
           if health == 2 then
-            local failures = tonumber(string.match(get('c:' .. id) or '0:0', '^(%d+):')) + 1
+            local failures = tonumber(string.match(get(names(id).c) or '0:0', '^(%d+):')) + 1
             local cooldown = base
             for _ = 2, failures do
               if cooldown < longest then cooldown = cooldown * 2 end
             end
             cooldown = math.min(cooldown, longest)
-            put('c:' .. id, failures .. ':' .. (clock() + cooldown))
-          elseif health == 1 and get('c:' .. id) then
-            redis.call('HDEL', state, 'c:' .. id)
-            cache['c:' .. id] = false
-            dirty['c:' .. id] = nil
+            put(names(id).c, failures .. ':' .. (clock() + cooldown))
+          elseif health == 1 and get(names(id).c) then
+            redis.call('HDEL', state, names(id).c)
+            cache[names(id).c] = false
+            dirty[names(id).c] = nil
           end
           if sample > 0 then
             if sample == 2 then
@@ -620,9 +658,9 @@ enum CoordinationScripts {
               end
               observed = 2 * slowest
             end
-            local previous = tonumber(get('l:' .. id))
+            local previous = tonumber(get(names(id).l))
             local average = previous and (0.3 * observed + 0.7 * previous) or observed
-            put('l:' .. id, string.format('%.6g', average))
+            put(names(id).l, string.format('%.6g', average))
           end
           return 1
         end
@@ -636,8 +674,8 @@ enum CoordinationScripts {
           -- A TPM reservation settled on the real usage: the provider's token bucket moves by the difference.
           local shift = tonumber(argv[i + 5])
           if id ~= '' and shift ~= 0 then
-            local tat = num('t:' .. id)
-            if tat > 0 then put('t:' .. id, string.format('%.17g', tat + shift)) end
+            local tat = num(names(id).t)
+            if tat > 0 then put(names(id).t, tat + shift) end
           end
         end
         recordHolds()
@@ -672,7 +710,7 @@ enum CoordinationScripts {
     /// Cools provider `ARGV[1]` of the model for `ARGV[2]` milliseconds from now (it asked with `Retry-After` or a
     /// 429): no router chooses it until then; a shorter cool-down never shortens a longer one.
     static let coolDown = RedisScript(prelude + """
-        local field, ends = 'k:' .. ARGV[1], clock() + tonumber(ARGV[2])
+        local field, ends = names(ARGV[1]).k, clock() + tonumber(ARGV[2])
         if ends > num(field) then put(field, ends) end
         flush()
         return 1

@@ -322,9 +322,9 @@ package final class RedisProviderSelector: ProviderSelector {
     private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: RedisEncodedArguments) {
         // The common case travels as one value (its owner token) in a plain batch: balanced over the model's
         // limit-free candidates as prepared (nothing excluded, no circuit open here), not waiting.
-        if entry.plan.plain, !entry.mayWait, entry.request.excluded.isEmpty, local.circuits.isEmpty, let common = entry.plan.encoded {
+        if entry.plan.sharesCandidates, !entry.mayWait, entry.request.excluded.isEmpty, local.circuits.isEmpty, entry.plan.candidates != nil {
             scheduleFlush()
-            batch(for: entry.model).addPlain(entry.owner, candidates: common, slot: .acquisition(ticket), ownerPrefix: ownerPrefixBytes)
+            batch(for: entry.model).addShared(entry.owner, cost: entry.plan.tokenLimited ? entry.request.tokens : 0, plan: entry.plan, slot: .acquisition(ticket))
             return
         }
         let prefix = ownerPrefixBytes
@@ -345,7 +345,7 @@ package final class RedisProviderSelector: ProviderSelector {
     /// ``CoordinationScripts/acquire``) to the call's; its answer goes to `slot`.
     private func enqueueAcquire(_ model: ModelConfig, _ slot: AcquireSlot, _ write: (inout RedisEncodedArguments) -> Void) {
         scheduleFlush()
-        batch(for: model).add(slot, ownerPrefix: ownerPrefixBytes, write)
+        batch(for: model).add(slot, write)
     }
 
     /// This iteration's acquire call for `model` (made with its header on first use).
@@ -757,7 +757,7 @@ package final class RedisProviderSelector: ProviderSelector {
             if provider.tpm != nil { tokenOffsets.append(candidates.count + 7) }
             candidates += short ? [provider.id, index] : Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
         }
-        let made = ModelPlan(strategy: strategy, plain: short && strategy == .script("balanced"), tokenOffsets: tokenOffsets,
+        let made = ModelPlan(strategy: strategy, short: short, tokenOffsets: tokenOffsets,
                              limited: model.providers.contains { $0.rpm != nil || $0.tpm != nil || $0.maxConcurrency != nil },
                              tokenLimited: model.providers.contains { $0.tpm != nil },
                              candidates: supported.isEmpty ? nil : candidates, model: model)
@@ -777,11 +777,13 @@ package final class RedisProviderSelector: ProviderSelector {
         if excluded.isEmpty && circuits.isEmpty {
             if tokens == 0 || !plan.tokenLimited { return plan.encoded }
             // The prepared candidates with this request's reservation in place of the zero (the eighth value of
-            // each candidate whose provider has a tpm limit).
-            guard var arguments = plan.candidates else { return nil }
-            for offset in plan.tokenOffsets { arguments[offset] = tokens }
-            var encoded = RedisEncodedArguments()
-            encoded.append(arguments)
+            // each candidate whose provider has a tpm limit): the prepared pieces around those values, joined.
+            guard plan.candidates != nil else { return nil }
+            var encoded = RedisEncodedArguments(reservingCapacity: 256)
+            for (index, piece) in plan.tokenPieces.enumerated() {
+                if index > 0 { encoded.append(tokens) }
+                encoded.append(contentsOf: piece)
+            }
             return encoded
         }
         var arguments: [any RedisArgument] = [0]
@@ -966,13 +968,14 @@ private struct ReleaseBatch {
 private final class AcquireBatchBox {
     /// The call's arguments: the header (lease, channel, queue bound, provider count), then each general entry's.
     private var arguments: RedisEncodedArguments
-    /// While every entry is plain: their shared candidates (short form, count first) and owner counters. A general
-    /// entry turns the plain ones before it into general entries (in order), and the batch stays general.
-    private var plainCandidates: RedisEncodedArguments?
-    private var plainOwners: [UInt64] = []
+    /// While every entry shares the candidates of one plan (balanced, not waiting; see
+    /// ``CoordinationScripts/acquire``): that plan, and the entries' owner counters and token reservations. An entry
+    /// of another kind turns them into general entries (in order), and the batch stays general.
+    private var shared: ModelPlan?
+    private var sharedOwners: [UInt64] = []
+    private var sharedCosts: [Int] = []
     /// Where each entry's answer goes, in order.
     private(set) var slots: [AcquireSlot] = []
-
     /// The worker's owner-token prefix.
     private let ownerPrefix: [UInt8]
 
@@ -981,29 +984,31 @@ private final class AcquireBatchBox {
         self.ownerPrefix = ownerPrefix
     }
 
-    /// A plain acquisition (see ``CoordinationScripts/acquire``): balanced over `candidates`, not waiting.
-    func addPlain(_ owner: UInt64, candidates: RedisEncodedArguments, slot: AcquireSlot, ownerPrefix: [UInt8]) {
-        if slots.isEmpty { plainCandidates = candidates }
-        if let shared = plainCandidates, shared.bytes == candidates.bytes {
-            plainOwners.append(owner)
+    /// A balanced acquisition over `plan`'s prepared candidates, not waiting, with a reservation of `cost` tokens.
+    func addShared(_ owner: UInt64, cost: Int, plan: ModelPlan, slot: AcquireSlot) {
+        if slots.isEmpty { shared = plan }
+        if shared === plan {
+            sharedOwners.append(owner)
+            sharedCosts.append(cost)
         } else {
-            add(slot: nil, ownerPrefix: ownerPrefix) { arguments in
-                Self.writePlainAsGeneral(owner, candidates: candidates, ownerPrefix: ownerPrefix, to: &arguments)
-            }
+            add(slot: nil) { arguments in Self.writeGeneral(owner, cost: cost, plan: plan, ownerPrefix: ownerPrefix, to: &arguments) }
         }
         slots.append(slot)
     }
 
     /// A general entry: `write` appends its `ARGV`.
-    func add(_ slot: AcquireSlot, ownerPrefix: [UInt8], _ write: (inout RedisEncodedArguments) -> Void) {
-        add(slot: slot, ownerPrefix: ownerPrefix, write)
+    func add(_ slot: AcquireSlot, _ write: (inout RedisEncodedArguments) -> Void) {
+        add(slot: slot, write)
     }
 
-    private func add(slot: AcquireSlot?, ownerPrefix: [UInt8], _ write: (inout RedisEncodedArguments) -> Void) {
-        if let shared = plainCandidates {
-            for owner in plainOwners { Self.writePlainAsGeneral(owner, candidates: shared, ownerPrefix: ownerPrefix, to: &arguments) }
-            plainOwners.removeAll()
-            plainCandidates = nil
+    private func add(slot: AcquireSlot?, _ write: (inout RedisEncodedArguments) -> Void) {
+        if let plan = shared {
+            for (owner, cost) in zip(sharedOwners, sharedCosts) {
+                Self.writeGeneral(owner, cost: cost, plan: plan, ownerPrefix: ownerPrefix, to: &arguments)
+            }
+            sharedOwners.removeAll()
+            sharedCosts.removeAll()
+            shared = nil
         }
         write(&arguments)
         if let slot { slots.append(slot) }
@@ -1011,20 +1016,29 @@ private final class AcquireBatchBox {
 
     /// The call's arguments.
     func finished() -> RedisEncodedArguments {
-        guard let shared = plainCandidates else { return arguments }
-        var plain = arguments
-        plain.append("*")
-        plain.append(contentsOf: shared)
-        for owner in plainOwners { plain.append(ownerPrefix, owner) }
-        return plain
+        guard let plan = shared, let candidates = plan.encoded else { return arguments }
+        var batch = arguments
+        // `*`: short-form candidates and owners; `+`: long-form candidates (limits) and owner, reservation pairs.
+        let long = !plan.short
+        batch.append(long ? "+" : "*")
+        batch.append(contentsOf: candidates)
+        for (owner, cost) in zip(sharedOwners, sharedCosts) {
+            batch.append(ownerPrefix, owner)
+            if long { batch.append(cost) }
+        }
+        return batch
     }
 
-    private static func writePlainAsGeneral(_ owner: UInt64, candidates: RedisEncodedArguments, ownerPrefix: [UInt8], to arguments: inout RedisEncodedArguments) {
+    /// A shared-candidate entry in the general form: the prepared candidates with the reservation in place.
+    private static func writeGeneral(_ owner: UInt64, cost: Int, plan: ModelPlan, ownerPrefix: [UInt8], to arguments: inout RedisEncodedArguments) {
         arguments.append(ownerPrefix, owner)
         arguments.append("balanced")
         arguments.append(0)
         arguments.append(1)
-        arguments.append(contentsOf: candidates)
+        for (index, piece) in plan.tokenPieces.enumerated() {
+            if index > 0 { arguments.append(cost) }
+            arguments.append(contentsOf: piece)
+        }
     }
 }
 
@@ -1049,22 +1063,36 @@ private final class ModelPlan {
     /// The model it was made for (its providers, slots, weights and strategy).
     private let model: ModelConfig
 
-    /// Balanced over limit-free candidates in the short form: acquisitions may travel in a plain batch.
-    let plain: Bool
+    /// Whether ``candidates`` are in the short form (no limits).
+    let short: Bool
+    /// Balanced: acquisitions that wait for nothing share the prepared candidates in their call.
+    let sharesCandidates: Bool
     /// Whether some provider has a limit (rpm, tpm, max_concurrency): a request at it may wait.
     let limited: Bool
     /// Whether some provider has a tpm limit: candidates carry each request's reservation.
     let tokenLimited: Bool
     /// Where in ``candidates`` the reservations of tpm-limited providers go.
     let tokenOffsets: [Int]
+    /// ``candidates`` encoded in pieces between those places (one more piece than places).
+    let tokenPieces: [RedisEncodedArguments]
 
-    init(strategy: SharedStrategy, plain: Bool, tokenOffsets: [Int], limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
-        self.plain = plain
+    init(strategy: SharedStrategy, short: Bool, tokenOffsets: [Int], limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
+        self.short = short
+        sharesCandidates = strategy == .script("balanced")
         self.tokenOffsets = tokenOffsets
         self.limited = limited
         self.tokenLimited = tokenLimited
         self.strategy = strategy
         self.candidates = candidates
+        var pieces: [RedisEncodedArguments] = []
+        var start = 0
+        for end in tokenOffsets + [candidates?.count ?? 0] {
+            var piece = RedisEncodedArguments()
+            if let candidates, start < end { piece.append(Array(candidates[start..<end])) }
+            pieces.append(piece)
+            start = end + 1
+        }
+        tokenPieces = pieces
         encoded = candidates.map { values in
             var encoded = RedisEncodedArguments()
             encoded.append(values)
