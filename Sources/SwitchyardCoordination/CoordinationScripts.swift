@@ -203,52 +203,94 @@ enum CoordinationScripts {
         """
 
     /// The common case of ``acquire``, ahead of the general script (which then never runs, nor creates its
-    /// functions): a *plain batch* — `ARGV[5]` is `*`, then minus the candidate count and the candidates (id and
-    /// index each, as in the short form), then only owner tokens — of `balanced` acquisitions (or
-    /// `least_connection`, which `SharedStrategy` maps to it) over the same limit-free candidates, none of which may
-    /// wait. When no candidate has a circuit or cool-down on record, it applies the general path's rule (fewest in
-    /// flight, then fewest selections) with one `TIME`, one `HMGET`, one `HSET` and one `ZADD` for the whole call;
-    /// otherwise it falls through to the general path, having written nothing. One value per acquisition keeps
-    /// both Redis' parsing and the script's work per request small.
+    /// functions): a batch of `balanced` acquisitions (or `least_connection`, which `SharedStrategy` maps to it)
+    /// that share one candidate list and may not wait — `ARGV[5]` is `*` (then minus the candidate count, the
+    /// short-form candidates and one owner token per acquisition) or `+` (the count, the long-form candidates with
+    /// their limits, and an owner token and token reservation per acquisition). When no candidate has a circuit or
+    /// cool-down on record and every acquisition finds a free candidate, it applies the general path's rule
+    /// (fewest in flight, then fewest selections, among the candidates under their slots and rate limits — the
+    /// GCRA rule of `rateWait` and `charge`, inlined) with one `TIME`, one `HMGET`, one `HSET` and one `ZADD` for
+    /// the whole call; otherwise it falls through to the general path, having written nothing. A value or two per
+    /// acquisition keeps both Redis' parsing and the script's work per request small.
     private static let acquireFastPath = """
-        if ARGV[5] == '*' then
-          local k = -tonumber(ARGV[6])
-          local ids, fields = {}, {}
+        if ARGV[5] == '*' or ARGV[5] == '+' then
+          local long = ARGV[5] == '+'
+          local k = math.abs(tonumber(ARGV[6]))
+          local ids, slots, rpm, tpm, fields = {}, {}, {}, {}, {}
+          local at = 7
           for i = 1, k do
-            local id = ARGV[5 + 2 * i]
+            local id = ARGV[at]
             ids[i] = id
-            fields[4 * i - 3], fields[4 * i - 2], fields[4 * i - 1], fields[4 * i] = 'f:' .. id, 's:' .. id, 'c:' .. id, 'k:' .. id
+            if long then
+              slots[i], rpm[i], tpm[i] = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 5]), tonumber(ARGV[at + 6])
+              at = at + 8
+            else
+              slots[i], rpm[i], tpm[i] = 0, 0, 0
+              at = at + 2
+            end
+            fields[#fields + 1] = 'f:' .. id
+            fields[#fields + 1] = 's:' .. id
+            fields[#fields + 1] = 'c:' .. id
+            fields[#fields + 1] = 'k:' .. id
+            fields[#fields + 1] = 'r:' .. id
+            fields[#fields + 1] = 't:' .. id
           end
+          local first = at
           local values = redis.call('HMGET', KEYS[1], unpack(fields))
           local fast = true
-          local flight, selected = {}, {}
+          local flight, selected, requests, tokens = {}, {}, {}, {}
           for i = 1, k do
-            if values[4 * i - 1] or values[4 * i] then fast = false break end
-            flight[i] = tonumber(values[4 * i - 3]) or 0
-            selected[i] = tonumber(values[4 * i - 2]) or 0
+            if values[6 * i - 3] or values[6 * i - 2] then fast = false break end
+            flight[i] = tonumber(values[6 * i - 5]) or 0
+            selected[i] = tonumber(values[6 * i - 4]) or 0
+            requests[i] = tonumber(values[6 * i - 1]) or 0
+            tokens[i] = tonumber(values[6 * i]) or 0
           end
           if fast then
             local time = redis.call('TIME')
+            local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
             -- Formatted once: Lua turns a number into text with sprintf, which costs more than the rest of an entry.
-            local deadline = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[1]))
+            local deadline = tostring(now + tonumber(ARGV[1]))
             local answers, holds = {}, {}
-            for at = 7 + 2 * k, #ARGV do
-              local best = 1
-              for i = 2, k do
-                if flight[i] < flight[best] or (flight[i] == flight[best] and selected[i] < selected[best]) then best = i end
+            local step = long and 2 or 1
+            for at = first, #ARGV, step do
+              local cost = long and tonumber(ARGV[at + 1]) or 0
+              local best = nil
+              for i = 1, k do
+                local free = slots[i] == 0 or flight[i] < slots[i]
+                if free and rpm[i] > 0 and math.max(requests[i], now) + 60000 / rpm[i] - now - 60000 > 0 then free = false end
+                if free and tpm[i] > 0 and cost > 0 and tokens[i] > now
+                   and math.max(tokens[i], now) + cost * 60000 / tpm[i] - now - 60000 > 0 then free = false end
+                if free and (best == nil or flight[i] < flight[best] or (flight[i] == flight[best] and selected[i] < selected[best])) then best = i end
               end
+              if best == nil then fast = false break end
               flight[best], selected[best] = flight[best] + 1, selected[best] + 1
+              if rpm[best] > 0 then requests[best] = math.max(requests[best], now) + 60000 / rpm[best] end
+              if tpm[best] > 0 and cost > 0 then tokens[best] = math.max(tokens[best], now) + cost * 60000 / tpm[best] end
               holds[#holds + 1] = deadline
               holds[#holds + 1] = ARGV[at] .. '|' .. ids[best]
               answers[#answers + 1] = ids[best]
             end
-            local writes = {}
-            for i = 1, k do
-              writes[4 * i - 3], writes[4 * i - 2], writes[4 * i - 1], writes[4 * i] = 'f:' .. ids[i], flight[i], 's:' .. ids[i], selected[i]
+            if fast then
+              local writes = {}
+              for i = 1, k do
+                writes[#writes + 1] = 'f:' .. ids[i]
+                writes[#writes + 1] = flight[i]
+                writes[#writes + 1] = 's:' .. ids[i]
+                writes[#writes + 1] = selected[i]
+                if rpm[i] > 0 then
+                  writes[#writes + 1] = 'r:' .. ids[i]
+                  writes[#writes + 1] = string.format('%.17g', requests[i])
+                end
+                if tpm[i] > 0 and tokens[i] > 0 then
+                  writes[#writes + 1] = 't:' .. ids[i]
+                  writes[#writes + 1] = string.format('%.17g', tokens[i])
+                end
+              end
+              redis.call('HSET', KEYS[1], unpack(writes))
+              redis.call('ZADD', KEYS[2], unpack(holds))
+              return answers
             end
-            redis.call('HSET', KEYS[1], unpack(writes))
-            redis.call('ZADD', KEYS[2], unpack(holds))
-            return answers
           end
         end
 

@@ -347,6 +347,29 @@ struct WaitQueueTests {
         #expect((selector as? RedisProviderSelector)?.statistics.pumps ?? 0 >= 1)
     }
 
+    @Test("limits hold inside one call: the acquisitions of one iteration are charged one after another", .timeLimit(.minutes(1)))
+    func limitsWithinOneCall() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        // a admits two requests a minute (its burst), b plenty: balanced alternates until a's bucket is empty.
+        let model = ModelConfig(name: "m", providers: [limited("a", rpm: 2), limited("b", rpm: 100_000)])
+        let selector = try harness.selector(.redis, server: server, models: [model], strategy: "balanced", queueTimeout: 0.2)
+        let waiters = (0..<6).map { QueueWaiter("w\($0)", log: AnswerLog()) }
+        for waiter in waiters { _ = selector.acquire(request(model), waiter: waiter) }
+        #expect(harness.runUntil { waiters.allSatisfy(\.answered) })
+        #expect(waiters.map { $0.granted?.provider.id ?? "-" }.joined() == "ababbb")
+        // One provider, two a minute: the third of one call finds nothing free (the whole call is decided again
+        // on the general path) and waits, then times out.
+        let single = ModelConfig(name: "s", providers: [limited("a", rpm: 2)])
+        let alone = try harness.selector(.redis, server: server, models: [single], strategy: "balanced", queueTimeout: 0.2)
+        let three = (0..<3).map { QueueWaiter("s\($0)", log: AnswerLog()) }
+        for waiter in three { _ = alone.acquire(request(single), waiter: waiter) }
+        #expect(harness.runUntil { three.allSatisfy(\.answered) })
+        #expect(three.map { $0.granted?.provider.id ?? "-" }.joined() == "aa-")
+        #expect(three[2].denied?.code == "queue_timeout")
+    }
+
     @Test("a TPM reservation is charged on the grant and settled on the real usage", .timeLimit(.minutes(1)))
     func tpmSettlement() throws {
         let server = try RedisServer()
