@@ -633,7 +633,11 @@ package final class RedisProviderSelector: ProviderSelector {
     /// see the slots the releases freed). Their commands leave in one write with the rest of the iteration's.
     private func flushBatches() {
         // Sending calls back nothing at once (a failure completes after the iteration), so the batches are read in
-        // place and emptied afterwards, keeping their storage.
+        // place and emptied afterwards, keeping their storage. Acquisitions a release cannot change (balanced over
+        // limit-free candidates: no slot, bucket or waiter is at stake, only this iteration's counts) leave first,
+        // so that their answers do not wait behind the release script; the others after the releases, so that they
+        // see what those freed.
+        for (model, batch) in acquireBatches where batch.unaffectedByReleases { sendAcquisitions(model, batch) }
         if !releaseBatches.isEmpty {
             for (model, batch) in releaseBatches {
                 client.evaluate(calls(model).release, encoded: batch.finished(ownerPrefix: ownerPrefixBytes)) { [weak self] result in
@@ -645,20 +649,22 @@ package final class RedisProviderSelector: ProviderSelector {
             releaseBatches.removeAll(keepingCapacity: true)
         }
         guard !acquireBatches.isEmpty else { return }
-        defer { acquireBatches.removeAll(keepingCapacity: true) }
-        for (model, batch) in acquireBatches {
-            client.evaluate(calls(model).acquire, encoded: batch.finished()) { [weak self] result in
-                guard let self else { return }
-                switch result {
-                case .success(.array(let answers)) where answers.count == batch.slots.count:
-                    for (slot, answer) in zip(batch.slots, answers) { self.answered(slot, .success(answer)) }
-                case .success(let other):
-                    // An error reply (or a foreign answer) fails every acquisition of the call.
-                    if other.errorMessage == nil { self.logger.error("the acquire script answered out of shape", [("redis.reply", .string("\(other)"))]) }
-                    for slot in batch.slots { self.answered(slot, .success(other.errorMessage == nil ? .error("unexpected answer") : other)) }
-                case .failure:
-                    for slot in batch.slots { self.answered(slot, result) }
-                }
+        for (model, batch) in acquireBatches where !batch.unaffectedByReleases { sendAcquisitions(model, batch) }
+        acquireBatches.removeAll(keepingCapacity: true)
+    }
+
+    private func sendAcquisitions(_ model: String, _ batch: AcquireBatchBox) {
+        client.evaluate(calls(model).acquire, encoded: batch.finished()) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(.array(let answers)) where answers.count == batch.slots.count:
+                for (slot, answer) in zip(batch.slots, answers) { self.answered(slot, .success(answer)) }
+            case .success(let other):
+                // An error reply (or a foreign answer) fails every acquisition of the call.
+                if other.errorMessage == nil { self.logger.error("the acquire script answered out of shape", [("redis.reply", .string("\(other)"))]) }
+                for slot in batch.slots { self.answered(slot, .success(other.errorMessage == nil ? .error("unexpected answer") : other)) }
+            case .failure:
+                for slot in batch.slots { self.answered(slot, result) }
             }
         }
     }
@@ -1013,6 +1019,10 @@ private final class AcquireBatchBox {
         write(&arguments)
         if let slot { slots.append(slot) }
     }
+
+    /// Whether no release can change these acquisitions' answers: all of them balanced over limit-free candidates,
+    /// not waiting (a release would only lower a count they compare).
+    var unaffectedByReleases: Bool { shared?.short ?? false }
 
     /// The call's arguments.
     func finished() -> RedisEncodedArguments {
