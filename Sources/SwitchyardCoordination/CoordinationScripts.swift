@@ -435,26 +435,22 @@ enum CoordinationScripts {
             end
           end
           if strategy == 'pump' then return {'pumped', math.ceil(refill(c) or 0)} end
-          local chosen = pick(strategy, c, limited, 0)
-          if chosen == nil then chosen = pick(strategy, c, limited, 1) end
-          if chosen ~= nil then
+          local function take(chosen)
             local x = c[chosen]
             hold(owner, x.id, lease)
             charge(x.id, x.rpm, x.tpm, costOf(x))
             return x.id
           end
+          local chosen = pick(strategy, c, limited, 0)
+          if chosen == nil then chosen = pick(strategy, c, limited, 1) end
+          if chosen ~= nil then return take(chosen) end
           if wait <= 0 then return false end
           if not purged then
             -- About to wait: make sure no expired hold takes the place.
             purged = true
             purge()
             chosen = pick(strategy, c, limited, 1)
-            if chosen ~= nil then
-              local x = c[chosen]
-              hold(owner, x.id, lease)
-              charge(x.id, x.rpm, x.tpm, costOf(x))
-              return x.id
-            end
+            if chosen ~= nil then return take(chosen) end
           end
           local length = redis.call('ZCARD', queue)
           if length >= limit then return {'full', limit} end

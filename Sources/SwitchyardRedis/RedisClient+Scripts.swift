@@ -70,30 +70,9 @@ extension RedisClient {
     /// Runs a prepared script call with `arguments`, as ``evaluate(_:keys:arguments:completion:)`` does (a
     /// `NOSCRIPT` loads the script and retries once), encoding only the arguments.
     package func evaluate(_ call: RedisPreparedCall, arguments: [any RedisArgument], completion: @escaping Completion) {
-        guard subscriptions.isEmpty, state == .ready else {
-            // The general path says why (a subscriber connection, not connected).
-            return evaluate(call.script, keys: call.keys, arguments: arguments, completion: completion)
-        }
-        formatted.removeAll(keepingCapacity: true)
-        formatted.append(UInt8(ascii: "*"))
-        RESP.appendDecimal(call.words + arguments.count, to: &formatted)
-        formatted.append(0x0D)
-        formatted.append(0x0A)
-        formatted.append(contentsOf: call.encoded)
-        for argument in arguments { argument.appendBulkString(to: &formatted) }
-        let deadline = MonotonicClock.now() &+ MonotonicClock.nanoseconds(configuration.commandTimeout)
-        let issued = issueFormatted(length: formatted.count, deadline: deadline) { [weak self] result in
-            guard let self, case .success(let reply) = result, reply.isNoScript else {
-                completion(result)
-                return
-            }
-            self.statistics.scriptReloads += 1
-            self.loadAndRetry(call.script, keys: call.keys, arguments: arguments, completion: completion)
-        }
-        if !issued {
-            statistics.notConnectedFailures += 1
-            failSoon(.notConnected, completion)
-        }
+        var encoded = RedisEncodedArguments()
+        encoded.append(arguments)
+        evaluate(call, encoded: encoded, completion: completion)
     }
 }
 
@@ -186,15 +165,7 @@ extension RedisClient {
     }
 
     private func issueEncoded(_ call: RedisPreparedCall, _ arguments: RedisEncodedArguments, _ completion: @escaping Completion) {
-        guard subscriptions.isEmpty else {
-            failSoon(.forbiddenCommand("a command on a subscriber connection"), completion)
-            return
-        }
-        guard state == .ready else {
-            statistics.notConnectedFailures += 1
-            failSoon(.notConnected, completion)
-            return
-        }
+        guard mayIssue(completion) else { return }
         formatted.removeAll(keepingCapacity: true)
         formatted.append(UInt8(ascii: "*"))
         RESP.appendDecimal(call.words + arguments.count, to: &formatted)

@@ -178,21 +178,27 @@ package final class RedisClient {
     /// Sends the command built in the argument buffers with the command timeout, or fails it with
     /// ``RedisError/notConnected`` when not ready.
     func sendBuiltCommand(_ completion: @escaping Completion) {
-        guard subscriptions.isEmpty else {
-            // Replies on a subscribed connection are pushes: this command's would never be paired with it.
-            failSoon(.forbiddenCommand("a command on a subscriber connection"), completion)
-            return
-        }
-        guard state == .ready else {
-            statistics.notConnectedFailures += 1
-            failSoon(.notConnected, completion)
-            return
-        }
+        guard mayIssue(completion) else { return }
         let deadline = MonotonicClock.now() &+ MonotonicClock.nanoseconds(configuration.commandTimeout)
         if !issueBuiltCommand(deadline: deadline, completion) {
             statistics.notConnectedFailures += 1
             failSoon(.notConnected, completion)
         }
+    }
+
+    /// Whether a command may be sent now; if not, `completion` gets why after the current iteration.
+    func mayIssue(_ completion: @escaping Completion) -> Bool {
+        guard subscriptions.isEmpty else {
+            // Replies on a subscribed connection are pushes: this command's would never be paired with it.
+            failSoon(.forbiddenCommand("a command on a subscriber connection"), completion)
+            return false
+        }
+        guard state == .ready else {
+            statistics.notConnectedFailures += 1
+            failSoon(.notConnected, completion)
+            return false
+        }
+        return true
     }
 
     /// Calls `completion` with `error` after the current loop iteration.
