@@ -4,11 +4,10 @@
 /// Layout, with the default prefix `switchyard:` and a model `llama-70b`:
 ///
 /// ```
-/// switchyard:{llama-70b}:inflight     per-provider in-flight counts of the model
-/// switchyard:{llama-70b}:selections   per-provider selection counts
-/// switchyard:{llama-70b}:cursor       weighted round-robin state
-/// switchyard:{llama-70b}:queue        the model's wait queue
-/// switchyard:workers                  a cluster-wide key (no model)
+/// switchyard:{llama-70b}:state        per-provider counts, cursors, buckets and circuits of the model (a hash)
+/// switchyard:{llama-70b}:leases       the model's holds (a sorted set)
+/// switchyard:{llama-70b}:waitq        the model's wait queue
+/// switchyard:rtm:scraper              a cluster-wide key (no model)
 /// ```
 ///
 /// The braces are a Redis Cluster *hash tag*: only the text between the first `{` and the next `}` is hashed, so
@@ -33,7 +32,7 @@ package struct RedisKeys: Sendable, Equatable {
         "{" + Self.escaped(model) + "}"
     }
 
-    /// `<prefix>{<model>}:<suffix>`, e.g. `switchyard:{llama-70b}:inflight`.
+    /// `<prefix>{<model>}:<suffix>`, e.g. `switchyard:{llama-70b}:state`.
     package func model(_ model: String, _ suffix: String) -> String {
         prefix + hashTag(model: model) + ":" + suffix
     }
