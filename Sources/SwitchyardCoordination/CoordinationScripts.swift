@@ -469,72 +469,51 @@ enum CoordinationScripts {
         end
         -- Parse every acquisition, and read the fields they need in one HMGET.
         local entries, fields, seen = {}, {}, {}
+        -- `k` candidates from ARGV[at] on: eight values each (`long`) or two (id and index, no limits); the next
+        -- index. Each provider's fields are asked for once.
+        local function readCandidates(at, k, long)
+          local c = {}
+          for i = 1, k do
+            if long then
+              c[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = tonumber(ARGV[at + 2]), weight = tonumber(ARGV[at + 3]),
+                      tier = tonumber(ARGV[at + 4]), rpm = tonumber(ARGV[at + 5]), tpm = tonumber(ARGV[at + 6]), cost = tonumber(ARGV[at + 7])}
+              at = at + 8
+            else
+              c[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = 0, weight = 1, tier = 0, rpm = 0, tpm = 0, cost = 0}
+              at = at + 2
+            end
+            local id = c[i].id
+            if not seen[id] then
+              seen[id] = true
+              local n = names(id)
+              fields[#fields + 1] = n.f
+              fields[#fields + 1] = n.s
+              fields[#fields + 1] = n.c
+              fields[#fields + 1] = n.k
+              if c[i].rpm > 0 then fields[#fields + 1] = n.r end
+              if c[i].tpm > 0 then fields[#fields + 1] = n.t end
+            end
+          end
+          return c, at
+        end
         local at = 5
         if ARGV[5] == '*' or ARGV[5] == '+' then
           -- A batch whose entries share one candidate list (sent once): `*` — the plain batch the short path passed
           -- on — owners of balanced acquisitions over short-form candidates; `+` owners and token reservations of
           -- balanced acquisitions over long-form candidates (limits). The entries share the candidates' tables.
           local long = ARGV[5] == '+'
-          local k = math.abs(tonumber(ARGV[6]))
-          local shared = {}
-          at = 7
-          for i = 1, k do
-            if long then
-              shared[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = tonumber(ARGV[at + 2]), weight = tonumber(ARGV[at + 3]),
-                           tier = tonumber(ARGV[at + 4]), rpm = tonumber(ARGV[at + 5]), tpm = tonumber(ARGV[at + 6]), cost = 0}
-              at = at + 8
-            else
-              shared[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = 0, weight = 1, tier = 0, rpm = 0, tpm = 0, cost = 0}
-              at = at + 2
-            end
-            local n = names(shared[i].id)
-            fields[#fields + 1] = n.f
-            fields[#fields + 1] = n.s
-            fields[#fields + 1] = n.c
-            fields[#fields + 1] = n.k
-            if shared[i].rpm > 0 then fields[#fields + 1] = n.r end
-            if shared[i].tpm > 0 then fields[#fields + 1] = n.t end
-          end
+          local shared
+          shared, at = readCandidates(7, math.abs(tonumber(ARGV[6])), long)
           while at <= #ARGV do
-            if long then
-              entries[#entries + 1] = {ARGV[at], 'balanced', 0, 1, shared, tonumber(ARGV[at + 1])}
-              at = at + 2
-            else
-              entries[#entries + 1] = {ARGV[at], 'balanced', 0, 1, shared, 0}
-              at = at + 1
-            end
+            entries[#entries + 1] = {ARGV[at], 'balanced', 0, 1, shared, long and tonumber(ARGV[at + 1]) or 0}
+            at = at + (long and 2 or 1)
           end
         end
         while at <= #ARGV do
-          local k = tonumber(ARGV[at + 4])
-          local e = {ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), {}}
-          local c = e[5]
-          at = at + 5
-          if k >= 0 then
-            for i = 1, k do
-              c[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = tonumber(ARGV[at + 2]), weight = tonumber(ARGV[at + 3]),
-                      tier = tonumber(ARGV[at + 4]), rpm = tonumber(ARGV[at + 5]), tpm = tonumber(ARGV[at + 6]), cost = tonumber(ARGV[at + 7])}
-              at = at + 8
-            end
-          else
-            for i = 1, -k do
-              c[i] = {id = ARGV[at], index = tonumber(ARGV[at + 1]), slots = 0, weight = 1, tier = 0, rpm = 0, tpm = 0, cost = 0}
-              at = at + 2
-            end
-          end
-          for i = 1, #c do
-            local id = c[i].id
-            if not seen[id] then
-              seen[id] = true
-              fields[#fields + 1] = names(id).f
-              fields[#fields + 1] = names(id).s
-              fields[#fields + 1] = names(id).c
-              fields[#fields + 1] = names(id).k
-              fields[#fields + 1] = names(id).r
-              fields[#fields + 1] = names(id).t
-            end
-          end
-          entries[#entries + 1] = e
+          local owner, strategy, wait, priority, k = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+          local c
+          c, at = readCandidates(at + 5, math.abs(k), k >= 0)
+          entries[#entries + 1] = {owner, strategy, wait, priority, c}
         end
         load(fields)
         local answers = {}

@@ -319,12 +319,12 @@ package final class RedisProviderSelector: ProviderSelector {
         return answer
     }
 
-    private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: RedisEncodedArguments) {
-        // The common case travels as one value (its owner token) in a plain batch: balanced over the model's
-        // limit-free candidates as prepared (nothing excluded, no circuit open here), not waiting.
-        if entry.plan.sharesCandidates, !entry.mayWait, entry.request.excluded.isEmpty, local.circuits.isEmpty, entry.plan.candidates != nil {
+    private func evaluateAcquire(_ ticket: UInt64, _ entry: Pending, _ candidates: Candidates) {
+        // The common case travels as one or two values (owner token, reservation) in a call sharing the model's
+        // prepared candidates: balanced, not waiting.
+        if case .prepared(let plan, let tokens) = candidates, plan.sharesCandidates, !entry.mayWait {
             scheduleFlush()
-            batch(for: entry.model).addShared(entry.owner, cost: entry.plan.tokenLimited ? entry.request.tokens : 0, plan: entry.plan, slot: .acquisition(ticket))
+            batch(for: entry.model).addShared(entry.owner, cost: tokens, plan: plan, slot: .acquisition(ticket))
             return
         }
         let prefix = ownerPrefixBytes
@@ -337,7 +337,7 @@ package final class RedisProviderSelector: ProviderSelector {
             }
             arguments.append(wait)
             arguments.append(entry.request.priority.rawValue)
-            arguments.append(contentsOf: candidates)
+            candidates.append(to: &arguments)
         }
     }
 
@@ -484,7 +484,9 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// Whether `request` may wait in its model's queue: waiting is on, and the model's strategy has slots.
     private func mayWait(_ request: LeaseRequest) -> Bool {
-        subscriber != nil && context.queueTimeout > 0 && !draining && (strategy(of: request.model).limitsCapacity || plan(request.model).limited)
+        guard subscriber != nil && context.queueTimeout > 0 && !draining else { return false }
+        let plan = plan(request.model)
+        return plan.strategy.limitsCapacity || plan.limited
     }
 
     /// A hand-off message `<owner>|<provider id>|<Redis time, µs>` from the subscriber connection.
@@ -542,7 +544,7 @@ package final class RedisProviderSelector: ProviderSelector {
                 arguments.append("pump")
                 arguments.append(1)
                 arguments.append(entry.request.priority.rawValue)
-                arguments.append(contentsOf: candidates)
+                candidates.append(to: &arguments)
             }
         }
     }
@@ -606,23 +608,23 @@ package final class RedisProviderSelector: ProviderSelector {
             } else if outcome.isHealthy {
                 local.circuits.recordSuccess(lease.providerID)
             }
-            releaseShared(hold, outcome: outcome, timed: hold.timed)
+            releaseShared(hold, outcome: outcome)
         } else {
             local.release(lease, outcome: outcome)
-            if let hold = recorded.removeValue(forKey: lease.token) { releaseShared(hold, outcome: outcome, timed: false) }
+            if let hold = recorded.removeValue(forKey: lease.token) { releaseShared(hold, outcome: outcome) }
         }
     }
 
-    /// Ends `hold` (or a wait) in Redis, recording `outcome` in the shared circuit and, when `timed`, in the
+    /// Ends `hold` (or a wait) in Redis, recording `outcome` in the shared circuit and, when the hold is timed, in the
     /// shared latency average. Releases are fire and forget and wait for the end of the loop iteration, so that all
     /// the releases of one iteration for one model travel in one script call (an acquisition sent meanwhile takes
     /// them along first, so that it sees what they freed).
-    private func releaseShared(_ hold: Hold, outcome: ProviderOutcome? = nil, timed: Bool = false) {
+    private func releaseShared(_ hold: Hold, outcome: ProviderOutcome? = nil) {
         var health = 0, sample = 0
         var observed = "0"
         if let outcome {
             health = outcome.isUnhealthy ? 2 : outcome.isHealthy ? 1 : 0
-            sample = timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
+            sample = hold.timed ? DynamicWeightedStrategy.isPenalty(outcome).map { $0 ? 2 : 1 } ?? 0 : 0
             if sample > 0 { observed = String(Double(outcome.timeToFirstByte ?? outcome.total) / 1e6) }
         }
         scheduleFlush()
@@ -763,10 +765,9 @@ package final class RedisProviderSelector: ProviderSelector {
             if provider.tpm != nil { tokenOffsets.append(candidates.count + 7) }
             candidates += short ? [provider.id, index] : Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
         }
-        let made = ModelPlan(strategy: strategy, short: short, tokenOffsets: tokenOffsets,
+        let made = ModelPlan(strategy: strategy, short: short, candidates: candidates, tokenOffsets: tokenOffsets,
                              limited: model.providers.contains { $0.rpm != nil || $0.tpm != nil || $0.maxConcurrency != nil },
-                             tokenLimited: model.providers.contains { $0.tpm != nil },
-                             candidates: supported.isEmpty ? nil : candidates, model: model)
+                             tokenLimited: model.providers.contains { $0.tpm != nil }, model: model)
         // The current configuration's model owns the cache; an older one's plan is made but not kept.
         if config.model(named: model.name).map(made.matches) ?? false { plans[model.name] = made }
         return made
@@ -774,23 +775,12 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// The script arguments of `model`'s eligible providers in configuration order (their count, then eight values
     /// each, or minus their count and two values each: see ``CoordinationScripts/acquire``), or nil when none is
-    /// eligible.
-    private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> RedisEncodedArguments? {
+    /// eligible: in the common case (nothing excluded, no circuit open in this worker) the plan's prepared ones.
+    private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> Candidates? {
         let circuits = local.circuits
-        // The common case (nothing excluded, no circuit open in this worker, no token reservation to carry):
-        // prepared once per configuration.
-        let plan = plan(model)
         if excluded.isEmpty && circuits.isEmpty {
-            if tokens == 0 || !plan.tokenLimited { return plan.encoded }
-            // The prepared candidates with this request's reservation in place of the zero (the eighth value of
-            // each candidate whose provider has a tpm limit): the prepared pieces around those values, joined.
-            guard plan.candidates != nil else { return nil }
-            var encoded = RedisEncodedArguments(reservingCapacity: 256)
-            for (index, piece) in plan.tokenPieces.enumerated() {
-                if index > 0 { encoded.append(tokens) }
-                encoded.append(contentsOf: piece)
-            }
-            return encoded
+            let plan = plan(model)
+            return plan.hasCandidates ? .prepared(plan, reserving: plan.tokenLimited ? tokens : 0) : nil
         }
         var arguments: [any RedisArgument] = [0]
         let now = circuits.isEmpty ? 0 : context.now()
@@ -803,7 +793,7 @@ package final class RedisProviderSelector: ProviderSelector {
         arguments[0] = (arguments.count - 1) / 8
         var encoded = RedisEncodedArguments()
         encoded.append(arguments)
-        return encoded
+        return .written(encoded)
     }
 
     /// Whether `provider` needs none of the long form's values: no limit, no slots, and a weight that is 1 or
@@ -823,7 +813,7 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// `model` or the first model after it in its fallback chain with eligible providers, its chain position and
     /// candidates.
-    private func firstWithCandidates(_ model: ModelConfig, position: Int, excluding excluded: Set<String>, tokens: Int = 0) -> (ModelConfig, Int, RedisEncodedArguments)? {
+    private func firstWithCandidates(_ model: ModelConfig, position: Int, excluding excluded: Set<String>, tokens: Int = 0) -> (ModelConfig, Int, Candidates)? {
         var model = model
         var position = position
         while true {
@@ -866,7 +856,7 @@ package final class RedisProviderSelector: ProviderSelector {
         return digits > 0 ? value : nil
     }
 
-    /// The prepared script calls of `model` (its nine keys encoded once; see ``CoordinationScripts``).
+    /// The prepared script calls of `model` (its four keys encoded once; see ``CoordinationScripts``).
     private func calls(_ model: String) -> ScriptCalls {
         if let prepared = scriptCalls[model] { return prepared }
         let names = client.keys
@@ -1026,12 +1016,12 @@ private final class AcquireBatchBox {
 
     /// The call's arguments.
     func finished() -> RedisEncodedArguments {
-        guard let plan = shared, let candidates = plan.encoded else { return arguments }
+        guard let plan = shared else { return arguments }
         var batch = arguments
         // `*`: short-form candidates and owners; `+`: long-form candidates (limits) and owner, reservation pairs.
         let long = !plan.short
         batch.append(long ? "+" : "*")
-        batch.append(contentsOf: candidates)
+        plan.appendCandidates(reserving: 0, to: &batch)
         for (owner, cost) in zip(sharedOwners, sharedCosts) {
             batch.append(ownerPrefix, owner)
             if long { batch.append(cost) }
@@ -1045,10 +1035,7 @@ private final class AcquireBatchBox {
         arguments.append("balanced")
         arguments.append(0)
         arguments.append(1)
-        for (index, piece) in plan.tokenPieces.enumerated() {
-            if index > 0 { arguments.append(cost) }
-            arguments.append(contentsOf: piece)
-        }
+        plan.appendCandidates(reserving: cost, to: &arguments)
     }
 }
 
@@ -1062,18 +1049,28 @@ private enum AcquireSlot {
     case pump(UInt64)
 }
 
+/// One acquisition's candidates: the plan's prepared ones (with the request's token reservation), or ones written
+/// for this request (something excluded, a circuit open in this worker).
+private enum Candidates {
+    case prepared(ModelPlan, reserving: Int)
+    case written(RedisEncodedArguments)
+
+    func append(to arguments: inout RedisEncodedArguments) {
+        switch self {
+        case .prepared(let plan, let tokens): plan.appendCandidates(reserving: tokens, to: &arguments)
+        case .written(let written): arguments.append(contentsOf: written)
+        }
+    }
+}
+
 /// The shared strategy and common-case candidates of one model, prepared once per configuration.
 private final class ModelPlan {
     let strategy: SharedStrategy
-    /// Every supported provider as a tier-0 candidate, with the count ahead (see ``candidates(of:excluding:tokens:)``);
-    /// nil when none is supported.
-    let candidates: [any RedisArgument]?
-    /// ``candidates`` encoded once.
-    let encoded: RedisEncodedArguments?
     /// The model it was made for (its providers, slots, weights and strategy).
     private let model: ModelConfig
-
-    /// Whether ``candidates`` are in the short form (no limits).
+    /// Whether some provider is supported: there are candidates.
+    let hasCandidates: Bool
+    /// Whether the candidates are in the short form (no limits).
     let short: Bool
     /// Balanced: acquisitions that wait for nothing share the prepared candidates in their call.
     let sharesCandidates: Bool
@@ -1081,34 +1078,37 @@ private final class ModelPlan {
     let limited: Bool
     /// Whether some provider has a tpm limit: candidates carry each request's reservation.
     let tokenLimited: Bool
-    /// Where in ``candidates`` the reservations of tpm-limited providers go.
-    let tokenOffsets: [Int]
-    /// ``candidates`` encoded in pieces between those places (one more piece than places).
-    let tokenPieces: [RedisEncodedArguments]
+    /// Every supported provider as a tier-0 candidate, the count ahead (see ``CoordinationScripts/acquire``),
+    /// encoded in pieces around the places of the reservations of tpm-limited providers (one more piece than
+    /// places).
+    private let pieces: [RedisEncodedArguments]
 
-    init(strategy: SharedStrategy, short: Bool, tokenOffsets: [Int], limited: Bool, tokenLimited: Bool, candidates: [any RedisArgument]?, model: ModelConfig) {
+    /// A plan of `candidates` (the count first), whose values at `tokenOffsets` are reservations.
+    init(strategy: SharedStrategy, short: Bool, candidates: [any RedisArgument], tokenOffsets: [Int], limited: Bool, tokenLimited: Bool, model: ModelConfig) {
+        self.strategy = strategy
+        self.model = model
+        hasCandidates = candidates.count > 1
         self.short = short
         sharesCandidates = strategy == .script("balanced")
-        self.tokenOffsets = tokenOffsets
         self.limited = limited
         self.tokenLimited = tokenLimited
-        self.strategy = strategy
-        self.candidates = candidates
         var pieces: [RedisEncodedArguments] = []
         var start = 0
-        for end in tokenOffsets + [candidates?.count ?? 0] {
+        for end in tokenOffsets + [candidates.count] {
             var piece = RedisEncodedArguments()
-            if let candidates, start < end { piece.append(Array(candidates[start..<end])) }
+            if start < end { piece.append(Array(candidates[start..<end])) }
             pieces.append(piece)
             start = end + 1
         }
-        tokenPieces = pieces
-        encoded = candidates.map { values in
-            var encoded = RedisEncodedArguments()
-            encoded.append(values)
-            return encoded
+        self.pieces = pieces
+    }
+
+    /// Appends the prepared candidates, with a reservation of `tokens` for the tpm-limited providers.
+    func appendCandidates(reserving tokens: Int, to arguments: inout RedisEncodedArguments) {
+        for (index, piece) in pieces.enumerated() {
+            if index > 0 { arguments.append(tokens) }
+            arguments.append(contentsOf: piece)
         }
-        self.model = model
     }
 
     /// Whether `other` has the providers (ids, slots, weights) and strategy this plan was made for.

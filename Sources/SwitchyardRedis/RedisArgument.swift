@@ -43,14 +43,8 @@ extension Int: RedisArgument {
 
     package func appendBulkString(to buffer: inout [UInt8]) {
         // `$<digit count>\r\n<digits>\r\n`, the digits' count known before they are written.
-        var count = self < 0 ? 2 : 1
-        var rest = magnitude
-        while rest >= 10 {
-            rest /= 10
-            count += 1
-        }
         buffer.append(UInt8(ascii: "$"))
-        RESP.appendDecimal(count, to: &buffer)
+        RESP.appendDecimal((self < 0 ? 1 : 0) + RESP.digitCount(magnitude), to: &buffer)
         buffer.append(0x0D)
         buffer.append(0x0A)
         RESP.appendDecimal(self, to: &buffer)
@@ -90,9 +84,9 @@ enum RESP {
         return at
     }
 
-    /// The number of decimal digits of a non-negative `value`.
+    /// The number of decimal digits of `value`.
     @inline(__always)
-    private static func digitCount(_ value: Int) -> Int {
+    static func digitCount<Value: UnsignedInteger>(_ value: Value) -> Int {
         var count = 1
         var rest = value
         while rest >= 10 {
@@ -106,8 +100,8 @@ enum RESP {
     /// strings (`*<n>\r\n` then `$<length>\r\n<bytes>\r\n` per word) at the start of `buffer`, which grows when
     /// needed and is otherwise reused as it is; returns the command's length.
     static func writeCommand(words: [UInt8], lengths: [Int], into buffer: inout [UInt8]) -> Int {
-        var total = 3 + digitCount(lengths.count)
-        for length in lengths { total += 5 + digitCount(length) + length }
+        var total = 3 + digitCount(UInt(lengths.count))
+        for length in lengths { total += 5 + digitCount(UInt(length)) + length }
         if buffer.count < total { buffer.append(contentsOf: repeatElement(0, count: total - buffer.count)) }
         buffer.withUnsafeMutableBufferPointer { out in
             words.withUnsafeBufferPointer { source in
@@ -116,7 +110,7 @@ enum RESP {
                 func header(_ marker: UInt8, _ value: Int) {
                     base[at] = marker
                     at += 1
-                    let digits = digitCount(value)
+                    let digits = digitCount(UInt(value))
                     _ = writeDigits(UInt(value), endingAt: at + digits, in: base)
                     at += digits
                     base[at] = 0x0D

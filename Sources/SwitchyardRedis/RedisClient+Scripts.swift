@@ -8,7 +8,6 @@ extension RedisClient {
     package func register(_ script: RedisScript) {
         // A few scripts per client: comparing is cheaper than hashing the 40-byte SHA-1 on every call.
         if scripts.contains(where: { $0.sha1 == script.sha1 }) { return }
-        guard scriptHashes.insert(script.sha1).inserted else { return }
         scripts.append(script)
     }
 
@@ -21,31 +20,27 @@ extension RedisClient {
         _ script: RedisScript, keys: [any RedisArgument], arguments: [any RedisArgument], completion: @escaping Completion
     ) {
         register(script)
-        sendEvaluation(script, keys: keys, arguments: arguments) { [weak self] result in
+        evaluateLoadingOnce(script, completion: completion) { [weak self] sent in
+            self?.sendEvaluation(script, keys: keys, arguments: arguments, completion: sent)
+        }
+    }
+
+    /// Sends an evaluation of `script` with `send`; when Redis answers `NOSCRIPT`, sends `SCRIPT LOAD` and the
+    /// evaluation again, pipelined, once — the load's error reply being the result if it fails.
+    private func evaluateLoadingOnce(_ script: RedisScript, completion: @escaping Completion, _ send: @escaping (@escaping Completion) -> Void) {
+        send { [weak self] result in
             guard let self, case .success(let reply) = result, reply.isNoScript else {
                 completion(result)
                 return
             }
             self.statistics.scriptReloads += 1
-            self.loadAndRetry(script, keys: keys, arguments: arguments, completion: completion)
-        }
-    }
-
-    func loadAndRetry(
-        _ script: RedisScript, keys: [any RedisArgument], arguments: [any RedisArgument], completion: @escaping Completion
-    ) {
-        var loadError: String?
-        beginCommand()
-        for word in ["SCRIPT", "LOAD", script.source] { appendArgument(word) }
-        sendBuiltCommand { result in
-            if case .success(.error(let message)) = result { loadError = message }
-        }
-        sendEvaluation(script, keys: keys, arguments: arguments) { result in
-            if let loadError {
-                completion(.success(.error(loadError)))
-            } else {
-                completion(result)
+            var loadError: String?
+            self.beginCommand()
+            for word in ["SCRIPT", "LOAD", script.source] { self.appendArgument(word) }
+            self.sendBuiltCommand { result in
+                if case .success(.error(let message)) = result { loadError = message }
             }
+            send { result in completion(loadError.map { .success(.error($0)) } ?? result) }
         }
     }
 
@@ -111,14 +106,8 @@ package struct RedisEncodedArguments {
 
     /// Appends `prefix`, the decimal digits of `value`, then `suffix` (UTF-8) as one argument.
     package mutating func append(_ prefix: [UInt8], _ value: UInt64, suffix: String) {
-        var digits = 1
-        var rest = value
-        while rest >= 10 {
-            rest /= 10
-            digits += 1
-        }
         bytes.append(UInt8(ascii: "$"))
-        RESP.appendDecimal(prefix.count + digits + suffix.utf8.count, to: &bytes)
+        RESP.appendDecimal(prefix.count + RESP.digitCount(value) + suffix.utf8.count, to: &bytes)
         bytes.append(0x0D)
         bytes.append(0x0A)
         bytes.append(contentsOf: prefix)
@@ -146,22 +135,7 @@ extension RedisClient {
     /// Runs a prepared script call with arguments already encoded, as ``evaluate(_:arguments:completion:)`` does
     /// (a `NOSCRIPT` loads the script and sends the call again, once).
     package func evaluate(_ call: RedisPreparedCall, encoded arguments: RedisEncodedArguments, completion: @escaping Completion) {
-        issueEncoded(call, arguments) { [weak self] result in
-            guard let self, case .success(let reply) = result, reply.isNoScript else {
-                completion(result)
-                return
-            }
-            self.statistics.scriptReloads += 1
-            var loadError: String?
-            self.beginCommand()
-            for word in ["SCRIPT", "LOAD", call.script.source] { self.appendArgument(word) }
-            self.sendBuiltCommand { result in
-                if case .success(.error(let message)) = result { loadError = message }
-            }
-            self.issueEncoded(call, arguments) { result in
-                completion(loadError.map { .success(.error($0)) } ?? result)
-            }
-        }
+        evaluateLoadingOnce(call.script, completion: completion) { [weak self] sent in self?.issueEncoded(call, arguments, sent) }
     }
 
     private func issueEncoded(_ call: RedisPreparedCall, _ arguments: RedisEncodedArguments, _ completion: @escaping Completion) {

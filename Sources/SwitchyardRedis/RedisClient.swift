@@ -108,7 +108,6 @@ package final class RedisClient {
     var generation = 0
     /// Scripts loaded on every connection, in registration order.
     var scripts: [RedisScript] = []
-    var scriptHashes: Set<String> = []
     /// The words of the command being built, back to back, and their lengths (reused: no allocation per command).
     var argumentBytes: [UInt8] = []
     var argumentLengths: [Int] = []

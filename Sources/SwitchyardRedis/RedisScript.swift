@@ -22,8 +22,6 @@ package struct RedisScript: Sendable, Hashable {
 package struct RedisPreparedCall: Sendable {
     /// The script.
     package let script: RedisScript
-    /// The keys, for a reload after `NOSCRIPT`.
-    package let keys: [String]
     /// How many words ``encoded`` holds.
     let words: Int
     /// `EVALSHA <sha> <key count> <keys…>` as RESP bulk strings.
@@ -31,7 +29,6 @@ package struct RedisPreparedCall: Sendable {
 
     init(script: RedisScript, keys: [String]) {
         self.script = script
-        self.keys = keys
         var bytes: [UInt8] = []
         for word in ["EVALSHA", script.sha1, String(keys.count)] + keys { RESP.appendBulk(Array(word.utf8), to: &bytes) }
         words = 3 + keys.count
