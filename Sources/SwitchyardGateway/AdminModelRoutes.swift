@@ -1,7 +1,8 @@
 import SwitchyardCore
 import SwitchyardHTTP
 
-/// The admin models API (LLMStream's paths and bodies), behind ``AdminAccess``:
+/// The admin models API (LLMStream's paths and bodies), behind the admin token (``Gateway`` checks it with
+/// ``AdminAccess`` for every `/admin` path before routing):
 ///
 /// | | |
 /// |---|---|
@@ -16,41 +17,23 @@ import SwitchyardHTTP
 /// provider shows `has_token`); hosts do.
 final class AdminModelRoutes {
     private unowned let gateway: Gateway
-    private let access: AdminAccess
     private static let prefix = "/admin/models/"
 
     init(gateway: Gateway) {
         self.gateway = gateway
-        self.access = AdminAccess(token: gateway.settings.adminToken)
     }
 
     func register(in table: RouteTable) {
-        table.add("/admin/models", name: "admin_models", method: "GET") { request, response in
-            self.guarded(request, response, route: "admin_models") { self.list(response) }
-        }
-        table.add("/admin/models", name: "admin_models", method: "POST") { request, response in
-            self.guarded(request, response, route: "admin_models") { self.create(request, response) }
-        }
+        table.add("/admin/models", name: "admin_models", method: "GET") { _, response in self.list(response) }
+        table.add("/admin/models", name: "admin_models", method: "POST") { request, response in self.create(request, response) }
         for method in ["GET", "PUT", "DELETE"] {
             table.addPrefix(Self.prefix, name: "admin_model", method: method) { request, response in
-                self.guarded(request, response, route: "admin_model") { self.one(method, request, response) }
+                self.one(method, request, response)
             }
         }
     }
 
     // MARK: handlers
-
-    /// Runs `body` when the request carries the admin token; answers 401/403 otherwise.
-    private func guarded(_ request: HTTPRequest, _ response: HTTPServerResponse, route: String, _ body: () -> Void) {
-        if let error = access.check(authorization: request.head.headers["Authorization"]) {
-            var headers = HTTPHeaders()
-            // RFC 6750 §3: a 401 for a bearer-protected resource names the scheme.
-            if error.status == 401 { headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"switchyard-admin\"") }
-            gateway.finishLocally(response, route: route, error: error, headers: headers)
-            return
-        }
-        body()
-    }
 
     private func list(_ response: HTTPServerResponse) {
         let registry = gateway.registry!

@@ -31,11 +31,6 @@ package final class Gateway: HTTPResponder {
     let health = ProviderHealthBoard()
     /// The active health probes (`LLM_ROUTER_HEALTH_INTERVAL`); nil when they are off.
     private(set) var prober: HealthProber?
-    /// Who runs the probes: one worker of the cluster (a Redis lease) when Redis is shared, else worker 1.
-    package var probeElection: ProbeElection {
-        get { prober?.election ?? LocalProbeElection(workerID: identity.id) }
-        set { prober?.election = newValue }
-    }
     private(set) var config: ModelsConfig
     private var requestCounter = 0
     /// `w<worker>-<pid>-`, the fixed part of generated request ids.

@@ -23,8 +23,6 @@ final class HealthProber {
     private var inFlight: [String: Probe] = [:]
     private var timer: TimerID?
     private var stopped = false
-    /// Probes started (for tests and metrics).
-    private(set) var probesStarted = 0
 
     init(scheduler: CallScheduler, upstream: UpstreamStarter, board: ProviderHealthBoard, circuits: ProviderCircuits?, logger: Logger,
          intervalSeconds: Double, election: ProbeElection) {
@@ -64,7 +62,6 @@ final class HealthProber {
         for provider in providers where inFlight[provider.id] == nil {
             let probe = Probe(provider: provider) { [weak self] id, error in self?.finished(id, error: error) }
             inFlight[provider.id] = probe
-            probesStarted += 1
             var request = UpstreamRequest(url: Self.url(for: provider), method: "GET",
                                           headers: UpstreamHeaderList(Self.headerLines(for: provider)),
                                           totalTimeout: min(5, Double(interval) / 1e9))
@@ -90,33 +87,22 @@ final class HealthProber {
     /// The free request that tells whether `provider` is up: its `health_check_path`, else the cheapest listing
     /// its dialect has (Ollama's tags, a vLLM/SGLang/llama.cpp server's `/health`, the models list otherwise).
     static func url(for provider: ProviderConfig) -> String {
-        if let path = provider.healthCheckPath { return Self.base(provider.apiHost, dropping: []) + path }
+        if let path = provider.healthCheckPath { return ProviderAdapters.base(provider.apiHost, dropping: []) + path }
         switch provider.apiType {
-        case .ollama: return Self.base(provider.apiHost, dropping: ["/v1"]) + "/api/tags"
-        case .vllm, .sglang, .llamacpp: return Self.base(provider.apiHost, dropping: ["/v1"]) + "/health"
+        case .ollama: return ProviderAdapters.base(provider.apiHost, dropping: ["/v1"]) + "/api/tags"
+        case .vllm, .sglang, .llamacpp: return ProviderAdapters.base(provider.apiHost, dropping: ["/v1"]) + "/health"
         case .gemini:
-            var base = Self.base(provider.apiHost, dropping: ["/openai"])
+            var base = ProviderAdapters.base(provider.apiHost, dropping: ["/openai"])
             if !ProviderAdapters.hasBasePath(base) { base += "/v1beta" }
             return base + "/models"
         case .anthropic:
-            let base = Self.base(provider.apiHost, dropping: ["/v1"])
+            let base = ProviderAdapters.base(provider.apiHost, dropping: ["/v1"])
             return base + "/v1/models"
         default:
             // The models list of the OpenAI-compatible API, wherever the chat endpoint lives.
             let chat = OpenAICompatibleAdapter.url(for: provider, endpoint: .chatCompletions)
             return String(chat.dropLast("chat/completions".count)) + "models"
         }
-    }
-
-    /// `host` without a trailing `/` and without the first of `suffixes` it ends in (as the adapters read it).
-    private static func base(_ host: String, dropping suffixes: [String]) -> String {
-        var base = host
-        while base.hasSuffix("/") { base.removeLast() }
-        for suffix in suffixes where base.hasSuffix(suffix) {
-            base.removeLast(suffix.count)
-            break
-        }
-        return base
     }
 
     /// The header lines of `provider`'s own dialect (its key in the header that dialect uses).

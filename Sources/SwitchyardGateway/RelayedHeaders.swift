@@ -29,8 +29,13 @@ enum RelayedHeaders {
     static func isRelayed(_ name: UnsafeRawBufferPointer) -> Bool {
         // Most fields (content-type, date, server, …) are ruled out by their first letter.
         guard let first = name.first.map(asciiLower), first == 0x72 || first == 0x78 || first == 0x61 else { return false }
-        return (name.count == 11 && hasPrefix(name, "retry-after")) || hasPrefix(name, "x-ratelimit-")
+        return isRetryAfter(name) || hasPrefix(name, "x-ratelimit-")
             || hasPrefix(name, "ratelimit") || hasPrefix(name, "anthropic-ratelimit-")
+    }
+
+    /// Whether a field name (its bytes, any case) is `Retry-After`; no allocation.
+    static func isRetryAfter(_ name: UnsafeRawBufferPointer) -> Bool {
+        name.count == 11 && hasPrefix(name, "retry-after")
     }
 
     /// Whether `name` starts with `lowercase` (ASCII), ignoring the case of `name`; no allocation.

@@ -6,14 +6,6 @@ enum RetryAfter {
     /// Longest pause honoured: a provider asking for more is still tried again after this.
     static let maxSeconds = 3600.0
 
-    /// Whether a header name (raw bytes) is `Retry-After`, in any case.
-    static func isRetryAfter(_ name: UnsafeRawBufferPointer) -> Bool {
-        let expected = Array("retry-after".utf8)
-        guard name.count == expected.count else { return false }
-        for (byte, want) in zip(name, expected) where byte | 0x20 != want && !(byte == 0x2D && want == 0x2D) { return false }
-        return true
-    }
-
     /// The pause `value` asks for, in seconds within 0...``maxSeconds``; nil when it is neither form.
     static func seconds(_ value: UnsafeRawBufferPointer, now: Int = time(nil)) -> Double? {
         seconds(String(decoding: value, as: UTF8.self), now: now)

@@ -128,10 +128,6 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         end(status: 499, errorCode: "client_closed")
     }
 
-    /// The worker is draining. The selector has refused the calls waiting in a queue (they hear it through
-    /// ``leaseDenied(_:)``); a call whose acquisition is only waiting for a Redis round trip, and every other, runs on.
-    func drain() {}
-
     // MARK: selection
 
     private func acquireNext() {
@@ -331,7 +327,7 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         guard received.status == 429 || received.status == 503 else { return }
         var asked: Double?
         received.forEachField { name, value in
-            if asked == nil, RetryAfter.isRetryAfter(name) { asked = RetryAfter.seconds(value) }
+            if asked == nil, RelayedHeaders.isRetryAfter(name) { asked = RetryAfter.seconds(value) }
         }
         let pause: UInt64
         if let asked { pause = UInt64(asked * 1e9) } else if received.status == 429 { pause = Self.defaultCoolDown } else { return }

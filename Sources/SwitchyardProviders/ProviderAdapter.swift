@@ -44,7 +44,7 @@ package enum ProviderAdapters {
 
     /// `apiHost` without a trailing `/` and without any of `suffixes` (a base path users wrote for the
     /// provider's OpenAI-compatible endpoint, which the native API does not live under).
-    static func base(_ apiHost: String, dropping suffixes: [String]) -> String {
+    package static func base(_ apiHost: String, dropping suffixes: [String]) -> String {
         var host = apiHost
         while host.hasSuffix("/") { host.removeLast() }
         for suffix in suffixes where host.hasSuffix(suffix) {
