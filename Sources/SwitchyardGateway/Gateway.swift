@@ -114,7 +114,7 @@ package final class Gateway: HTTPResponder {
         if settings.healthInterval > 0 {
             // One prober per cluster when Redis is shared (a lease), else worker 1 of the instance.
             let election: ProbeElection = (selector as? RedisProviderSelector).map {
-                RedisProbeElection(client: $0.client, owner: "\(identity.instanceID ?? "standalone"):\(identity.pid)", workerID: identity.id,
+                RedisProbeElection(client: $0.client, owner: "\(identity.instanceID ?? RedisProviderSelector.defaultInstanceID()):\(identity.pid)", workerID: identity.id,
                                    intervalSeconds: settings.healthInterval)
             } ?? LocalProbeElection(workerID: identity.id)
             prober = HealthProber(scheduler: loop, upstream: upstream, board: health, circuits: circuits, logger: logger,
