@@ -133,10 +133,6 @@ extension ModelsConfig {
         return provider
     }
 
-    /// The provider's bearer token: `api_token`, or the value of the environment variable named by `api_key_name`
-    /// (so that a token need not be written into the file, or sent through the admin API). Messages never quote
-    /// a token.
-
     /// `keep_alive`: a duration string (`"90s"`, `"35m"`, `"2h"`, bare digits = seconds) or a whole number of
     /// seconds, normalised to a string.
     private static func readKeepAlive(_ object: JSON.Object, at path: ConfigProblem.Path, _ reader: inout ConfigReader) -> String? {

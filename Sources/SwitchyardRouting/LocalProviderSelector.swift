@@ -44,6 +44,10 @@ package final class LocalProviderSelector: ProviderSelector {
     /// Admission state (rpm, tpm, max_concurrency, cool-down) of the providers that have any, by id; empty when no
     /// provider is limited or cooling, which keeps selection on its fast path.
     private var admissions: [String: ProviderAdmission] = [:]
+    /// When the latest cool-down held by an admission that exists only for it (a provider without limits) ends:
+    /// then such admissions are dropped, so that one 429 does not keep every later request off the path without
+    /// admissions for the worker's lifetime. 0: none.
+    private var coolOnlyUntil: UInt64 = 0
     /// Requests waiting for capacity, by priority then arrival.
     private var queue: [Waiting] = []
     /// Granted waiters whose grant is still being delivered (after the current loop iteration).
@@ -273,6 +277,7 @@ package final class LocalProviderSelector: ProviderSelector {
         if request.tokens > 0 || !admissions.isEmpty {
             // Limits and windows are hard: unlike open circuits, they are never overridden when nothing else is left.
             let now = context.now()
+            if coolOnlyUntil != 0 && now >= coolOnlyUntil { dropEndedCoolDowns(now: now) }
             let tokens = request.tokens
             let admits: (ProviderConfig) -> Bool = { provider in
                 supported(provider) && !excluded.contains(provider.id) && ContextWindow.fits(tokens, provider)
@@ -340,6 +345,21 @@ package final class LocalProviderSelector: ProviderSelector {
             admissions[providerID] = ProviderAdmission(provider)
         }
         admissions[providerID]!.coolUntil = max(admissions[providerID]!.coolUntil, until)
+        if !admissions[providerID]!.hasLimits { coolOnlyUntil = max(coolOnlyUntil, until) }
+    }
+
+    /// Drops the admissions that existed only for a cool-down that has ended, with nothing in flight through them.
+    private func dropEndedCoolDowns(now: UInt64) {
+        var waiting = false
+        for (id, admission) in admissions where !admission.hasLimits {
+            if admission.coolUntil <= now && admission.inFlight == 0 {
+                admissions[id] = nil
+            } else {
+                waiting = true
+            }
+        }
+        // One still cooling or in flight: look again at the next request that passes here.
+        coolOnlyUntil = waiting ? now : 0
     }
 
     package func settle(_ lease: ProviderLease, actualTokens: Int) {

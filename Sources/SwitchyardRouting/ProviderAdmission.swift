@@ -12,6 +12,9 @@ package struct ProviderAdmission: Sendable, Equatable {
     /// No grant before this time (monotonic nanoseconds); 0 = not cooling.
     package var coolUntil: UInt64 = 0
 
+    /// Whether the provider has a limit of its own (rpm, tpm, max_concurrency), beyond a cool-down.
+    package var hasLimits: Bool { requests != nil || tokens != nil || maxConcurrency != nil }
+
     /// The state for `provider`'s configured limits, all unused.
     package init(_ provider: ProviderConfig) {
         requests = provider.rpm.map { RateBucket(perMinute: $0) }
