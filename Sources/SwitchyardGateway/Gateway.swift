@@ -304,10 +304,33 @@ package final class Gateway: HTTPResponder {
     }
 
     /// Answers with a router error (`X-Request-Id` is the response's own; the parameter is kept for callers).
-    func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, headers: HTTPHeaders = HTTPHeaders(), requestID: String? = nil) {
+    func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, dialect: ClientDialect = .openAI,
+                       headers: HTTPHeaders = HTTPHeaders(), requestID: String? = nil) {
         if let requestID, response.requestID.isEmpty { response.requestID = requestID }
         var fields = headers
-        if let retryAfter = error.retryAfter { fields.add(name: "Retry-After", value: String(retryAfter)) }
-        sendLocal(response, route: route, status: error.status, body: error.body, headers: fields, errorCode: error.code)
+        if let retryAfter = error.retryAfter, fields["Retry-After"] == nil { fields.add(name: "Retry-After", value: String(retryAfter)) }
+        sendLocal(response, route: route, status: error.status, body: error.body(for: dialect), headers: fields, errorCode: error.code)
+    }
+
+    /// Starts the proxied call of `parsed` to `model` once the client key may use the model and `x-priority` reads
+    /// (refusals in `dialect`'s shape); the answer goes back through `translator` (nil: as the provider's OpenAI
+    /// answer). `logModel` and `stream` are what the access log says the client asked for.
+    func startProxiedCall(_ parsed: ProxyRequest, model: ModelConfig, endpoint: EndpointKind, request: HTTPRequest, response: HTTPServerResponse,
+                          route: String, logModel: String, stream: Bool, translator: ClientTranscoder? = nil, dialect: ClientDialect = .openAI) {
+        if let refusal = clientKeyRefusal(model: model.name) {
+            return finishLocally(response, route: route, error: refusal, dialect: dialect)
+        }
+        let priority: LeasePriority
+        switch self.priority(of: request) {
+        case .failure(let error): return finishLocally(response, route: route, error: error, dialect: dialect)
+        case .success(let value): priority = value
+        }
+        let requestID = response.requestID
+        let access = ProxiedAccess(gateway: self, route: route, model: logModel, stream: stream)
+        let sink = ClientRelaySink(response: response, requestID: requestID, access: access, translator: translator,
+                                   clientStream: translator == nil ? false : stream)
+        let call = UpstreamCall(context: calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID, priority: priority), sink: sink)
+        sink.attach(call)
+        call.start()
     }
 }

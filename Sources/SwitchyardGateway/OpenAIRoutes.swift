@@ -47,19 +47,8 @@ struct OpenAIRoutes {
             // The Responses API has no translation: only providers that serve it themselves can answer.
             return gateway.finishLocally(response, route: route, error: OpenAIRequest.responsesNotSupported, requestID: requestID)
         }
-        if let refusal = gateway.clientKeyRefusal(model: model.name) {
-            return gateway.finishLocally(response, route: route, error: refusal)
-        }
-        let priority: LeasePriority
-        switch gateway.priority(of: request) {
-        case .failure(let error): return gateway.finishLocally(response, route: route, error: error)
-        case .success(let value): priority = value
-        }
-        let access = ProxiedAccess(gateway: gateway, route: route, model: parsed.model, stream: parsed.stream)
-        let sink = ClientRelaySink(response: response, requestID: requestID, access: access)
-        let call = UpstreamCall(context: gateway.calls, request: CallRequest(endpoint: endpoint, proxy: parsed, model: model, requestID: requestID, priority: priority), sink: sink)
-        sink.attach(call)
-        call.start()
+        gateway.startProxiedCall(parsed, model: model, endpoint: endpoint, request: request, response: response, route: route,
+                                 logModel: parsed.model, stream: parsed.stream)
     }
 }
 

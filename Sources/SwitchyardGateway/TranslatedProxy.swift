@@ -21,28 +21,8 @@ extension Gateway {
         guard let model = config.model(named: translated.model) else {
             return finishLocally(response, route: route, error: notFound(translated.model), dialect: dialect)
         }
-        if let refusal = clientKeyRefusal(model: model.name) {
-            return finishLocally(response, route: route, error: refusal, dialect: dialect)
-        }
-        let priority: LeasePriority
-        switch self.priority(of: request) {
-        case .failure(let error): return finishLocally(response, route: route, error: error, dialect: dialect)
-        case .success(let value): priority = value
-        }
-        let requestID = response.requestID
-        let access = ProxiedAccess(gateway: self, route: route, model: translated.model, stream: translated.stream)
-        let sink = ClientRelaySink(response: response, requestID: requestID, access: access, translator: translator, clientStream: translated.stream)
-        let callRequest = CallRequest(endpoint: translated.endpoint, proxy: parsed, model: model, requestID: requestID, priority: priority)
-        let call = UpstreamCall(context: calls, request: callRequest, sink: sink)
-        sink.attach(call)
-        call.start()
-    }
-
-    /// Answers a router error in `dialect`'s shape (with its `Retry-After`, if any).
-    func finishLocally(_ response: HTTPServerResponse, route: String, error: RouterError, dialect: ClientDialect, headers: HTTPHeaders = HTTPHeaders()) {
-        var fields = headers
-        if let retryAfter = error.retryAfter, fields["Retry-After"] == nil { fields.add(name: "Retry-After", value: String(retryAfter)) }
-        sendLocal(response, route: route, status: error.status, body: error.body(for: dialect), headers: fields, errorCode: error.code)
+        startProxiedCall(parsed, model: model, endpoint: translated.endpoint, request: request, response: response, route: route,
+                         logModel: translated.model, stream: translated.stream, translator: translator, dialect: dialect)
     }
 
     /// The dialect of the client calling `path`, for the errors the router gives before a route runs (client

@@ -296,8 +296,8 @@ final class UpstreamCall: UpstreamResponseHandler, LeaseWaiter {
         let outcome = ProviderOutcome(.completed, status: status, timeToFirstByte: timeToFirstByte, total: elapsed)
         switch phase {
         case .collectingFailure:
-            settleAttempt(outcome, label: "status_\(status)")
             lastFailure = "status_\(status)"
+            settleAttempt(outcome, label: lastFailure)
             heldFailure = (status, RelayedHeaders.from(head), transcoder?.mapError(status: status, body: buffer) ?? buffer)
             buffer = []
             context.logger.warning("provider answered with a retryable status; trying another", [
