@@ -30,14 +30,29 @@ final class ClientAuthenticator {
     /// The cluster-wide limiter for keys' `rpm` when Redis is shared (set by the gateway).
     var clusterLimiter: RedisClientRateLimiter?
 
-    /// Authenticates a request and charges its key's rate limit: through Redis for the whole cluster when it is
-    /// shared and answering (`completion` runs after the round trip), else at once on the instance's counts.
-    func authenticate(_ headers: HTTPHeaders, completion: @escaping (Outcome) -> Void) {
+    /// What authenticating a request comes to now.
+    enum Check {
+        /// Decided: the key (charged on the instance's counts, if it has `rpm`) or a refusal.
+        case decided(Outcome)
+        /// A valid key whose `rpm` is shared through Redis: ``chargeShared(_:rpm:completion:)`` decides.
+        case sharedLimit(ClientKeys.Key, rpm: Int)
+    }
+
+    /// Authenticates a request by its header fields; a key with `rpm` is charged at once on the instance's counts,
+    /// unless the limit is shared through Redis and Redis answers.
+    func check(_ headers: HTTPHeaders) -> Check {
         let identified = identify(headers)
-        guard case .passed(let key) = identified, let rpm = key.rpm else { return completion(identified) }
+        guard case .passed(let key) = identified, let rpm = key.rpm else { return .decided(identified) }
         guard let clusterLimiter, clusterLimiter.isAvailable else {
-            return completion(Self.outcome(key, rpm: rpm, limiter.admit(keyID: key.id, rpm: rpm)))
+            return .decided(Self.outcome(key, rpm: rpm, limiter.admit(keyID: key.id, rpm: rpm)))
         }
+        return .sharedLimit(key, rpm: rpm)
+    }
+
+    /// Charges `key`'s `rpm` for the whole cluster; `completion` hears the outcome after the Redis round trip (or
+    /// at once from the instance's counts when Redis cannot answer).
+    func chargeShared(_ key: ClientKeys.Key, rpm: Int, completion: @escaping (Outcome) -> Void) {
+        guard let clusterLimiter else { return completion(Self.outcome(key, rpm: rpm, limiter.admit(keyID: key.id, rpm: rpm))) }
         clusterLimiter.admit(keyID: key.id, rpm: rpm) { decision in
             completion(Self.outcome(key, rpm: rpm, decision))
         }
@@ -60,13 +75,6 @@ final class ClientAuthenticator {
         guard case .limited(let seconds) = decision else { return .passed(key) }
         // `Retry-After` travels with the error (``RouterError/retryAfter``), like every other limit's.
         return .refused(.clientRateLimited(keyID: key.id, rpm: rpm, retryAfter: seconds), reason: "rate_limited", headers: HTTPHeaders())
-    }
-
-    /// Authenticates a request by its header fields and charges its key's rate limit on the instance's counts.
-    func authenticate(_ headers: HTTPHeaders) -> Outcome {
-        let identified = identify(headers)
-        guard case .passed(let key) = identified, let rpm = key.rpm else { return identified }
-        return Self.outcome(key, rpm: rpm, limiter.admit(keyID: key.id, rpm: rpm))
     }
 
     /// Why `key` may not use `model` (403 `model_not_allowed`), or nil when it may. Only the requested model is

@@ -189,23 +189,31 @@ package final class Gateway: HTTPResponder {
                 return finishLocally(response, route: "admin", error: error, headers: headers)
             }
         } else if let clientAuth, !clientAuth.isPublic(path) {
-            // A key with `rpm` is charged through Redis when it is shared: the request goes on after that round trip.
-            clientAuth.authenticate(request.head.headers) { [self] outcome in
-                switch outcome {
-                case .refused(let error, let reason, let headers):
-                    metrics.recordAuthRejected(reason: reason)
-                    // In the shape the caller's SDK parses (Anthropic and Ollama clients included).
-                    finishLocally(response, route: "auth", error: error, dialect: Self.dialect(ofPath: path), headers: headers)
-                case .passed(let key):
-                    response.clientKeyID = key.id
-                    currentClientKey = key
-                    route(request, response: response, path: path)
-                    currentClientKey = nil
-                }
+            switch clientAuth.check(request.head.headers) {
+            case .decided(let outcome):
+                authenticated(outcome, request, response, path: path)
+            case .sharedLimit(let key, let rpm):
+                // A key with `rpm` is charged through Redis when it is shared: the request goes on after that round trip.
+                clientAuth.chargeShared(key, rpm: rpm) { [self] outcome in authenticated(outcome, request, response, path: path) }
             }
             return
         }
         route(request, response: response, path: path)
+    }
+
+    /// Routes a request whose client key passed, or answers the refusal.
+    private func authenticated(_ outcome: ClientAuthenticator.Outcome, _ request: HTTPRequest, _ response: HTTPServerResponse, path: String) {
+        switch outcome {
+        case .refused(let error, let reason, let headers):
+            metrics.recordAuthRejected(reason: reason)
+            // In the shape the caller's SDK parses (Anthropic and Ollama clients included).
+            finishLocally(response, route: "auth", error: error, dialect: Self.dialect(ofPath: path), headers: headers)
+        case .passed(let key):
+            response.clientKeyID = key.id
+            currentClientKey = key
+            route(request, response: response, path: path)
+            currentClientKey = nil
+        }
     }
 
     /// Hands an admitted request to its route.
