@@ -24,7 +24,7 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
     private var blockIndex = -1
     private var finishReason: String?
     private var matchedStop: String?
-    private var usage: (prompt: Int, completion: Int)?
+    private var usage: TokenUsage?
     private var pieces = 0
     /// The id of the message (from the provider's id).
     private var messageID: String?
@@ -100,9 +100,9 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
         json.raw(",\"stop_sequence\":")
         Self.writeStopSequence(piece.finishReason, piece.matchedStop, into: &json)
         json.raw(",\"usage\":{\"input_tokens\":")
-        json.number(piece.usage?.prompt ?? 0)
+        json.number(piece.usage?.promptTokens ?? 0)
         json.raw(",\"output_tokens\":")
-        json.number(piece.usage?.completion ?? 0)
+        json.number(piece.usage?.completionTokens ?? 0)
         json.raw("}}")
         return json.bytes
     }
@@ -214,9 +214,9 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
         json.raw(",\"stop_sequence\":")
         Self.writeStopSequence(finishReason, matchedStop, into: &json)
         json.raw("},\"usage\":{\"input_tokens\":")
-        json.number(usage?.prompt ?? 0)
+        json.number(usage?.promptTokens ?? 0)
         json.raw(",\"output_tokens\":")
-        json.number(usage?.completion ?? pieces)
+        json.number(usage?.completionTokens ?? pieces)
         json.raw("}}")
         event("message_delta", json.bytes, into: &out)
         event("message_stop", Array("{\"type\":\"message_stop\"}".utf8), into: &out)

@@ -16,7 +16,7 @@ package final class OllamaClientTranscoder: ClientTranscoder {
     private var reader = SSEPayloadReader()
     private var toolCalls = ToolCallAccumulator()
     private var finishReason: String?
-    private var usage: (prompt: Int, completion: Int)?
+    private var usage: TokenUsage?
     private var pieces = 0
     /// The stream is over for the client (done or error sent): later input is ignored.
     private var closed = false
@@ -151,11 +151,11 @@ package final class OllamaClientTranscoder: ClientTranscoder {
             json.raw(",\"total_duration\":")
             json.number(Int(clamping: end &- startedAt))
             json.raw(",\"load_duration\":0,\"prompt_eval_count\":")
-            json.number(usage?.prompt ?? 0)
+            json.number(usage?.promptTokens ?? 0)
             json.raw(",\"prompt_eval_duration\":")
             json.number(Int(clamping: first &- startedAt))
             json.raw(",\"eval_count\":")
-            json.number(usage?.completion ?? pieces)
+            json.number(usage?.completionTokens ?? pieces)
             json.raw(",\"eval_duration\":")
             json.number(Int(clamping: end &- first))
         }
