@@ -66,8 +66,6 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
             return out
         }
         messageID = piece.id.map(Self.messageID)
-        usage = piece.usage
-        finishReason = piece.finishReason
         var json = JSONWriter(capacity: 256 + (piece.content?.utf8.count ?? 0))
         writeMessageHead(into: &json)
         json.raw(",\"content\":[")
