@@ -78,18 +78,16 @@ package final class OllamaClientTranscoder: ClientTranscoder {
 
     // MARK: stream
 
+    /// Takes one event of the provider's stream (none once the stream is over for the client).
     private func handle(_ payload: SSEPayloadReader.Payload, into out: inout [UInt8]) {
         guard !closed else { return }
-        guard case .data(let data) = payload else {
-            return fail(RouterError.upstreamFailed("the provider sent a stream event larger than \(SSEPayloadReader.maxEvent) bytes"), into: &out)
+        switch Self.streamPiece(payload) {
+        case .success(let piece)?:
+            record(piece)
+            consume(piece, into: &out)
+        case .failure(let error)?: fail(error, into: &out)
+        case nil: break
         }
-        if data.elementsEqual("[DONE]".utf8) { return }
-        guard let piece = OpenAIAnswerPiece.parse(data) else { return }
-        if let message = piece.errorMessage {
-            return fail(RouterError(status: 502, message: message, code: "upstream_error"), into: &out)
-        }
-        record(piece)
-        consume(piece, into: &out)
     }
 
     /// Keeps what the closing object needs from `piece`: the finish reason, the counts and the tool calls.
