@@ -1,7 +1,7 @@
-import Glibc
 import SwitchyardCoordination
 import SwitchyardCore
 import SwitchyardHTTP
+import SwitchyardProviders
 import SwitchyardRouting
 
 /// The router's own endpoints: model lists (OpenAI and Ollama shapes), health, ping, version and metrics.
@@ -112,11 +112,11 @@ final class OperatorRoutes {
             providers.raw("{\"id\":")
             providers.string(provider.id)
             providers.raw(",\"healthy\":\(healthy),\"since\":")
-            providers.string(Self.rfc3339(entry.since))
+            providers.string(ClientTimestamp.rfc3339(entry.since))
             providers.raw(",\"last_error\":")
             if let error = entry.lastError { providers.string(error) } else { providers.raw("null") }
             providers.raw(",\"last_checked\":")
-            if entry.lastChecked > 0 { providers.string(Self.rfc3339(entry.lastChecked)) } else { providers.raw("null") }
+            if entry.lastChecked > 0 { providers.string(ClientTimestamp.rfc3339(entry.lastChecked)) } else { providers.raw("null") }
             providers.raw(",\"circuit\":")
             providers.string(circuit.rawValue)
             providers.raw("}")
@@ -129,15 +129,6 @@ final class OperatorRoutes {
         out.raw(String(decoding: providers.bytes, as: UTF8.self))
         out.raw("]}")
         return anyHealthy
-    }
-
-    /// Unix seconds as an RFC 3339 UTC timestamp (`2026-12-02T03:31:26Z`).
-    static func rfc3339(_ seconds: Int) -> String {
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ value: Int32) -> String { value < 10 ? "0\(value)" : String(value) }
-        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
     }
 
     private func healthBody() -> [UInt8] {

@@ -24,7 +24,7 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
     private var blockIndex = -1
     private var finishReason: String?
     private var matchedStop: String?
-    private var usage: (prompt: Int, completion: Int)?
+    private var usage: TokenUsage?
     private var pieces = 0
     /// The id of the message (from the provider's id).
     private var messageID: String?
@@ -66,8 +66,6 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
             return out
         }
         messageID = piece.id.map(Self.messageID)
-        usage = piece.usage
-        finishReason = piece.finishReason
         var json = JSONWriter(capacity: 256 + (piece.content?.utf8.count ?? 0))
         writeMessageHead(into: &json)
         json.raw(",\"content\":[")
@@ -100,9 +98,9 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
         json.raw(",\"stop_sequence\":")
         Self.writeStopSequence(piece.finishReason, piece.matchedStop, into: &json)
         json.raw(",\"usage\":{\"input_tokens\":")
-        json.number(piece.usage?.prompt ?? 0)
+        json.number(piece.usage?.promptTokens ?? 0)
         json.raw(",\"output_tokens\":")
-        json.number(piece.usage?.completion ?? 0)
+        json.number(piece.usage?.completionTokens ?? 0)
         json.raw("}}")
         return json.bytes
     }
@@ -111,17 +109,14 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
 
     // MARK: stream
 
+    /// Takes one event of the provider's stream (none once the stream is over for the client).
     private func handle(_ payload: SSEPayloadReader.Payload, into out: inout [UInt8]) {
         guard !closed else { return }
-        guard case .data(let data) = payload else {
-            return fail(RouterError.upstreamFailed("the provider sent a stream event larger than \(SSEPayloadReader.maxEvent) bytes"), into: &out)
+        switch Self.streamPiece(payload) {
+        case .success(let piece)?: consume(piece, into: &out)
+        case .failure(let error)?: fail(error, into: &out)
+        case nil: break
         }
-        if data.elementsEqual("[DONE]".utf8) { return }
-        guard let piece = OpenAIAnswerPiece.parse(data) else { return }
-        if let message = piece.errorMessage {
-            return fail(RouterError(status: 502, message: message, code: "upstream_error"), into: &out)
-        }
-        consume(piece, into: &out)
     }
 
     private func consume(_ piece: OpenAIAnswerPiece, into out: inout [UInt8]) {
@@ -214,9 +209,9 @@ package final class AnthropicClientTranscoder: ClientTranscoder {
         json.raw(",\"stop_sequence\":")
         Self.writeStopSequence(finishReason, matchedStop, into: &json)
         json.raw("},\"usage\":{\"input_tokens\":")
-        json.number(usage?.prompt ?? 0)
+        json.number(usage?.promptTokens ?? 0)
         json.raw(",\"output_tokens\":")
-        json.number(usage?.completion ?? pieces)
+        json.number(usage?.completionTokens ?? pieces)
         json.raw("}}")
         event("message_delta", json.bytes, into: &out)
         event("message_stop", Array("{\"type\":\"message_stop\"}".utf8), into: &out)

@@ -118,7 +118,7 @@ package enum AnthropicRequestTranslator {
         var parts: [JSONWriter] = []
         var texts: [String] = []
         var hasImage = false
-        var calls: [(id: String, name: String, input: String)] = []
+        var calls: [OpenAIRequest.ToolCall] = []
         var results: [(id: String, content: String)] = []
         for (index, block) in blocks.enumerated() {
             let at = "\(path).content.\(index)"
@@ -151,7 +151,7 @@ package enum AnthropicRequestTranslator {
                 guard input == nil || input!.object != nil else {
                     throw ClientRequestReader.invalid(at + ".input", "must be an object, not \(ClientRequestReader.kind(input!))")
                 }
-                calls.append((id, name, input?.serialized ?? "{}"))
+                calls.append(OpenAIRequest.ToolCall(id: id, name: name, arguments: input?.serialized ?? "{}"))
             case "tool_result":
                 guard role == "user" else { throw ClientRequestReader.invalid(at + ".type", "tool_result blocks belong to user turns") }
                 guard let id = blockFields["tool_use_id"]?.string else { throw ClientRequestReader.missing(at + ".tool_use_id") }
@@ -184,13 +184,7 @@ package enum AnthropicRequestTranslator {
                 out.raw(",\"tool_calls\":[")
                 for (index, call) in calls.enumerated() {
                     if index > 0 { out.raw(",") }
-                    out.raw("{\"id\":")
-                    out.string(call.id)
-                    out.raw(",\"type\":\"function\",\"function\":{\"name\":")
-                    out.string(call.name)
-                    out.raw(",\"arguments\":")
-                    out.string(call.input)
-                    out.raw("}}")
+                    OpenAIReplyWriter.writeToolCall(call, index: nil, to: &out)
                 }
                 out.raw("]")
             }

@@ -1,6 +1,7 @@
 import Glibc
 
-/// Wall-clock times in RFC 3339 (UTC), as Ollama writes `created_at` and `modified_at`.
+/// Wall-clock times in RFC 3339 (UTC), as Ollama writes `created_at` and `modified_at` (and the health
+/// endpoints write `since` and `last_checked`).
 package enum ClientTimestamp {
     /// `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
     package static func rfc3339(_ seconds: Int) -> String {

@@ -37,6 +37,19 @@ extension ClientTranscoder {
         return .success(answer)
     }
 
+    /// One event of the provider's SSE stream as a stream transcoder takes it: the answer piece it carries, the
+    /// error to fail the stream with (an oversized event, an in-band error), or nil when there is nothing to do
+    /// (`[DONE]`, data that is not a JSON object).
+    static func streamPiece(_ payload: SSEPayloadReader.Payload) -> Result<OpenAIAnswerPiece, RouterError>? {
+        guard case .data(let data) = payload else {
+            return .failure(.upstreamFailed("the provider sent a stream event larger than \(SSEPayloadReader.maxEvent) bytes"))
+        }
+        if data.elementsEqual("[DONE]".utf8) { return nil }
+        guard let piece = OpenAIAnswerPiece.parse(data) else { return nil }
+        if let message = piece.errorMessage { return .failure(RouterError(status: 502, message: message, code: "upstream_error")) }
+        return .success(piece)
+    }
+
     /// A provider's error answer (already made client-safe, in the OpenAI shape) in the client's shape.
     package func providerErrorBody(status: Int, body: [UInt8]) -> [UInt8] {
         let value = JSONValue.parse(body)

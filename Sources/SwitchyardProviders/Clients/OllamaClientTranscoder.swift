@@ -16,7 +16,7 @@ package final class OllamaClientTranscoder: ClientTranscoder {
     private var reader = SSEPayloadReader()
     private var toolCalls = ToolCallAccumulator()
     private var finishReason: String?
-    private var usage: (prompt: Int, completion: Int)?
+    private var usage: TokenUsage?
     private var pieces = 0
     /// The stream is over for the client (done or error sent): later input is ignored.
     private var closed = false
@@ -60,17 +60,15 @@ package final class OllamaClientTranscoder: ClientTranscoder {
         }
         let piece = OpenAIAnswerPiece(value, whole: true)
         if let message = piece.errorMessage { return errorBody(RouterError(status: 502, message: message, code: "upstream_error")) }
-        usage = piece.usage
-        finishReason = piece.finishReason
-        for call in piece.toolCalls { toolCalls.add(call) }
+        record(piece)
         var out: [UInt8] = []
         if stream {
             // Asked for a stream, answered whole: the same objects a stream would have had, at once.
-            consume(piece, toolCallsToo: false, into: &out)
+            consume(piece, into: &out)
             writeDone(into: &out)
         } else {
             firstTokenAt = startedAt
-            writeObject(content: piece.content ?? "", thinking: piece.reasoning, done: true, into: &out)
+            writeObject(content: piece.content ?? "", thinking: piece.reasoning, done: true, withToolCalls: true, into: &out)
             out.removeLast()  // one JSON document, not a line
         }
         return out
@@ -80,23 +78,27 @@ package final class OllamaClientTranscoder: ClientTranscoder {
 
     // MARK: stream
 
+    /// Takes one event of the provider's stream (none once the stream is over for the client).
     private func handle(_ payload: SSEPayloadReader.Payload, into out: inout [UInt8]) {
         guard !closed else { return }
-        guard case .data(let data) = payload else {
-            return fail(RouterError.upstreamFailed("the provider sent a stream event larger than \(SSEPayloadReader.maxEvent) bytes"), into: &out)
+        switch Self.streamPiece(payload) {
+        case .success(let piece)?:
+            record(piece)
+            consume(piece, into: &out)
+        case .failure(let error)?: fail(error, into: &out)
+        case nil: break
         }
-        if data.elementsEqual("[DONE]".utf8) { return }
-        guard let piece = OpenAIAnswerPiece.parse(data) else { return }
-        if let message = piece.errorMessage {
-            return fail(RouterError(status: 502, message: message, code: "upstream_error"), into: &out)
-        }
-        if let reason = piece.finishReason { finishReason = reason }
-        if let counts = piece.usage { usage = counts }
-        consume(piece, toolCallsToo: true, into: &out)
     }
 
-    private func consume(_ piece: OpenAIAnswerPiece, toolCallsToo: Bool, into out: inout [UInt8]) {
-        if toolCallsToo { for call in piece.toolCalls { toolCalls.add(call) } }
+    /// Keeps what the closing object needs from `piece`: the finish reason, the counts and the tool calls.
+    private func record(_ piece: OpenAIAnswerPiece) {
+        if let reason = piece.finishReason { finishReason = reason }
+        if let counts = piece.usage { usage = counts }
+        for call in piece.toolCalls { toolCalls.add(call) }
+    }
+
+    /// Writes `piece`'s text (content, thinking) as one object, if it has any.
+    private func consume(_ piece: OpenAIAnswerPiece, into out: inout [UInt8]) {
         let content = piece.content ?? ""
         let thinking = piece.reasoning ?? ""
         guard !content.isEmpty || !thinking.isEmpty else { return }
@@ -111,14 +113,14 @@ package final class OllamaClientTranscoder: ClientTranscoder {
         if !toolCalls.calls.isEmpty && operation == .chat {
             writeObject(content: "", thinking: nil, done: false, withToolCalls: true, into: &out)
         }
-        writeObject(content: "", thinking: nil, done: true, withToolCalls: false, into: &out)
+        writeObject(content: "", thinking: nil, done: true, into: &out)
     }
 
     // MARK: writing
 
-    /// One Ollama object and a newline. `done` objects carry the reason, the counts and the durations (and, when
-    /// the answer was whole, the tool calls).
-    private func writeObject(content: String, thinking: String?, done: Bool, withToolCalls: Bool? = nil, into out: inout [UInt8]) {
+    /// One Ollama object and a newline. `done` objects carry the reason, the counts and the durations;
+    /// `withToolCalls` adds the tool calls gathered (chat only).
+    private func writeObject(content: String, thinking: String?, done: Bool, withToolCalls: Bool = false, into out: inout [UInt8]) {
         var json = JSONWriter(capacity: 160 + content.utf8.count)
         json.raw("{\"model\":")
         json.bytes.append(contentsOf: quotedModel)
@@ -131,7 +133,7 @@ package final class OllamaClientTranscoder: ClientTranscoder {
                 json.raw(",\"thinking\":")
                 json.string(thinking)
             }
-            if withToolCalls ?? done, !toolCalls.calls.isEmpty { writeToolCalls(into: &json) }
+            if withToolCalls, !toolCalls.calls.isEmpty { writeToolCalls(into: &json) }
             json.raw("}")
         } else {
             json.raw(",\"response\":")
@@ -151,11 +153,11 @@ package final class OllamaClientTranscoder: ClientTranscoder {
             json.raw(",\"total_duration\":")
             json.number(Int(clamping: end &- startedAt))
             json.raw(",\"load_duration\":0,\"prompt_eval_count\":")
-            json.number(usage?.prompt ?? 0)
+            json.number(usage?.promptTokens ?? 0)
             json.raw(",\"prompt_eval_duration\":")
             json.number(Int(clamping: first &- startedAt))
             json.raw(",\"eval_count\":")
-            json.number(usage?.completion ?? pieces)
+            json.number(usage?.completionTokens ?? pieces)
             json.raw(",\"eval_duration\":")
             json.number(Int(clamping: end &- first))
         }

@@ -168,7 +168,7 @@ package enum OllamaRequestTranslator {
         out.string(role)
         switch role {
         case "assistant":
-            var calls: [(id: String, name: String, arguments: String)] = []
+            var calls: [OpenAIRequest.ToolCall] = []
             if let value = fields["tool_calls"], !value.isNull {
                 guard let list = value.array else {
                     throw ClientRequestReader.invalid(path + ".tool_calls", "must be a list, not \(ClientRequestReader.kind(value))")
@@ -185,7 +185,7 @@ package enum OllamaRequestTranslator {
                     }
                     let id = call["id"]?.string ?? "call_\(callCounter)"
                     callCounter += 1
-                    calls.append((id, name, arguments))
+                    calls.append(OpenAIRequest.ToolCall(id: id, name: name, arguments: arguments))
                 }
             }
             out.raw(",\"content\":")
@@ -194,13 +194,7 @@ package enum OllamaRequestTranslator {
                 out.raw(",\"tool_calls\":[")
                 for (index, call) in calls.enumerated() {
                     if index > 0 { out.raw(",") }
-                    out.raw("{\"id\":")
-                    out.string(call.id)
-                    out.raw(",\"type\":\"function\",\"function\":{\"name\":")
-                    out.string(call.name)
-                    out.raw(",\"arguments\":")
-                    out.string(call.arguments)
-                    out.raw("}}")
+                    OpenAIReplyWriter.writeToolCall(call, index: nil, to: &out)
                 }
                 out.raw("]")
                 pendingCalls = calls.map { ($0.id, $0.name) }

@@ -3,9 +3,9 @@ import SwitchyardCore
 /// What a client dialect needs from an OpenAI-dialect answer: one `chat.completion.chunk` of a stream, or a whole
 /// `chat.completion` / `text_completion` read as one piece. Only the first choice is read (the other dialects have
 /// no `n`).
-package struct OpenAIAnswerPiece: Equatable {
+package struct OpenAIAnswerPiece {
     /// A piece of a tool call (`index` says which call; `id` and `name` come with its first piece).
-    package struct ToolCall: Equatable {
+    package struct ToolCall {
         package var index: Int
         package var id: String?
         package var name: String?
@@ -22,17 +22,9 @@ package struct OpenAIAnswerPiece: Equatable {
     /// The stop string that ended the answer, when the provider says (vLLM's and SGLang's `stop_reason`).
     package var matchedStop: String?
     /// `usage.prompt_tokens` and `usage.completion_tokens`, when the piece carries them.
-    package var usage: (prompt: Int, completion: Int)?
+    package var usage: TokenUsage?
     /// An in-band error (`{"error": …}`), its message.
     package var errorMessage: String?
-
-    package static func == (a: OpenAIAnswerPiece, b: OpenAIAnswerPiece) -> Bool {
-        a.id == b.id && a.content == b.content && a.reasoning == b.reasoning && a.toolCalls == b.toolCalls
-            && a.finishReason == b.finishReason && a.matchedStop == b.matchedStop && a.usage?.prompt == b.usage?.prompt && a.usage?.completion == b.usage?.completion
-            && a.errorMessage == b.errorMessage
-    }
-
-    package init() {}
 
     /// Reads one stream chunk (`choices[0].delta`), or a whole answer (`choices[0].message`) when `whole`.
     package init(_ value: JSONValue, whole: Bool = false) {
@@ -46,7 +38,7 @@ package struct OpenAIAnswerPiece: Equatable {
             return
         }
         if let usage = value["usage"], usage.object != nil {
-            self.usage = (usage["prompt_tokens"]?.int ?? 0, usage["completion_tokens"]?.int ?? 0)
+            self.usage = TokenUsage(promptTokens: usage["prompt_tokens"]?.int ?? 0, completionTokens: usage["completion_tokens"]?.int ?? 0)
         }
         guard let choice = value["choices"]?[0] else { return }
         finishReason = choice["finish_reason"]?.string
@@ -73,8 +65,9 @@ package struct OpenAIAnswerPiece: Equatable {
 }
 
 /// Tool calls gathered from stream pieces (arguments arrive in fragments), in the order they began.
-package struct ToolCallAccumulator: Equatable {
-    package struct Call: Equatable {
+package struct ToolCallAccumulator {
+    /// One call gathered so far (`id` is `call_<n>` when the provider gave none).
+    package struct Call {
         package var index: Int
         package var id: String
         package var name: String
