@@ -246,30 +246,48 @@ enum CoordinationScripts {
             requests[i] = tonumber(values[6 * i - 1]) or 0
             tokens[i] = tonumber(values[6 * i]) or 0
           end
-          if fast then
+          if fast and k > 0 then
             local time = redis.call('TIME')
             local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
             -- Formatted once: Lua turns a number into text with sprintf, which costs more than the rest of an entry.
             local deadline = tostring(now + tonumber(ARGV[1]))
             local answers, holds = {}, {}
-            local step = long and 2 or 1
-            for at = first, #ARGV, step do
-              local cost = long and tonumber(ARGV[at + 1]) or 0
-              local best = nil
-              for i = 1, k do
-                local free = slots[i] == 0 or flight[i] < slots[i]
-                if free and rpm[i] > 0 and math.max(requests[i], now) + 60000 / rpm[i] - now - 60000 > 0 then free = false end
-                if free and tpm[i] > 0 and cost > 0 and tokens[i] > now
-                   and math.max(tokens[i], now) + cost * 60000 / tpm[i] - now - 60000 > 0 then free = false end
-                if free and (best == nil or flight[i] < flight[best] or (flight[i] == flight[best] and selected[i] < selected[best])) then best = i end
+            if not long then
+              -- The short form has no limits: the fewest in flight, then the fewest selections; every entry finds
+              -- one. The members' provider suffixes are made once per call.
+              local argv, suffix, nh = ARGV, {}, 0
+              for i = 1, k do suffix[i] = '|' .. ids[i] end
+              for at = first, #argv do
+                local best, bf, bs = 1, flight[1], selected[1]
+                for i = 2, k do
+                  local f = flight[i]
+                  if f < bf or (f == bf and selected[i] < bs) then best, bf, bs = i, f, selected[i] end
+                end
+                flight[best], selected[best] = bf + 1, bs + 1
+                holds[nh + 1], holds[nh + 2] = deadline, argv[at] .. suffix[best]
+                nh = nh + 2
+                answers[at - first + 1] = ids[best]
               end
-              if best == nil then fast = false break end
-              flight[best], selected[best] = flight[best] + 1, selected[best] + 1
-              if rpm[best] > 0 then requests[best] = math.max(requests[best], now) + 60000 / rpm[best] end
-              if tpm[best] > 0 and cost > 0 then tokens[best] = math.max(tokens[best], now) + cost * 60000 / tpm[best] end
-              holds[#holds + 1] = deadline
-              holds[#holds + 1] = ARGV[at] .. '|' .. ids[best]
-              answers[#answers + 1] = ids[best]
+            else
+              -- The long form: limits checked per candidate (the GCRA rule of `rateWait` and `charge`).
+              for at = first, #ARGV, 2 do
+                local cost = tonumber(ARGV[at + 1])
+                local best = nil
+                for i = 1, k do
+                  local free = slots[i] == 0 or flight[i] < slots[i]
+                  if free and rpm[i] > 0 and math.max(requests[i], now) + 60000 / rpm[i] - now - 60000 > 0 then free = false end
+                  if free and tpm[i] > 0 and cost > 0 and tokens[i] > now
+                     and math.max(tokens[i], now) + cost * 60000 / tpm[i] - now - 60000 > 0 then free = false end
+                  if free and (best == nil or flight[i] < flight[best] or (flight[i] == flight[best] and selected[i] < selected[best])) then best = i end
+                end
+                if best == nil then fast = false break end
+                flight[best], selected[best] = flight[best] + 1, selected[best] + 1
+                if rpm[best] > 0 then requests[best] = math.max(requests[best], now) + 60000 / rpm[best] end
+                if tpm[best] > 0 and cost > 0 then tokens[best] = math.max(tokens[best], now) + cost * 60000 / tpm[best] end
+                holds[#holds + 1] = deadline
+                holds[#holds + 1] = ARGV[at] .. '|' .. ids[best]
+                answers[#answers + 1] = ids[best]
+              end
             end
             if fast then
               local writes = {}
@@ -523,63 +541,38 @@ enum CoordinationScripts {
         return answers
         """)
 
-    /// The common case of ``release``, ahead of the general script: a *plain batch* — `ARGV[3]` is `*`, then only
-    /// hold members `<owner token>|<provider id>` — of successful attempts (health 1, no latency sample, no
-    /// settlement, no hand-off). When nobody waits in the queue and no provider involved has a circuit on record,
-    /// it ends the live holds and gives back their counts with one `EXISTS`, one `HMGET`, one `ZREM` (with a
-    /// `ZMSCORE` ahead when several) and one `HSET`; otherwise it falls through to the general path, having
-    /// written nothing.
+    /// The common case of ``release``, ahead of the general script: a *plain batch* — `ARGV[3]` is `*`, then per
+    /// provider its id, the count of its holds and their members `<owner token>|<provider id>` — of successful
+    /// attempts (health 1, no latency sample, no settlement, no hand-off). When nobody waits in the queue and no
+    /// provider involved has a circuit on record, it ends the live holds and gives back their counts with one
+    /// `EXISTS`, one `HMGET`, one `ZREM` per provider (its reply counts the live holds among the members: a hold
+    /// ended before, expired or sent twice counts once or not at all) and one `HSET`; otherwise it falls through to
+    /// the general path, having written nothing. The members go to `ZREM` as sent (`unpack` of a range of `ARGV`):
+    /// the script builds no string per hold.
     private static let releaseFastPath = """
         if ARGV[3] == '*' and redis.call('EXISTS', KEYS[3]) == 0 then
           local n = #ARGV
-          local ids, index, fields, of = {}, {}, {}, {}
-          for i = 4, n do
-            local id = string.sub(ARGV[i], (string.find(ARGV[i], '|', 1, true) or 0) + 1)
-            of[i] = id
-            if not index[id] then
-              ids[#ids + 1] = id
-              index[id] = #ids
-              fields[#fields + 1] = 'f:' .. id
-              fields[#fields + 1] = 'c:' .. id
-            end
+          local ids, counts, from, fields = {}, {}, {}, {}
+          local at = 4
+          while at <= n do
+            local j, count = #ids + 1, tonumber(ARGV[at + 1])
+            ids[j], counts[j], from[j] = ARGV[at], count, at + 2
+            fields[2 * j - 1], fields[2 * j] = 'f:' .. ARGV[at], 'c:' .. ARGV[at]
+            at = at + 2 + count
           end
           local values = redis.call('HMGET', KEYS[1], unpack(fields))
           local fast = true
-          local flight = {}
           for j = 1, #ids do
             if values[2 * j] then fast = false break end
-            flight[j] = tonumber(values[2 * j - 1]) or 0
           end
           if fast then
-            local released = 0
-            if n == 4 then
-              if redis.call('ZREM', KEYS[2], ARGV[4]) == 1 then
-                flight[1] = math.max(flight[1] - 1, 0)
-                released = 1
-              end
-            else
-              local members = {}
-              for i = 4, n do members[i - 3] = ARGV[i] end
-              local scores = redis.call('ZMSCORE', KEYS[2], unpack(members))
-              local gone, once = {}, {}
-              for i = 4, n do
-                if scores[i - 3] and not once[ARGV[i]] then
-                  once[ARGV[i]] = true
-                  gone[#gone + 1] = ARGV[i]
-                  local j = index[of[i]]
-                  flight[j] = math.max(flight[j] - 1, 0)
-                end
-              end
-              released = #gone
-              if released > 0 then redis.call('ZREM', KEYS[2], unpack(gone)) end
+            local released, writes = 0, {}
+            for j = 1, #ids do
+              local gone = redis.call('ZREM', KEYS[2], unpack(ARGV, from[j], from[j] + counts[j] - 1))
+              released = released + gone
+              writes[2 * j - 1], writes[2 * j] = fields[2 * j - 1], math.max((tonumber(values[2 * j - 1]) or 0) - gone, 0)
             end
-            if released > 0 then
-              local writes = {}
-              for j = 1, #ids do
-                writes[2 * j - 1], writes[2 * j] = 'f:' .. ids[j], flight[j]
-              end
-              redis.call('HSET', KEYS[1], unpack(writes))
-            end
+            if released > 0 then redis.call('HSET', KEYS[1], unpack(writes)) end
             return released
           end
         end
@@ -602,11 +595,15 @@ enum CoordinationScripts {
         if ARGV[3] == '*' then
           -- A plain batch the short path passed on: each member is a successful attempt's hold.
           argv = {ARGV[1], ARGV[2]}
-          for i = 4, #ARGV do
-            local split = string.find(ARGV[i], '|', 1, true) or 0
-            for _, value in ipairs({string.sub(ARGV[i], 1, split - 1), string.sub(ARGV[i], split + 1), '1', '0', '0', '0'}) do
-              argv[#argv + 1] = value
+          local at = 4
+          while at <= #ARGV do
+            local id, count = ARGV[at], tonumber(ARGV[at + 1])
+            for i = at + 2, at + 1 + count do
+              for _, value in ipairs({string.sub(ARGV[i], 1, #ARGV[i] - #id - 1), id, '1', '0', '0', '0'}) do
+                argv[#argv + 1] = value
+              end
             end
+            at = at + 2 + count
           end
         end
         -- Read at once: the counts and circuits of the providers, and which holds are live.

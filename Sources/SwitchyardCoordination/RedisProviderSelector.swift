@@ -915,12 +915,21 @@ private struct ReleaseBatch {
         arguments.append(cooldown.max)
     }
 
-    /// The call's arguments.
+    /// The call's arguments. A plain batch goes grouped by provider: its id, its count of holds, their members (see
+    /// ``CoordinationScripts/release``), providers in the order of their first release.
     func finished(ownerPrefix: [UInt8]) -> RedisEncodedArguments {
         guard plain else { return arguments }
         var members = arguments
         members.append("*")
-        for hold in holds { members.append(ownerPrefix, hold.owner, suffix: "|" + (hold.providerID ?? "")) }
+        for (first, hold) in holds.enumerated() {
+            // Plain entries all name a provider (see `add`); a provider's group is written at its first hold.
+            guard let id = hold.providerID, !holds[..<first].contains(where: { $0.providerID == id }) else { continue }
+            let group = holds[first...].lazy.filter { $0.providerID == id }
+            members.append(id)
+            members.append(group.count)
+            let suffix = "|" + id
+            for held in group { members.append(ownerPrefix, held.owner, suffix: suffix) }
+        }
         return members
     }
 

@@ -179,14 +179,32 @@ struct RedisProviderSelectorTests {
             return
         }
         let owner = String(held.dropLast(2))
-        // The short path (several entries: ZMSCORE then ZREM) and the full one (a failure among them) alike.
-        for health in [1, 2] {
-            let ended = try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys
-                + [2000, 30000, owner, "a", health, 0, 0, 0, owner, "a", health, 0, 0, 0, "nobody:1:1", "a", health, 0, 0, 0])
-            #expect(ended?.integerValue == (health == 1 ? 1 : 0), "health \(health)")
-            #expect(try harness.inFlight(server, "m", "a") == 0)
-            #expect(try harness.inFlight(server, "m", "b") == 1)
+        // The short path: a plain batch grouped by provider (id, count, members) — the live hold twice, a member
+        // nobody holds on each provider.
+        let plain = try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys
+            + [2000, 30000, "*", "a", 3, held, held, "nobody:1:1|a", "b", 1, "nobody:2:2|b"])
+        #expect(plain?.integerValue == 1)
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+        #expect(try harness.inFlight(server, "m", "b") == 1)
+        // The full path (six values per entry), on a hold ended before: nothing.
+        let again = try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys
+            + [2000, 30000, owner, "a", 2, 0, 0, 0])
+        #expect(again?.integerValue == 0)
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+        // The full path on a live hold named twice (a failure among them keeps the call off the short path).
+        let third = try #require(harness.grant(selector, model))
+        #expect(third.provider.id == "a")
+        guard case .array(let now)? = try harness.command(server, ["ZRANGE", keys[1], 0, -1]),
+              let live = now.compactMap(\.text).first(where: { $0.hasSuffix("|a") }) else {
+            Issue.record("no new hold on a")
+            return
         }
+        let token = String(live.dropLast(2))
+        let ended = try harness.command(server, ["EVALSHA", CoordinationScripts.release.sha1, keys.count] + keys
+            + [2000, 30000, token, "a", 1, 0, 0, 0, token, "a", 2, 0, 0, 0, "nobody:1:1", "a", 1, 0, 0, 0])
+        #expect(ended?.integerValue == 1)
+        #expect(try harness.inFlight(server, "m", "a") == 0)
+        #expect(try harness.inFlight(server, "m", "b") == 1)
     }
 
     @Test("balanced passes a provider whose shared circuit is open (the short path falls through to the full script)", .timeLimit(.minutes(1)))
