@@ -19,6 +19,8 @@
 #   QUEUE_LATENCY_MS [5]   mock latency in scenario D (queue hand-off: first_available, one slot, QUEUE_CLIENTS [8]
 #                      clients for QUEUE_SECONDS [4] s, with the in-memory queue and with Redis)
 #   REDIS [1]          1: add a "switchyard + Redis (1 worker)" row (balanced, shared state in a loopback redis-server)
+#   PAIRS [3]          with REDIS: rounds of the paired in-memory / Redis comparison in scenario A (0: none), each
+#                      router PAIR_DURATION [5] s per turn, both running side by side; the median ratio is reported
 #   BASELINE_BIN []    path of an earlier switchyard binary: adds a "baseline (1 worker)" row measured in the same
 #                      run, so a change's cost shows side by side (build one from a commit with git worktree)
 # Prints the environment and one table per scenario; writes the same to bench/results/latest.md and the raw
@@ -31,6 +33,8 @@ ROOT=$PWD
 DURATION=${DURATION:-8}
 C1_DURATION=${C1_DURATION:-4}
 WARMUP=${WARMUP:-1}
+PAIRS=${PAIRS:-3}
+PAIR_DURATION=${PAIR_DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 STREAM_TOKENS=${STREAM_TOKENS:-200}
 TTFB_N=${TTFB_N:-200}
@@ -564,11 +568,70 @@ if [ "${REDIS:-1}" = 1 ] && command -v redis-server >/dev/null; then
     redis-cli -p "$REDIS_BENCH_PORT" ping >/dev/null 2>&1 || { REDIS_BENCH_PORT=""; say "bench: redis-server did not start; no Redis row"; }
 fi
 
+# The Redis row against the in-memory row, paired: both routers run side by side and take turns ($PAIRS rounds of
+# $PAIR_DURATION s each, same upstream), so that this machine's drift between rows measured minutes apart (±20%
+# here) shifts both sides of each ratio; the median round is the figure to quote.
+paired_redis() {  # $1 upstream port
+    local up=$1 mem_pid mem_port red_pid red_port round key t0 t1 r0 r1 req dur out rps cpu rcpu line
+    local -a rows=()
+    start_switchyard "$up" 1 "" balanced
+    mem_pid=$PID mem_port=$PORT
+    export LLM_ROUTER_REDIS_URL="redis://127.0.0.1:$REDIS_BENCH_PORT"
+    start_switchyard "$up" 1 "" balanced
+    unset LLM_ROUTER_REDIS_URL
+    red_pid=$PID red_port=$PORT
+    if [ "$mem_pid" = 0 ] || [ "$red_pid" = 0 ]; then
+        echo "- not run (a router did not start)" >"$PAIRED_MD"
+        stop_tree "$mem_pid"; stop_tree "$red_pid"
+        return 0
+    fi
+    say "  A: paired rounds, in-memory and Redis ($PAIRS × $PAIR_DURATION s each)"
+    for round in $(seq "$PAIRS"); do
+        line="| $round |"
+        for key in mem red; do
+            local pid=$mem_pid port=$mem_port
+            [ "$key" = red ] && pid=$red_pid port=$red_port
+            out=$TMP/paired-$round-$key
+            wrk_run 0 "$CONNECTIONS" "$WARMUP" "$port" "$out.warmup"
+            t0=$(cpu_ticks "$pid"); r0=$(cpu_ticks "$REDIS_BENCH_PID")
+            wrk_run 0 "$CONNECTIONS" "$PAIR_DURATION" "$port" "$out.load"
+            t1=$(cpu_ticks "$pid"); r1=$(cpu_ticks "$REDIS_BENCH_PID")
+            req=$(field "$out.load" requests); dur=$(field "$out.load" duration_us)
+            [ -n "$req" ] && req=$((req - $(field "$out.load" status)))
+            [ "${req:-0}" -gt 0 ] || { line="$line n/a | n/a |"; [ "$key" = red ] && line="$line n/a |"; continue; }
+            rps=$(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+            cpu=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$req" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+            rcpu=$(awk -v t=$((r1 - r0)) -v hz="$CLK_TCK" -v n="$req" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+            line="$line $rps | $cpu |"
+            [ "$key" = red ] && line="$line $rcpu |"
+        done
+        rows+=("$line")
+    done
+    stop_tree "$mem_pid"; stop_tree "$red_pid"
+    {
+        echo "| round | in-memory req/s | CPU µs/req | + Redis req/s | CPU µs/req | redis-server µs/req | req/s × | CPU × |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+        printf '%s\n' "${rows[@]}" | awk -F'|' '{
+            m = $3 + 0; mc = $4 + 0; r = $5 + 0; rc = $6 + 0
+            if (m <= 0 || r <= 0 || mc <= 0) { printf "%s n/a | n/a |\n", $0; next }
+            n++; xs[n] = r / m; cs[n] = rc / mc
+            printf "%s %.2f× | %.2f× |\n", $0, xs[n], cs[n]
+        } END {
+            if (n == 0) { print "| median | | | | | | n/a | n/a |"; exit }
+            for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) { if (xs[j] < xs[i]) { t = xs[i]; xs[i] = xs[j]; xs[j] = t } if (cs[j] < cs[i]) { t = cs[i]; cs[i] = cs[j]; cs[j] = t } }
+            printf "| median | | | | | | %.2f× | %.2f× |\n", xs[int((n + 1) / 2)], cs[int((n + 1) / 2)]
+        }'
+    } >"$PAIRED_MD"
+}
+
 say "scenario A: non-streaming, nginx upstream"
 start_nginx upstream-A static "${LOAD_CPU[@]}"
 [ "$PID" != 0 ] || die "nginx upstream did not start (see $RAW)"
 UP_A=$PID
-run_rows A "$PORT" "$UP_A"
+UP_A_PORT=$PORT
+run_rows A "$UP_A_PORT" "$UP_A"
+PAIRED_MD=$TMP/paired.md
+if [ -n "$REDIS_BENCH_PORT" ] && [ "$PAIRS" -gt 0 ]; then paired_redis "$UP_A_PORT"; fi
 stop_tree "$UP_A"
 
 say "scenario B: streaming, mock upstream ($STREAM_TOKENS SSE events per reply, no token delay)"
@@ -776,6 +839,15 @@ OUT=$TMP/table.md
     echo
     table A req
     echo
+    if [ -s "${PAIRED_MD:-}" ]; then
+        echo "### A — Redis against in-memory, paired rounds (balanced, 1 worker each, $PAIR_DURATION s per turn)"
+        echo
+        echo "Both routers run side by side and take turns on the same upstream, so that drift between rows measured"
+        echo "minutes apart shifts both sides of a ratio; quote the median."
+        echo
+        cat "$PAIRED_MD"
+        echo
+    fi
     echo "## B — streaming chat completion, mock upstream ($STREAM_TOKENS SSE events per reply, no token delay)"
     echo
     table B stream
