@@ -924,11 +924,10 @@ private struct ReleaseBatch {
         for (first, hold) in holds.enumerated() {
             // Plain entries all name a provider (see `add`); a provider's group is written at its first hold.
             guard let id = hold.providerID, !holds[..<first].contains(where: { $0.providerID == id }) else { continue }
-            let group = holds[first...].lazy.filter { $0.providerID == id }
             members.append(id)
-            members.append(group.count)
+            members.append(holds[first...].count { $0.providerID == id })
             let suffix = "|" + id
-            for held in group { members.append(ownerPrefix, held.owner, suffix: suffix) }
+            for held in holds[first...] where held.providerID == id { members.append(ownerPrefix, held.owner, suffix: suffix) }
         }
         return members
     }

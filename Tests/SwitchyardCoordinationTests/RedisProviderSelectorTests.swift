@@ -173,8 +173,12 @@ struct RedisProviderSelectorTests {
         let second = try #require(harness.grant(selector, model))
         #expect([first.provider.id, second.provider.id].sorted() == ["a", "b"])
         let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
-        guard case .array(let members)? = try harness.command(server, ["ZRANGE", keys[1], 0, -1]),
-              let held = members.compactMap(\.text).first(where: { $0.hasSuffix("|a") }) else {
+        /// The member of a live hold on provider a in the leases set.
+        func holdOnA() throws -> String? {
+            guard case .array(let members)? = try harness.command(server, ["ZRANGE", keys[1], 0, -1]) else { return nil }
+            return members.compactMap(\.text).first { $0.hasSuffix("|a") }
+        }
+        guard let held = try holdOnA() else {
             Issue.record("no hold on a")
             return
         }
@@ -194,8 +198,7 @@ struct RedisProviderSelectorTests {
         // The full path on a live hold named twice (a failure among them keeps the call off the short path).
         let third = try #require(harness.grant(selector, model))
         #expect(third.provider.id == "a")
-        guard case .array(let now)? = try harness.command(server, ["ZRANGE", keys[1], 0, -1]),
-              let live = now.compactMap(\.text).first(where: { $0.hasSuffix("|a") }) else {
+        guard let live = try holdOnA() else {
             Issue.record("no new hold on a")
             return
         }
