@@ -394,41 +394,51 @@ ttfb_p50() {
     sed -n 's/^TTFB .*p50_ms=\([0-9.]*\).*/\1/p' "$2"
 }
 
+# One throughput load: a warm-up, then $6 seconds of c=$CONNECTIONS wrk against port $2 ($1: 1 = streams), output
+# in files $3.*, with the CPU of the process tree $4 (0: none) and of process $5 (a redis-server; empty: none) taken
+# around it. Sets RUN_GOOD (requests answered without a status error; empty when wrk printed no summary), RUN_RPS,
+# RUN_ERRS, and RUN_CPU_US / RUN_RCPU_US (CPU-µs per good request; empty when not measured).
+throughput_run() {
+    local stream=$1 port=$2 out=$3 pid=$4 rpid=$5 seconds=$6 t0=0 t1=0 r0=0 r1=0 req dur
+    RUN_GOOD="" RUN_RPS="" RUN_ERRS="" RUN_CPU_US="" RUN_RCPU_US=""
+    wrk_run "$stream" "$CONNECTIONS" "$WARMUP" "$port" "$out.warmup"
+    [ "$pid" = 0 ] || t0=$(cpu_ticks "$pid")
+    [ -z "$rpid" ] || r0=$(cpu_ticks "$rpid")
+    wrk_run "$stream" "$CONNECTIONS" "$seconds" "$port" "$out.load"
+    [ "$pid" = 0 ] || t1=$(cpu_ticks "$pid")
+    [ -z "$rpid" ] || r1=$(cpu_ticks "$rpid")
+    req=$(field "$out.load" requests)
+    [ -n "$req" ] || return 0
+    dur=$(field "$out.load" duration_us)
+    RUN_ERRS=$(( $(field "$out.load" connect) + $(field "$out.load" read) + $(field "$out.load" write) \
+        + $(field "$out.load" status) + $(field "$out.load" timeout) ))
+    RUN_GOOD=$((req - $(field "$out.load" status)))
+    RUN_RPS=$(awk -v n="$RUN_GOOD" -v d="$dur" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+    [ "$RUN_GOOD" -gt 0 ] || return 0
+    [ "$pid" = 0 ] || RUN_CPU_US=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$RUN_GOOD" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    [ -z "$rpid" ] || RUN_RCPU_US=$(awk -v t=$((r1 - r0)) -v hz="$CLK_TCK" -v n="$RUN_GOOD" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+}
+
 # Measures one row: $1 scenario (A|B), $2 label, $3 port, $4 router pid (0: direct, nothing to account).
 measure() {
-    local scen=$1 label=$2 port=$3 pid=$4 key="$1|$2" stream=0 out t0=0 t1=0 req good dur errs
+    local scen=$1 label=$2 port=$3 pid=$4 key="$1|$2" stream=0 out
     [ "$scen" = B ] && stream=1
     out=$TMP/run-$scen-${label//[^A-Za-z0-9]/_}
     say "  $scen: $label"
     [ "$pid" = 0 ] || IDLE[$key]=$(mem_kb "$pid" VmRSS)
     [ "$pid" = 0 ] || IDLE_MAX[$key]=$(max_kb "$pid" VmRSS)
     [ "$pid" = 0 ] || IDLE_PSS[$key]=$(pss_kb "$pid")
-    wrk_run "$stream" "$CONNECTIONS" "$WARMUP" "$port" "$out.warmup"
-    local r0=0 r1=0
-    [ "$pid" = 0 ] || t0=$(cpu_ticks "$pid")
-    [ -z "${MEASURE_REDIS_PID:-}" ] || r0=$(cpu_ticks "$MEASURE_REDIS_PID")
-    wrk_run "$stream" "$CONNECTIONS" "$DURATION" "$port" "$out.load"
-    [ "$pid" = 0 ] || t1=$(cpu_ticks "$pid")
-    [ -z "${MEASURE_REDIS_PID:-}" ] || r1=$(cpu_ticks "$MEASURE_REDIS_PID")
-    req=$(field "$out.load" requests)
-    if [ -z "$req" ]; then
+    throughput_run "$stream" "$port" "$out" "$pid" "${MEASURE_REDIS_PID:-}" "$DURATION"
+    if [ -z "$RUN_GOOD" ]; then
         NOTE[$key]="wrk produced no summary"
         return 0
     fi
-    dur=$(field "$out.load" duration_us)
-    errs=$(( $(field "$out.load" connect) + $(field "$out.load" read) + $(field "$out.load" write) \
-        + $(field "$out.load" status) + $(field "$out.load" timeout) ))
-    good=$((req - $(field "$out.load" status)))
-    RPS[$key]=$(awk -v n="$good" -v d="$dur" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
+    RPS[$key]=$RUN_RPS
     P50[$key]=$(field "$out.load" p50_us)
     P99[$key]=$(field "$out.load" p99_us)
-    ERR[$key]=$errs
-    if [ "$pid" != 0 ] && [ "$good" -gt 0 ]; then
-        CPU[$key]=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$good" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-    fi
-    if [ -n "${MEASURE_REDIS_PID:-}" ] && [ "$good" -gt 0 ]; then
-        RCPU[$key]=$(awk -v t=$((r1 - r0)) -v hz="$CLK_TCK" -v n="$good" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-    fi
+    ERR[$key]=$RUN_ERRS
+    [ -z "$RUN_CPU_US" ] || CPU[$key]=$RUN_CPU_US
+    [ -z "$RUN_RCPU_US" ] || RCPU[$key]=$RUN_RCPU_US
     # Latency probes are paired: a direct probe right before each router's, so that a noisy moment (others
     # share this machine) shifts both sides of the difference instead of poisoning one baseline for all rows.
     # The router joins them too (a 2-worker Switchyard floats over both cores for throughput), then goes back.
@@ -572,7 +582,7 @@ fi
 # $PAIR_DURATION s each, same upstream), so that this machine's drift between rows measured minutes apart (±20%
 # here) shifts both sides of each ratio; the median round is the figure to quote.
 paired_redis() {  # $1 upstream port
-    local up=$1 mem_pid mem_port red_pid red_port round key t0 t1 r0 r1 req dur out rps cpu rcpu line
+    local up=$1 mem_pid mem_port red_pid red_port round key line
     local -a rows=()
     start_switchyard "$up" 1 "" balanced
     mem_pid=$PID mem_port=$PORT
@@ -589,21 +599,13 @@ paired_redis() {  # $1 upstream port
     for round in $(seq "$PAIRS"); do
         line="| $round |"
         for key in mem red; do
-            local pid=$mem_pid port=$mem_port
-            [ "$key" = red ] && pid=$red_pid port=$red_port
-            out=$TMP/paired-$round-$key
-            wrk_run 0 "$CONNECTIONS" "$WARMUP" "$port" "$out.warmup"
-            t0=$(cpu_ticks "$pid"); r0=$(cpu_ticks "$REDIS_BENCH_PID")
-            wrk_run 0 "$CONNECTIONS" "$PAIR_DURATION" "$port" "$out.load"
-            t1=$(cpu_ticks "$pid"); r1=$(cpu_ticks "$REDIS_BENCH_PID")
-            req=$(field "$out.load" requests); dur=$(field "$out.load" duration_us)
-            [ -n "$req" ] && req=$((req - $(field "$out.load" status)))
-            [ "${req:-0}" -gt 0 ] || { line="$line n/a | n/a |"; [ "$key" = red ] && line="$line n/a |"; continue; }
-            rps=$(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
-            cpu=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$req" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-            rcpu=$(awk -v t=$((r1 - r0)) -v hz="$CLK_TCK" -v n="$req" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-            line="$line $rps | $cpu |"
-            [ "$key" = red ] && line="$line $rcpu |"
+            if [ "$key" = mem ]; then
+                throughput_run 0 "$mem_port" "$TMP/paired-$round-$key" "$mem_pid" "" "$PAIR_DURATION"
+            else
+                throughput_run 0 "$red_port" "$TMP/paired-$round-$key" "$red_pid" "$REDIS_BENCH_PID" "$PAIR_DURATION"
+            fi
+            if [ -n "$RUN_CPU_US" ]; then line="$line $RUN_RPS | $RUN_CPU_US |"; else line="$line n/a | n/a |"; fi
+            [ "$key" = mem ] || line="$line ${RUN_RCPU_US:-n/a} |"
         done
         rows+=("$line")
     done
