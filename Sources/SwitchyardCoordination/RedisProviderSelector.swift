@@ -730,6 +730,16 @@ package final class RedisProviderSelector: ProviderSelector {
         }
     }
 
+    /// Waiting for a hand-off in a model's shared queue, plus what waits in the local selector's queue (Redis away).
+    package var waitingRequests: [String: Int] {
+        var counts = local.waitingRequests
+        for ticket in queuedOwners.values {
+            guard let entry = pending[ticket], entry.queued else { continue }
+            counts[entry.model.name, default: 0] += 1
+        }
+        return counts
+    }
+
     /// Redis went away: queued acquisitions cannot hear a hand-off any more, so they move to the local selector
     /// (their entries in Redis are removed once it is back, or expire).
     private func moveQueuedToLocal() {

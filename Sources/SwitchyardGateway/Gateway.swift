@@ -96,11 +96,11 @@ package final class Gateway: HTTPResponder {
         calls.observer = metrics
         if let redis = selector as? RedisProviderSelector {
             redis.client.onRoundTrip = { [metrics] in metrics.recordRedisRoundTrip(nanoseconds: $0) }
-            // Selector and Redis client keep their own counters; they reach the shared cell every second.
-            loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [weak self] in
-                guard let self else { return }
-                self.metrics.sync(selector: self.selector as? RedisProviderSelector)
-            }
+        }
+        // The selector (and its Redis client) keep their own counters and queues; they reach the shared cell every
+        // second, and before each scrape.
+        loop.scheduleRepeating(everyNanoseconds: 1_000_000_000) { [weak self] in
+            self?.syncMetrics()
         }
         calls.health = health
         calls.maxAttempts = settings.maxAttempts
@@ -279,6 +279,12 @@ package final class Gateway: HTTPResponder {
     private static let probeRoutes: Set<String> = ["health", "health_model", "health_all", "ping", "metrics"]
 
     /// Sends a response produced by the router itself (not relayed), records it and writes its access-log line.
+    /// Brings the selector's own counters and its queue lengths into this worker's metrics cell.
+    func syncMetrics() {
+        metrics.syncQueues(selector.waitingRequests)
+        metrics.sync(selector: selector as? RedisProviderSelector)
+    }
+
     func sendLocal(_ response: HTTPServerResponse, route: String, status: Int = 200, body: [UInt8], headers: HTTPHeaders = HTTPHeaders(),
                    contentType: String = "application/json", errorCode: String? = nil) {
         var fields = headers

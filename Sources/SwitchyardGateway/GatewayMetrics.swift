@@ -32,6 +32,8 @@ final class GatewayMetrics {
     private var inFlightWord = 0
     private var droppedWord: Int?
     private var localStateWord: Int?
+    /// Models whose `queue_waiting` series this worker has set, so that a queue that empties is set back to zero.
+    private var queueModels: Set<String> = []
     /// Values of pulled statistics (selector, Redis client) already added to the cell, by family and kind.
     private var synced: [SeriesKey: Int] = [:]
     /// Bucket bounds in nanoseconds, per histogram family (indexed by its raw value; empty for other families).
@@ -254,6 +256,16 @@ final class GatewayMetrics {
         }
         if let localStateWord {
             region.cellWord(cell: cell, localStateWord).pointee.store(selector.isOnLocalState ? 1 : 0, ordering: .relaxed)
+        }
+    }
+
+    /// Sets this worker's share of `switchyard_queue_waiting` to the requests waiting now, by model (the selector's
+    /// ``ProviderSelector/waitingRequests``); called every second and before each scrape.
+    func syncQueues(_ waiting: [String: Int]) {
+        queueModels.formUnion(waiting.keys)
+        for model in queueModels {
+            guard let offset = word(.queueWaiting, model, labels: { [("model", model)] }) else { continue }
+            region.cellWord(cell: cell, offset).pointee.store(UInt64(waiting[model] ?? 0), ordering: .relaxed)
         }
     }
 

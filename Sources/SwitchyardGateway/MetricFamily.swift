@@ -32,6 +32,7 @@ enum MetricFamily: UInt8, CaseIterable {
     case queueWaitDuration = 44
     case admissionRejections = 45
     case tokenReservations = 46
+    case queueWaiting = 47
 
     enum Kind { case counter, gauge, histogram }
 
@@ -67,6 +68,7 @@ enum MetricFamily: UInt8, CaseIterable {
         case .queueWaitDuration: "switchyard_queue_wait_seconds"
         case .admissionRejections: "switchyard_admission_rejections_total"
         case .tokenReservations: "switchyard_tpm_reservation_tokens_total"
+        case .queueWaiting: "switchyard_queue_waiting"
         }
     }
 
@@ -102,12 +104,13 @@ enum MetricFamily: UInt8, CaseIterable {
         case .queueWaitDuration: "Time requests waited in a model's queue."
         case .admissionRejections: "Requests refused before reaching a provider, by reason (queue_full, queue_timeout, context_length_exceeded, no_provider_available)."
         case .tokenReservations: "TPM reservations against providers' token limits and the usage they were settled on (kind: reserved, used)."
+        case .queueWaiting: "Requests of the instance waiting in a model's queue for a provider now (sampled every second and at each scrape)."
         }
     }
 
     var kind: Kind {
         switch self {
-        case .requestsInFlight, .providerInFlight, .selectorLocalState, .workers: .gauge
+        case .requestsInFlight, .providerInFlight, .selectorLocalState, .workers, .queueWaiting: .gauge
         case .requestDuration, .routerOverhead, .timeToFirstToken, .redisRoundTrip, .queueWaitDuration: .histogram
         default: .counter
         }

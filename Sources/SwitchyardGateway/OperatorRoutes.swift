@@ -74,7 +74,7 @@ final class OperatorRoutes {
         // LLM_ROUTER_USE_PROMETHEUS=false leaves /metrics out (404); counting goes on, it is cheap.
         guard gateway.settings.usePrometheus else { return }
         table.add("/metrics", name: "metrics", method: "GET") { [unowned self] _, response in
-            gateway.metrics.sync(selector: gateway.selector as? RedisProviderSelector)
+            gateway.syncMetrics()
             gateway.sendLocal(response, route: "metrics", body: gateway.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

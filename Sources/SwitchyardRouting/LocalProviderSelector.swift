@@ -228,6 +228,12 @@ package final class LocalProviderSelector: ProviderSelector {
     /// Requests waiting in this worker's queue, all models.
     package var waitingTotal: Int { queue.count }
 
+    package var waitingRequests: [String: Int] {
+        var counts: [String: Int] = [:]
+        for entry in queue { counts[entry.request.model.name, default: 0] += 1 }
+        return counts
+    }
+
     /// Hands freed capacity to the first waiter it suits (one grant per call: one release frees one slot); true when
     /// a waiter was served.
     @discardableResult

@@ -93,6 +93,8 @@ package protocol ProviderSelector: AnyObject {
     /// The real token use of `lease`'s request is known (the response's `usage`): its TPM reservation
     /// (``ProviderLease/reservedTokens``) is corrected to it. Call before or after release, at most once.
     func settle(_ lease: ProviderLease, actualTokens: Int)
+    /// Requests of this worker waiting in a queue for a provider now, by model name (models without any left out).
+    var waitingRequests: [String: Int] { get }
 }
 
 extension ProviderSelector {

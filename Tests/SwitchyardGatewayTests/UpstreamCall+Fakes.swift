@@ -146,6 +146,8 @@ final class WaitingSelector: ProviderSelector {
     func cancel(_ ticket: LeaseTicket) { cancelled.append(ticket) }
     func release(_ lease: ProviderLease, outcome: ProviderOutcome) { released.append((lease, outcome)) }
     func reload(config: ModelsConfig) {}
+    /// The fake keeps no queue of its own.
+    var waitingRequests: [String: Int] { [:] }
     /// Like the real selectors, refuses the waits still open (their waiters hear 503), and later ones.
     func drain() {
         drained = true

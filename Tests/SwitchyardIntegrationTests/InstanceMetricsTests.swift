@@ -106,4 +106,42 @@ struct InstanceMetricsTests {
         #expect(try router.get("/metrics").status == 404)
         #expect(try router.get("/health").status == 200)
     }
+
+    /// One request holds the only slot of a slow provider and two more wait for it: while they wait, a scrape says
+    /// two are waiting; once all three are answered, zero.
+    private func queueGauge(environment: [String: String], ready: (RouterProcess) -> Bool) throws {
+        let slow = try MockUpstream(id: "a", arguments: ["--latency-ms", "1500"])
+        let router = try RouterProcess(
+            config: .single("chat-model", providers: [slow.provider(nworkers: 1)], strategy: "first_available"),
+            arguments: ["--workers", "1"], environment: environment)
+        #expect(Deadline.poll(seconds: 10) { ready(router) }, "\(router.logText)")
+        let series = #"switchyard_queue_waiting{model="chat-model"}"#
+        let holder = try router.connect(timeout: 10)
+        try holder.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat()))
+        #expect(Deadline.poll(seconds: 5) { (try? slow.stats()["inFlight"]?.int) == 1 })
+        let waiters = try (0..<2).map { _ in try router.connect(timeout: 10) }
+        for waiter in waiters { try waiter.send(RawHTTPClient.request("POST", "/v1/chat/completions", body: RequestBody.chat())) }
+        var scrape = ""
+        #expect(Deadline.poll(seconds: 5) {
+            scrape = (try? router.get("/metrics").text) ?? ""
+            return Self.value(scrape, series) == 2
+        }, "\(scrape)")
+        #expect(scrape.contains("# TYPE switchyard_queue_waiting gauge"))
+        for client in [holder] + waiters { #expect(try client.readResponse().status == 200) }
+        #expect(Self.value(try router.get("/metrics").text, series) == 0)
+    }
+
+    @Test("switchyard_queue_waiting counts the requests waiting for a slot, and drops back to zero")
+    func queueGaugeLocal() throws {
+        try queueGauge(environment: [:]) { _ in true }
+    }
+
+    @Test("switchyard_queue_waiting counts the requests waiting in the shared queue of Redis",
+          .enabled(if: RedisServer.isInstalled, "redis-server is not installed"))
+    func queueGaugeShared() throws {
+        let redis = try RedisServer()
+        try queueGauge(environment: ["LLM_ROUTER_REDIS_URL": redis.url()]) { router in
+            router.logText.components(separatedBy: "connected to Redis").count >= 3
+        }
+    }
 }
