@@ -20,7 +20,11 @@
 #                      clients for QUEUE_SECONDS [4] s, with the in-memory queue and with Redis)
 #   REDIS [1]          1: add a "switchyard + Redis (1 worker)" row (balanced, shared state in a loopback redis-server)
 #   PAIRS [3]          with REDIS: rounds of the paired in-memory / Redis comparison in scenario A (0: none), each
-#                      router PAIR_DURATION [5] s per turn, both running side by side; the median ratio is reported
+#                      router PAIR_DURATION [5] s per turn, both running side by side; the median ratio is reported,
+#                      once per placement of redis-server (on CPU 0 with wrk and the upstream; floating on both cores)
+#   REDIS_PLACE_A [load]  with PIN=1, where redis-server runs during scenario A's rows: "load" on CPU 0 beside wrk and
+#                      the upstream, off the router's core; "float" on either core (the scheduler's choice). The other
+#                      scenarios always let it float
 #   BASELINE_BIN []    path of an earlier switchyard binary: adds a "baseline (1 worker)" row measured in the same
 #                      run, so a change's cost shows side by side (build one from a commit with git worktree)
 # Prints the environment and one table per scenario; writes the same to bench/results/latest.md and the raw
@@ -217,11 +221,16 @@ else
 fi
 [ -x "$BIN" ] || die "no binary at $BIN"
 
+REDIS_PLACE_A=${REDIS_PLACE_A:-load}
+case $REDIS_PLACE_A in
+    load | float) ;;
+    *) die "REDIS_PLACE_A must be load or float, not '$REDIS_PLACE_A'" ;;
+esac
 if [ "$PIN" = 1 ]; then
     LOAD_CPU=(taskset -c 0)
     ROUTER_CPU=(taskset -c 1)
     PROBE_CPU=(taskset -c 1)
-    PIN_TEXT="router on CPU 1 (2-worker Switchyard on CPUs 0-1), upstream and c=$CONNECTIONS wrk on CPU 0; latency probes (wrk c=1, TTFB) with router and upstream all on CPU 1 (taskset)"
+    PIN_TEXT="router on CPU 1 (2-worker Switchyard on CPUs 0-1), upstream and c=$CONNECTIONS wrk on CPU 0; latency probes (wrk c=1, TTFB) with router and upstream all on CPU 1 (taskset); redis-server on $( [ "$REDIS_PLACE_A" = load ] && echo "CPU 0" || echo "CPUs 0-1") in scenario A's rows, on CPUs 0-1 elsewhere"
 else
     LOAD_CPU=()
     ROUTER_CPU=()
@@ -567,8 +576,9 @@ REDIS_BENCH_PORT=""
 REDIS_BENCH_PID=""
 if [ "${REDIS:-1}" = 1 ] && command -v redis-server >/dev/null; then
     REDIS_BENCH_PORT=$(free_port)
-    # Not pinned: with the load generator and a busy streaming upstream on CPU 0, a Redis pinned there starves and
-    # every acquisition waits for it (57 streams/s measured); a shared Redis is its own service, so let it float.
+    # Started floating; place_redis moves it per scenario. In the streaming scenario, pinned to CPU 0 beside the
+    # load generator and a busy streaming upstream, it starved and every acquisition waited for it (57 streams/s
+    # measured), so there it floats. In scenario A see REDIS_PLACE_A and the paired rounds, which measure both.
     REDIS_CPU=()
     [ "$PIN" = 1 ] && REDIS_CPU=(taskset -c 0,1)
     "${REDIS_CPU[@]}" redis-server --bind 127.0.0.1 --port "$REDIS_BENCH_PORT" --save '' --appendonly no --dir "$TMP" >>"$RAW" 2>&1 &
@@ -578,11 +588,17 @@ if [ "${REDIS:-1}" = 1 ] && command -v redis-server >/dev/null; then
     redis-cli -p "$REDIS_BENCH_PORT" ping >/dev/null 2>&1 || { REDIS_BENCH_PORT=""; say "bench: redis-server did not start; no Redis row"; }
 fi
 
+# Moves redis-server (all its threads) onto CPU list $1 ("0" or "0,1"); nothing without pinning or without Redis.
+place_redis() {
+    [ "$PIN" = 1 ] && [ -n "$REDIS_BENCH_PORT" ] || return 0
+    taskset -apc "$1" "$REDIS_BENCH_PID" >/dev/null 2>&1 || say "bench: could not move redis-server to CPU $1"
+}
+
 # The Redis row against the in-memory row, paired: both routers run side by side and take turns ($PAIRS rounds of
 # $PAIR_DURATION s each, same upstream), so that this machine's drift between rows measured minutes apart (±20%
 # here) shifts both sides of each ratio; the median round is the figure to quote.
-paired_redis() {  # $1 upstream port
-    local up=$1 mem_pid mem_port red_pid red_port round key line
+paired_redis() {  # $1 upstream port, $2 where redis-server runs (a sentence for the table's heading)
+    local up=$1 place=$2 mem_pid mem_port red_pid red_port round key line
     local -a rows=()
     start_switchyard "$up" 1 "" balanced
     mem_pid=$PID mem_port=$PORT
@@ -591,11 +607,11 @@ paired_redis() {  # $1 upstream port
     unset LLM_ROUTER_REDIS_URL
     red_pid=$PID red_port=$PORT
     if [ "$mem_pid" = 0 ] || [ "$red_pid" = 0 ]; then
-        echo "- not run (a router did not start)" >"$PAIRED_MD"
+        printf '#### redis-server %s\n\n- not run (a router did not start)\n\n' "$place" >>"$PAIRED_MD"
         stop_tree "$mem_pid"; stop_tree "$red_pid"
         return 0
     fi
-    say "  A: paired rounds, in-memory and Redis ($PAIRS × $PAIR_DURATION s each)"
+    say "  A: paired rounds, in-memory and Redis ($PAIRS × $PAIR_DURATION s each; redis-server $place)"
     for round in $(seq "$PAIRS"); do
         line="| $round |"
         for key in mem red; do
@@ -611,6 +627,8 @@ paired_redis() {  # $1 upstream port
     done
     stop_tree "$mem_pid"; stop_tree "$red_pid"
     {
+        echo "#### redis-server $place"
+        echo
         echo "| round | in-memory req/s | CPU µs/req | + Redis req/s | CPU µs/req | redis-server µs/req | req/s × | CPU × |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|"
         printf '%s\n' "${rows[@]}" | awk -F'|' '{
@@ -623,7 +641,8 @@ paired_redis() {  # $1 upstream port
             for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) { if (xs[j] < xs[i]) { t = xs[i]; xs[i] = xs[j]; xs[j] = t } if (cs[j] < cs[i]) { t = cs[i]; cs[i] = cs[j]; cs[j] = t } }
             printf "| median | | | | | | %.2f× | %.2f× |\n", xs[int((n + 1) / 2)], cs[int((n + 1) / 2)]
         }'
-    } >"$PAIRED_MD"
+        echo
+    } >>"$PAIRED_MD"
 }
 
 say "scenario A: non-streaming, nginx upstream"
@@ -631,9 +650,21 @@ start_nginx upstream-A static "${LOAD_CPU[@]}"
 [ "$PID" != 0 ] || die "nginx upstream did not start (see $RAW)"
 UP_A=$PID
 UP_A_PORT=$PORT
+if [ "$REDIS_PLACE_A" = load ]; then place_redis 0; else place_redis 0,1; fi
 run_rows A "$UP_A_PORT" "$UP_A"
 PAIRED_MD=$TMP/paired.md
-if [ -n "$REDIS_BENCH_PORT" ] && [ "$PAIRS" -gt 0 ]; then paired_redis "$UP_A_PORT"; fi
+: >"$PAIRED_MD"
+if [ -n "$REDIS_BENCH_PORT" ] && [ "$PAIRS" -gt 0 ]; then
+    if [ "$PIN" = 1 ]; then
+        place_redis 0
+        paired_redis "$UP_A_PORT" "on CPU 0 (beside wrk and the upstream, off the router's core)"
+        place_redis 0,1
+        paired_redis "$UP_A_PORT" "floating on both cores (the scheduler's choice; often the router's core)"
+    else
+        paired_redis "$UP_A_PORT" "unpinned (PIN=0)"
+    fi
+fi
+place_redis 0,1
 stop_tree "$UP_A"
 
 say "scenario B: streaming, mock upstream ($STREAM_TOKENS SSE events per reply, no token delay)"
@@ -845,7 +876,8 @@ OUT=$TMP/table.md
         echo "### A — Redis against in-memory, paired rounds (balanced, 1 worker each, $PAIR_DURATION s per turn)"
         echo
         echo "Both routers run side by side and take turns on the same upstream, so that drift between rows measured"
-        echo "minutes apart shifts both sides of a ratio; quote the median."
+        echo "minutes apart shifts both sides of a ratio; quote the median. Once with redis-server beside the load"
+        echo "generator (a shared Redis is a service of its own, not on the router's core), once floating."
         echo
         cat "$PAIRED_MD"
         echo
