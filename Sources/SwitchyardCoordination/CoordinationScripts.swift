@@ -318,7 +318,9 @@ enum CoordinationScripts {
     /// loop iteration for the model in one call, in order (a later one sees what an earlier one took). `ARGV`:
     /// lease milliseconds, the waiters' pub/sub channel, the queue bound, the model's provider count; then per
     /// acquisition: owner token, strategy (`balanced`, `round_robin`, `first_available`, `weighted`,
-    /// `dynamic_weighted`, `record` to take the only candidate as chosen elsewhere, or `pump`), wait milliseconds
+    /// `dynamic_weighted`, `pick <draw>` — `random` and `real_time_metrics` under limits: the free candidate the
+    /// worker's draw in [0, 1) falls on, each candidate as wide as its weight —, `record` to take the only
+    /// candidate as chosen elsewhere, or `pump`), wait milliseconds
     /// (0 = never wait), priority (0 high, 1 normal, 2 low) and the candidate count k, followed by the candidates in
     /// configuration order. With k > 0 each candidate is eight values: id, index in the model's provider list, slots
     /// (`max_concurrency`, or `nworkers` under `first_available`; 0 = unlimited), weight, tier (0 = this worker
@@ -423,6 +425,25 @@ enum CoordinationScripts {
               weights[i] = averages[i] == nil and c[i].weight or c[i].weight * math.max((1 / averages[i]) / mean, 0.05)
             end
             return swrr(c, limited, tier, 'd:', weights)
+          elseif string.sub(strategy, 1, 5) == 'pick ' then
+            -- `random` / `real_time_metrics` with limits: the worker's draw (uniform in [0, 1), after the space)
+            -- over the free candidates in order, each as wide as its weight (the worker's score; 1 each for
+            -- `random`); uniform among them when every weight is 0.
+            local draw, open, sum = tonumber(string.sub(strategy, 6)) or 0, {}, 0
+            for i = 1, n do
+              if c[i].tier <= tier and free(c[i], limited) then
+                open[#open + 1] = i
+                sum = sum + math.max(c[i].weight, 0)
+              end
+            end
+            if #open == 0 then return nil end
+            if sum <= 0 then return open[math.min(math.floor(draw * #open) + 1, #open)] end
+            local left = draw * sum
+            for _, i in ipairs(open) do
+              left = left - math.max(c[i].weight, 0)
+              if left < 0 then return i end
+            end
+            return open[#open]
           else
             local best, bestFlight, bestSelections = nil, 0, 0
             for i = 1, n do

@@ -13,7 +13,9 @@ import SwitchyardRouting
 /// selections per provider, the round-robin cursor, the smooth-WRR counters, the latency averages, and one hold per
 /// lease (owner token `<instance>:<pid>:<counter>`, deadline from Redis `TIME`). `random` and `real_time_metrics`
 /// choose from this worker's state (the local selector's strategy) and only record the hold in Redis, so
-/// in-flight counts stay exact. A fallback model reached by a shared request is chosen by the script (as
+/// in-flight counts stay exact; for a model with limits (rpm, tpm, `max_concurrency`) the script draws instead,
+/// with this worker's draw and weights (`real_time_metrics`: its scores of the servers' loads; `random`: 1 each),
+/// among the providers free cluster-wide, so limits hold across routers there too. A fallback model reached by a shared request is chosen by the script (as
 /// `balanced` when its own strategy is a local-choice one).
 ///
 /// **Circuits and latency.** The release script records each attempt's outcome in the model's shared circuits
@@ -137,6 +139,8 @@ package final class RedisProviderSelector: ProviderSelector {
     /// The local selector's tickets of acquisitions that began here and wait there now (Redis went away).
     private var localTickets: [UInt64: LeaseTicket] = [:]
     private var draining = false
+    /// The draws of `random` and `real_time_metrics` acquisitions chosen by the script (models with limits).
+    private var draws: SplitMix64
     private var renewalTimer: TimerID?
     private var closed = false
 
@@ -161,6 +165,7 @@ package final class RedisProviderSelector: ProviderSelector {
         ownerPrefixBytes = Array(ownerPrefix.utf8)
         channel = client.keys.global("handoff:" + instanceID + ":" + String(context.pid))
         self.subscriber = subscriber
+        draws = SplitMix64(seed: RandomStrategy.seed(now: context.now(), pid: context.pid) ^ 0x5EED)
         batchFlush = { [weak self] in self?.flushBatches() }
         for script in [CoordinationScripts.acquire, CoordinationScripts.release, CoordinationScripts.renew] {
             client.register(script)
@@ -258,7 +263,8 @@ package final class RedisProviderSelector: ProviderSelector {
         let request = local.excludingIneligible(request)
         guard client.isConnected else { return acquireLocally(request, waiter: waiter, reason: "not connected to Redis") }
         let requested = plan(request.model)
-        if case .localChoice = requested.strategy { return acquireRecorded(request, waiter: waiter) }
+        // Without limits a local choice needs no shared state; with them the script draws (see `pick`).
+        if case .localChoice = requested.strategy, !requested.limited { return acquireRecorded(request, waiter: waiter) }
         guard let (model, position, candidates) = firstWithCandidates(request.model, position: 0, excluding: request.excluded, tokens: request.tokens) else {
             return .exhausted
         }
@@ -333,7 +339,14 @@ package final class RedisProviderSelector: ProviderSelector {
             arguments.append(prefix, entry.owner)
             switch entry.plan.strategy {
             case .script(let scripted): arguments.append(scripted)
-            case .localChoice: arguments.append("balanced")
+            case .localChoice:
+                // With limits: the worker's draw, in the order the script adds up the free candidates' weights.
+                if entry.plan.limited {
+                    let draw = Double(self.draws.next() >> 11) * 0x1p-53
+                    arguments.append("pick " + String(draw))
+                } else {
+                    arguments.append("balanced")
+                }
             }
             arguments.append(wait)
             arguments.append(entry.request.priority.rawValue)
@@ -773,7 +786,7 @@ package final class RedisProviderSelector: ProviderSelector {
         var tokenOffsets: [Int] = []
         for (index, provider) in supported {
             if provider.tpm != nil { tokenOffsets.append(candidates.count + 7) }
-            candidates += short ? [provider.id, index] : Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0)
+            candidates += short ? [provider.id, index] : Self.candidate(provider, index: index, strategy: strategy, tier: 0, tokens: 0, weight: String(provider.weight))
         }
         let made = ModelPlan(strategy: strategy, short: short, candidates: candidates, tokenOffsets: tokenOffsets,
                              limited: model.providers.contains { $0.rpm != nil || $0.tpm != nil || $0.maxConcurrency != nil },
@@ -788,16 +801,20 @@ package final class RedisProviderSelector: ProviderSelector {
     /// eligible: in the common case (nothing excluded, no circuit open in this worker) the plan's prepared ones.
     private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> Candidates? {
         let circuits = local.circuits
-        if excluded.isEmpty && circuits.isEmpty {
-            let plan = plan(model)
+        let plan = plan(model)
+        let drawn = plan.strategy == .localChoice && plan.limited
+        if excluded.isEmpty && circuits.isEmpty && !drawn {
             return plan.hasCandidates ? .prepared(plan, reserving: plan.tokenLimited ? tokens : 0) : nil
         }
         var arguments: [any RedisArgument] = [0]
         let now = circuits.isEmpty ? 0 : context.now()
-        let strategy = strategy(of: model)
-        for (index, provider) in model.providers.enumerated() where context.isSupported(provider) && !excluded.contains(provider.id) {
+        let supported = context.isSupported
+        // `random` draws uniformly; `real_time_metrics` by this worker's scores of the servers' loads.
+        let weights = drawn ? local.drawWeights(for: model, where: { supported($0) && !excluded.contains($0.id) }) : nil
+        for (index, provider) in model.providers.enumerated() where supported(provider) && !excluded.contains(provider.id) {
             let tier = !circuits.isEmpty && circuits.isOpen(provider.id, now: now) ? 1 : 0
-            arguments += Self.candidate(provider, index: index, strategy: strategy, tier: tier, tokens: tokens)
+            let weight = drawn ? (weights.map { String($0[index]) } ?? "1") : String(provider.weight)
+            arguments += Self.candidate(provider, index: index, strategy: plan.strategy, tier: tier, tokens: tokens, weight: weight)
         }
         guard arguments.count > 1 else { return nil }
         arguments[0] = (arguments.count - 1) / 8
@@ -815,10 +832,10 @@ package final class RedisProviderSelector: ProviderSelector {
 
     /// A candidate's eight script arguments (see ``CoordinationScripts/acquire``): its slots are `max_concurrency`,
     /// or `nworkers` under `first_available`.
-    private static func candidate(_ provider: ProviderConfig, index: Int, strategy: SharedStrategy, tier: Int, tokens: Int) -> [any RedisArgument] {
+    private static func candidate(_ provider: ProviderConfig, index: Int, strategy: SharedStrategy, tier: Int, tokens: Int, weight: String) -> [any RedisArgument] {
         let slots = provider.maxConcurrency ?? (strategy.limitsCapacity ? max(provider.nworkers, 1) : 0)
         let tpm = provider.tpm ?? 0
-        return [provider.id, index, slots, String(provider.weight), tier, provider.rpm ?? 0, tpm, tpm > 0 ? tokens : 0]
+        return [provider.id, index, slots, weight, tier, provider.rpm ?? 0, tpm, tpm > 0 ? tokens : 0]
     }
 
     /// `model` or the first model after it in its fallback chain with eligible providers, its chain position and

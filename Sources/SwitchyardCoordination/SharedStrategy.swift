@@ -8,7 +8,9 @@ enum SharedStrategy: Equatable {
     case script(String)
     /// Chosen by the local selector's strategy (`random`, `real_time_metrics`); the hold is recorded in Redis
     /// (in-flight counts, owner, deadline), the choice itself is not shared (a random draw needs no shared state;
-    /// `real_time_metrics` chooses from the shared scrape).
+    /// `real_time_metrics` chooses from the shared scrape). When a provider of the model has a limit (rpm, tpm,
+    /// `max_concurrency`), the acquire script draws instead (`pick`, with the worker's draw and weights) among the
+    /// providers free cluster-wide, so the limits hold across routers and a request at them waits in the queue.
     case localChoice
 
     /// The sharing of strategy `name` (``StrategyName`` raw values; unknown names are served as `balanced`, as the

@@ -117,6 +117,12 @@ package final class LocalProviderSelector: ProviderSelector {
         return strategy(named: name)
     }
 
+    /// The weights `model`'s own strategy draws by, per provider in configuration order (0 where `eligible` says
+    /// no), when it is a weighted draw (`real_time_metrics`); nil for a uniform one or when none is eligible.
+    package func drawWeights(for model: ModelConfig, where eligible: (ProviderConfig) -> Bool) -> [Double]? {
+        (strategy(for: model) as? RealTimeMetricsStrategy)?.weights(for: model, where: eligible)
+    }
+
     private func strategy(named name: String) -> ProviderStrategy {
         if let existing = strategies[name] { return existing }
         let made = StrategyCatalog.make(name, context: context)

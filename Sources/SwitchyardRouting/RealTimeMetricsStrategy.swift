@@ -58,6 +58,31 @@ package final class RealTimeMetricsStrategy: ProviderStrategy {
     package func select(for model: ModelConfig, where eligible: (ProviderConfig) -> Bool) -> ProviderConfig? {
         let providers = model.providers
         let entries = table.entries(for: model)
+        guard let total = score(model, entries, where: eligible) else { return nil }
+        var remaining = Double(generator.next() >> 11) * 0x1p-53 * total
+        var last: Int?
+        for index in providers.indices where entries[index].eligible {
+            last = index
+            remaining -= entries[index].score
+            if remaining < 0 { return providers[index] }
+        }
+        // Rounding left a sliver past the last score: it belongs to the last eligible provider.
+        return last.map { providers[$0] }
+    }
+
+    /// Each provider's score as ``select(for:where:)`` would draw by it, in configuration order (0 for the
+    /// ineligible ones), or nil when none is eligible. For a choice made elsewhere under limits that this worker
+    /// cannot see (the shared acquire script draws by these weights among the providers it finds free).
+    package func weights(for model: ModelConfig, where eligible: (ProviderConfig) -> Bool) -> [Double]? {
+        let entries = table.entries(for: model)
+        guard score(model, entries, where: eligible) != nil else { return nil }
+        return model.providers.indices.map { entries[$0].eligible ? entries[$0].score : 0 }
+    }
+
+    /// Scores the eligible providers of `model` into `entries` (the floor and the average for unknown ones
+    /// applied); their sum, or nil when none is eligible.
+    private func score(_ model: ModelConfig, _ entries: [Entry], where eligible: (ProviderConfig) -> Bool) -> Double? {
+        let providers = model.providers
         let generation = board.generation
         let time = now()
         var knownSum = 0.0
@@ -103,15 +128,7 @@ package final class RealTimeMetricsStrategy: ProviderStrategy {
             }
             total += entry.score
         }
-        var remaining = Double(generator.next() >> 11) * 0x1p-53 * total
-        var last: Int?
-        for index in providers.indices where entries[index].eligible {
-            last = index
-            remaining -= entries[index].score
-            if remaining < 0 { return providers[index] }
-        }
-        // Rounding left a sliver past the last score: it belongs to the last eligible provider.
-        return last.map { providers[$0] }
+        return total
     }
 
     package func release(_ provider: ProviderConfig, of model: ModelConfig, outcome: ProviderOutcome) {}

@@ -67,9 +67,10 @@ final class SelectorHarness {
 
     /// A selector of `kind` over `models`; for `.redis`, on a new client of `server`, connected.
     func selector(_ kind: SelectorKind, server: RedisServer?, models: [ModelConfig], strategy: String, instance: String = "test", leaseSeconds: Double = 30,
-                  queueTimeout: Double = 0, queueLimit: Int = 1000, pid: Int32 = 1) throws -> ProviderSelector {
+                  queueTimeout: Double = 0, queueLimit: Int = 1000, pid: Int32 = 1, serverLoads: ServerLoadBoard? = nil) throws -> ProviderSelector {
         let config = ModelsConfig(format: .llmRouter, models: models)
-        let context = queueTimeout > 0 ? context(strategy: strategy, pid: pid, queueTimeout: queueTimeout, queueLimit: queueLimit) : Self.context(strategy: strategy, pid: pid)
+        var context = queueTimeout > 0 ? context(strategy: strategy, pid: pid, queueTimeout: queueTimeout, queueLimit: queueLimit) : Self.context(strategy: strategy, pid: pid)
+        if let serverLoads { context.serverLoads = serverLoads }
         switch kind {
         case .local:
             return LocalProviderSelector(context: context, config: config)

@@ -347,6 +347,57 @@ struct WaitQueueTests {
         #expect((selector as? RedisProviderSelector)?.statistics.pumps ?? 0 >= 1)
     }
 
+    @Test("random and real_time_metrics under limits: the script draws among the providers free cluster-wide, so max_concurrency holds across routers",
+          .timeLimit(.minutes(1)), arguments: ["random", "real_time_metrics"])
+    func localChoiceLimitsAcrossRouters(strategy: String) throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let model = ModelConfig(name: "m", providers: [limited("a", maxConcurrency: 1), limited("b", maxConcurrency: 1)])
+        let one = try harness.selector(.redis, server: server, models: [model], strategy: strategy, instance: "one", pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [model], strategy: strategy, instance: "two", pid: 22)
+        var leases: [(selector: ProviderSelector, lease: ProviderLease)] = []
+        for round in 0..<6 {
+            let selector = round % 2 == 0 ? one : two
+            if let lease = harness.grant(selector, model) { leases.append((selector, lease)) }
+        }
+        // Each router alone would grant both providers once (limits per worker): four leases, not two.
+        #expect(leases.map(\.lease.provider.id).sorted() == ["a", "b"], "one slot each across both routers")
+        #expect(try harness.inFlight(server, "m", "a") == 1)
+        #expect(try harness.inFlight(server, "m", "b") == 1)
+        // A release in one router frees the slot for the other.
+        let first = try #require(leases.first)
+        first.selector.release(first.lease, outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
+        let other = first.selector === one ? two : one
+        #expect(harness.grant(other, model)?.provider.id == first.lease.provider.id)
+    }
+
+    @Test("under limits the script's draw follows the worker's weights: uniform for random, the servers' loads for real_time_metrics",
+          .timeLimit(.minutes(1)))
+    func localChoiceDrawWeights() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        // Limits far from reach: they only move the choice into the script.
+        let model = ModelConfig(name: "m", providers: [limited("a", rpm: 100_000), limited("b", rpm: 100_000)])
+        let random = try harness.selector(.redis, server: server, models: [model], strategy: "random", instance: "r", pid: 11)
+        let drawn = harness.releasedSequence(random, model, 60)
+        let randomA = drawn.filter { $0 == "a" }.count
+        #expect(drawn.count == 60 && !drawn.contains("-"), "\(drawn)")
+        #expect((15...45).contains(randomA), "uniform: \(drawn)")
+        // a's server is saturated (score at the 2 % floor of b's): b gets nearly everything.
+        let board = ServerLoadBoard()
+        let now = MonotonicClock.now()
+        board.record(model: "m", provider: "a", load: ServerLoad(waiting: 50, running: 200, cacheUsage: 0.99), scrapedAtMilliseconds: 1, now: now)
+        board.record(model: "m", provider: "b", load: ServerLoad(waiting: 0, running: 0, cacheUsage: 0), scrapedAtMilliseconds: 1, now: now)
+        let metrics = try harness.selector(.redis, server: server, models: [model], strategy: "real_time_metrics", instance: "m", pid: 22, serverLoads: board)
+        let weighted = harness.releasedSequence(metrics, model, 60)
+        #expect(weighted.filter { $0 == "b" }.count >= 50, "by load: \(weighted)")
+        harness.settle()
+        #expect(try harness.inFlight(server, "m", "a") == 0 && harness.inFlight(server, "m", "b") == 0)
+    }
+
     @Test("limits hold inside one call: the acquisitions of one iteration are charged one after another", .timeLimit(.minutes(1)))
     func limitsWithinOneCall() throws {
         let server = try RedisServer()

@@ -29,6 +29,18 @@ struct RealTimeMetricsStrategyTests {
     let two = ModelConfig.make(.make("a"), .make("b"))
     let three = ModelConfig.make(.make("a"), .make("b"), .make("c"))
 
+    @Test("weights: what a pick draws by, per provider in order — floor and average applied, 0 when ineligible, nil when none is")
+    func weights() {
+        let bench = Bench()
+        bench.scraped("a", ServerLoad(waiting: 0, running: 4, cacheUsage: 0))
+        bench.scraped("b", idle)
+        #expect(bench.strategy.weights(for: three, where: { _ in true }) == [0.5, 1, 0.75], "c unscraped: the mean of the known")
+        #expect(bench.strategy.weights(for: three, where: { $0.id != "b" }) == [0.5, 0, 0.5])
+        bench.scraped("a", ServerLoad(waiting: 0, running: 0, cacheUsage: 1))
+        #expect(bench.strategy.weights(for: two, where: { _ in true }) == [0.02, 1], "a full cache keeps the 2 % floor")
+        #expect(bench.strategy.weights(for: two, where: { _ in false }) == nil)
+    }
+
     @Test("the score: an idle server scores 1; queued requests weigh four times running ones; cache use scales it down")
     func scores() {
         #expect(RealTimeMetricsStrategy.score(idle, inFlightSinceScrape: 0) == 1)
