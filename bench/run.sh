@@ -19,7 +19,7 @@
 #   QUEUE_LATENCY_MS [5]   mock latency in scenario D (queue hand-off: first_available, one slot, QUEUE_CLIENTS [8]
 #                      clients for QUEUE_SECONDS [4] s, with the in-memory queue and with Redis)
 #   REDIS [1]          1: add a "switchyard + Redis (1 worker)" row (balanced, shared state in a loopback redis-server)
-#   PAIRS [3]          with REDIS: rounds of the paired in-memory / Redis comparison in scenario A (0: none), each
+#   PAIRS [5]          with REDIS: rounds of the paired in-memory / Redis comparison in scenario A (0: none), each
 #                      router PAIR_DURATION [5] s per turn, both running side by side; the median ratio is reported,
 #                      once per placement of redis-server (on CPU 0 with wrk and the upstream; floating on both cores)
 #   REDIS_PLACE_A [load]  with PIN=1, where redis-server runs during scenario A's rows: "load" on CPU 0 beside wrk and
@@ -37,7 +37,7 @@ ROOT=$PWD
 DURATION=${DURATION:-8}
 C1_DURATION=${C1_DURATION:-4}
 WARMUP=${WARMUP:-1}
-PAIRS=${PAIRS:-3}
+PAIRS=${PAIRS:-5}
 PAIR_DURATION=${PAIR_DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 STREAM_TOKENS=${STREAM_TOKENS:-200}
