@@ -32,7 +32,9 @@ import SwitchyardRedis
 /// the model's queue. Whenever a hold ends (release, expiry, a dead worker's holds), the freed unit of that
 /// provider goes to the first waiter (by priority, then arrival) that may take it: the script records the hold for
 /// the waiter and `PUBLISH`es `<owner>|<provider id>|<Redis time, µs>` on the waiter's channel — a hand-off, no
-/// polling. A waiter that gives up is removed by the release script (which also ends a hold it was handed in the
+/// polling. The handed-over hold lasts a claim window (a sixth of the lease, at least a second) until the
+/// waiter's worker renews it; when it expires unclaimed, that worker is taken for gone and its other waits leave
+/// the queue. A waiter that gives up is removed by the release script (which also ends a hold it was handed in the
 /// meantime, passing it on: the waiter's entry says which). Waiters whose deadline passed are dropped when met.
 enum CoordinationScripts {
     /// The key suffixes of one model, in `KEYS` order.
@@ -166,7 +168,9 @@ enum CoordinationScripts {
                 redis.call('ZREM', queue, owner)
                 -- Until this hold ends, the waiter's entry names the provider (a waiter giving up finds it there).
                 redis.call('HSET', waiting, owner, '=' .. id)
-                hold(owner, id, waiter.l)
+                -- For the claim window only: the waiter's worker renews it to a whole lease as it takes it (one
+                -- renew call); a worker that is gone never does, and the unit comes back at the next purge.
+                hold(owner, id, math.min(waiter.l, math.max(1000, math.floor(waiter.l / 6))))
                 charge(id, limits.r, limits.t, limits.c)
                 redis.call('PUBLISH', waiter.c, owner .. '|' .. id .. '|' .. time[1] .. string.format('%06d', tonumber(time[2])))
                 return true
@@ -193,9 +197,25 @@ enum CoordinationScripts {
           ended(owner, string.sub(member, split + 1), handed)
           return true
         end
-        -- Ends the model's expired holds (at most 256 per call, so a call stays short).
+        -- Takes every wait of the worker of `owner` (`<instance>:<pid>:`) out of the queue.
+        local function dropWorkerWaits(owner)
+          local worker = string.match(owner, '^(.*:)')
+          if not worker or not hasQueue() then return end
+          for _, other in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
+            if string.sub(other, 1, #worker) == worker then
+              redis.call('ZREM', queue, other)
+              redis.call('HDEL', waiting, other)
+            end
+          end
+        end
+        -- Ends the model's expired holds (at most 256 per call, so a call stays short). A handed-over hold that
+        -- expired was never claimed, or its worker stopped renewing: that worker is gone, and its other waits go
+        -- first (else each would take the freed unit for a claim window in turn).
         local function purge()
           for _, member in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', clock(), 'LIMIT', 0, 256)) do
+            local owner = string.sub(member, 1, string.find(member, '|', 1, true) - 1)
+            local entry = redis.call('HGET', waiting, owner)
+            if entry and string.sub(entry, 1, 1) == '=' then dropWorkerWaits(owner) end
             unhold(member)
           end
         end

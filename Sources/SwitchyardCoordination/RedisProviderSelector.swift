@@ -26,7 +26,8 @@ import SwitchyardRouting
 /// **Waiting.** When every provider of a `first_available` model is taken, the request waits in the model's
 /// cluster-wide queue (by `x-priority`, then arrival): the script that ends a hold hands the freed slot to the
 /// first waiter and publishes the hand-off on the waiter's worker channel, which this selector hears on its
-/// subscriber connection and turns into a grant. A wait ends after the queue timeout (503 `queue_timeout`), when
+/// subscriber connection and turns into a grant, claiming the hold (renewing it from its claim window to a whole
+/// lease; unclaimed, it comes back and its worker's other waits leave the queue). A wait ends after the queue timeout (503 `queue_timeout`), when
 /// the call is cancelled (the client left) or on drain; each removes the waiter with the release script, which
 /// passes on a slot handed over meanwhile. When the subscriber reconnects, waiters look up whether a hand-off
 /// was published while it was away.
@@ -487,6 +488,12 @@ package final class RedisProviderSelector: ProviderSelector {
         nextToken &+= 1
         shared[token] = hold
         statistics.sharedGrants += 1
+        if handedOff {
+            // Claimed: the script recorded a hand-off for its claim window only; renewed to a whole lease now.
+            client.evaluate(calls(entry.model.name).renew, arguments: [leaseMilliseconds, hold.member(ownerPrefix)]) { [weak self] result in
+                if case .failure = result { self?.statistics.scriptFailures += 1 }
+            }
+        }
         let handle = local.handle(for: provider, of: entry.model)
         local.usage.granted(handle)
         var lease = ProviderLease(handle: handle, token: token, chainPosition: entry.position)
@@ -523,14 +530,30 @@ package final class RedisProviderSelector: ProviderSelector {
     }
 
     /// After the subscriber (re)connects: hand-offs published while it was away are found in the waiters hash
-    /// (`=<provider id>` in place of the waiter's record).
+    /// (`=<provider id>` in place of the waiter's record). A wait whose record is gone left the queue meanwhile
+    /// (a hand-off to it expired unclaimed, so its worker was taken for gone): it is asked for again.
     private func catchUp() {
         for (owner, ticket) in queuedOwners {
             guard let entry = pending[ticket] else { continue }
             let waiters = client.keys.model(entry.model.name, "waiters")
             client.send(["HGET", waiters, ownerToken(owner)]) { [weak self] result in
-                guard let self, case .success(.string(let value)) = result, value.first == UInt8(ascii: "="),
-                      self.queuedOwners[owner] == ticket, let waiting = self.pending.removeValue(forKey: ticket) else { return }
+                guard let self, self.queuedOwners[owner] == ticket else { return }
+                if case .success(.null) = result, let waiting = self.pending[ticket] {
+                    self.queuedOwners[owner] = nil
+                    waiting.queued = false
+                    if let timer = waiting.timer { self.loop.cancel(timer) }
+                    waiting.timer = nil
+                    guard let candidates = self.candidates(of: waiting.model, excluding: waiting.request.excluded, tokens: waiting.request.tokens) else {
+                        self.pending[ticket] = nil
+                        self.waitEnded(waiting, "cancelled")
+                        waiting.waiter.leaseDenied(nil)
+                        return
+                    }
+                    self.evaluateAcquire(ticket, waiting, candidates)
+                    return
+                }
+                guard case .success(.string(let value)) = result, value.first == UInt8(ascii: "="),
+                      let waiting = self.pending.removeValue(forKey: ticket) else { return }
                 let id = value.dropFirst()
                 self.queuedOwners[owner] = nil
                 waiting.queued = false
@@ -707,8 +730,12 @@ package final class RedisProviderSelector: ProviderSelector {
         var byModel: [String: [any RedisArgument]] = [:]
         for hold in shared.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member(ownerPrefix)) }
         for hold in recorded.values { byModel[hold.model, default: [leaseMilliseconds]].append(hold.member(ownerPrefix)) }
-        // Models used since the last tick are purged of expired holds even when none of them is held here.
+        // Models used since the last tick, or waited for here, are purged of expired holds even when none of them
+        // is held here (a vanished router's holds and unclaimed hand-offs then reach the waiters).
         for model in recentModels where byModel[model] == nil { byModel[model] = [leaseMilliseconds] }
+        for ticket in queuedOwners.values {
+            if let entry = pending[ticket], byModel[entry.model.name] == nil { byModel[entry.model.name] = [leaseMilliseconds] }
+        }
         recentModels.removeAll(keepingCapacity: true)
         for (model, arguments) in byModel {
             statistics.renewals += 1

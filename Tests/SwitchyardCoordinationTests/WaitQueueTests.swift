@@ -219,11 +219,76 @@ struct WaitQueueTests {
         #expect(early.granted?.provider.id == "a")
         harness.pause()
         #expect(!late.answered)
+        // The hand-off was recorded for its claim window (5 s of a 30 s lease); the waiter's worker claimed it.
+        harness.settle()
+        guard case .array(let held2)? = try harness.command(server, ["ZRANGE", harness.key("m", "leases"), 0, -1, "WITHSCORES"]),
+              held2.count == 2, let deadline = held2[1].text.flatMap(Double.init) else { Issue.record("no hold"); return }
+        #expect(deadline - Double(WallClock.microseconds() / 1000) > 20_000, "renewed to a whole lease when claimed")
         two.release(try #require(early.granted), outcome: ProviderOutcome(.completed, status: 200))
         #expect(harness.runUntil { late.answered })
         #expect(log.names == ["two-early", "one-late"])
         let wakes = try #require((two as? RedisProviderSelector)?.wakeLatencies)
         #expect(wakes.total == 1, "the hand-off latency was measured")
+    }
+
+    @Test("a hand-off to a router that vanished comes back after the claim window, and that router's other waits leave the queue",
+          .timeLimit(.minutes(1)))
+    func unclaimedHandOff() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        // A 6 s lease: renewals (and purges) every 2 s, a hand-off's claim window 1 s.
+        let one = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one",
+                                       leaseSeconds: 6, queueTimeout: 30, pid: 11)
+        let held = try #require(harness.grant(one, model))
+        // Two waits of a router on a machine that is gone (no reaper, nobody listening), ahead of a live one. The
+        // second asks for a 60 s lease: handed the slot, it would keep it for a 10 s claim window.
+        for (index, (ghost, lease)) in [("gone:5:1", 6000), ("gone:5:2", 60000)].enumerated() {
+            _ = try harness.command(server, ["ZADD", keys[2], index + 1, ghost])
+            _ = try harness.command(server, ["HSET", keys[3], ghost, #"{"d":99999999999999,"l":\#(lease),"c":"nowhere","p":{"a":{"s":1,"r":0,"t":0,"c":0}}}"#])
+        }
+        let live = QueueWaiter("live", log: AnswerLog())
+        _ = one.acquire(request(), waiter: live)
+        harness.settle()
+        one.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        harness.settle()
+        // The first ghost was handed the slot, for the claim window only.
+        let score = try harness.command(server, ["ZSCORE", keys[1], "gone:5:1|a"])?.text.flatMap(Double.init)
+        let deadline = try #require(score, "handed to the first waiter")
+        #expect(deadline - Double(WallClock.microseconds() / 1000) <= 1_100, "a claim window, not the 6 s lease")
+        // Unclaimed, it expires; the purge takes the ghost router's other wait out and hands the slot to the live
+        // one (without the claim window: 6 s; without the ghost's other wait leaving: 10 s more).
+        #expect(harness.runUntil(seconds: 6) { live.answered })
+        #expect(live.granted?.provider.id == "a")
+        #expect(try harness.command(server, ["HEXISTS", keys[3], "gone:5:2"])?.integerValue == 0)
+        #expect(try harness.command(server, ["ZCARD", keys[2]])?.integerValue == 0)
+    }
+
+    @Test("a wait that left the queue while its router's subscriber was away is asked for again when it reconnects",
+          .timeLimit(.minutes(1)))
+    func lostWaitAskedAgain() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let harness = try SelectorHarness()
+        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let one = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one", queueTimeout: 30, pid: 11)
+        let two = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "two", queueTimeout: 30, pid: 22)
+        let held = try #require(harness.grant(one, model))
+        let waiter = QueueWaiter("two", log: AnswerLog())
+        _ = two.acquire(request(), waiter: waiter)
+        harness.settle()
+        // The wait leaves the queue (as when a hand-off to its worker expired unclaimed) while the subscriber is cut.
+        guard case .array(let queued)? = try harness.command(server, ["ZRANGE", keys[2], 0, -1]), let owner = queued.first?.text,
+              queued.count == 1 else { Issue.record("not queued"); return }
+        _ = try harness.command(server, ["ZREM", keys[2], owner])
+        _ = try harness.command(server, ["HDEL", keys[3], owner])
+        _ = try harness.command(server, ["CLIENT", "KILL", "TYPE", "pubsub"])
+        let statistics = { (two as? RedisProviderSelector)?.statistics.queued ?? 0 }
+        #expect(harness.runUntil(seconds: 5) { statistics() == 2 }, "queued again after the reconnect")
+        one.release(held, outcome: ProviderOutcome(.completed, status: 200))
+        #expect(harness.runUntil(seconds: 5) { waiter.answered })
+        #expect(waiter.granted?.provider.id == "a")
     }
 
     @Test("a worker killed while waiting: its supervisor's reaper removes its waits, and the slot goes to the next live waiter",
