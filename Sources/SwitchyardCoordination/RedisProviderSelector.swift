@@ -4,45 +4,44 @@ import SwitchyardIO
 import SwitchyardRedis
 import SwitchyardRouting
 
-/// The cluster-wide selector: every worker of every `switchyard serve` pointed at one Redis chooses providers from
-/// the same in-flight counts, slots, cursors and weights, so they act as one router.
+/// The cluster-wide selector: every worker of every `switchyard serve` pointed at one Redis chooses providers from the
+/// same in-flight counts, slots, cursors and weights, so they act as one router.
 ///
-/// **What is shared.** For `balanced` / `least_connection`, `round_robin`, `first_available` (and llm-router's
-/// two aliases), `weighted` and `dynamic_weighted`, the choice is made *and* recorded by one Lua script
+/// **What is shared.** For `balanced` / `least_connection`, `round_robin`, `first_available` (and llm-router's two
+/// aliases), `weighted` and `dynamic_weighted`, the choice is made *and* recorded by one Lua script
 /// (``CoordinationScripts/acquire``) in one round trip, on the keys of the model's hash slot: in-flight counts and
 /// selections per provider, the round-robin cursor, the smooth-WRR counters, the latency averages, and one hold per
 /// lease (owner token `<instance>:<pid>:<counter>`, deadline from Redis `TIME`). `random` and `real_time_metrics`
-/// choose from this worker's state (the local selector's strategy) and only record the hold in Redis, so
-/// in-flight counts stay exact; for a model with limits (rpm, tpm, `max_concurrency`) the script draws instead,
-/// with this worker's draw and weights (`real_time_metrics`: its scores of the servers' loads; `random`: 1 each),
-/// among the providers free cluster-wide, so limits hold across routers there too. A fallback model reached by a shared request is chosen by the script (as
-/// `balanced` when its own strategy is a local-choice one).
+/// choose from this worker's state (the local selector's strategy) and only record the hold in Redis, so in-flight
+/// counts stay exact; for a model with limits (rpm, tpm, `max_concurrency`) the script draws instead, with this
+/// worker's draw and weights (`real_time_metrics`: its scores of the servers' loads; `random`: 1 each), among the
+/// providers free cluster-wide, so limits hold across routers there too. A fallback model reached by a shared request
+/// is chosen by the script (as `balanced` when its own strategy is a local-choice one).
 ///
-/// **Circuits and latency.** The release script records each attempt's outcome in the model's shared circuits
-/// (a failure opens the provider's circuit for a cool-down that doubles per consecutive failure; a success closes
-/// it) and, for `dynamic_weighted`, in the shared latency average, so one worker's discovery steers every
-/// router. The candidates passed to the acquire script also carry this worker's own circuit state.
+/// **Circuits and latency.** The release script records each attempt's outcome in the model's shared circuits (a
+/// failure opens the provider's circuit for a cool-down that doubles per consecutive failure; a success closes it) and,
+/// for `dynamic_weighted`, in the shared latency average, so one worker's discovery steers every router. The candidates
+/// passed to the acquire script also carry this worker's own circuit state.
 ///
 /// **Waiting.** When every provider of a `first_available` model is taken, the request waits in the model's
-/// cluster-wide queue (by `x-priority`, then arrival): the script that ends a hold hands the freed slot to the
-/// first waiter and publishes the hand-off on the waiter's worker channel, which this selector hears on its
-/// subscriber connection and turns into a grant, claiming the hold (renewing it from its claim window to a whole
-/// lease; unclaimed, it comes back and its worker's other waits leave the queue). A wait ends after the queue timeout (503 `queue_timeout`), when
-/// the call is cancelled (the client left) or on drain; each removes the waiter with the release script, which
-/// passes on a slot handed over meanwhile. When the subscriber reconnects, waiters look up whether a hand-off
-/// was published while it was away.
+/// cluster-wide queue (by `x-priority`, then arrival): the script that ends a hold hands the freed slot to the first
+/// waiter and publishes the hand-off on the waiter's worker channel, which this selector hears on its subscriber
+/// connection and turns into a grant, claiming the hold (renewing it from its claim window to a whole lease; unclaimed,
+/// it comes back and its worker's other waits leave the queue). A wait ends after the queue timeout (503
+/// `queue_timeout`), when the call is cancelled (the client left) or on drain; each removes the waiter with the release
+/// script, which passes on a slot handed over meanwhile. When the subscriber reconnects, waiters look up whether a
+/// hand-off was published while it was away.
 ///
-/// **Holds.** Each grant is a hold with a deadline `leaseSeconds` ahead; one renewal script per model with live
-/// holds runs every third of that (not per request). Every script first purges expired holds, so the holds of a
-/// router that vanished free themselves within `leaseSeconds`. Release is a second script, owner-exact and
-/// idempotent. A grant that arrives after its acquisition was cancelled is released at once.
+/// **Holds.** Each grant is a hold with a deadline `leaseSeconds` ahead; one renewal script per model with live holds
+/// runs every third of that (not per request). Every script first purges expired holds, so the holds of a router that
+/// vanished free themselves within `leaseSeconds`. Release is a second script, owner-exact and idempotent. A grant that
+/// arrives after its acquisition was cancelled is released at once.
 ///
-/// **Redis down or slow.** When the client is not connected, or a script call fails (timeout, lost connection,
-/// error reply), the request is served by the wrapped ``LocalProviderSelector`` (one warning per outage, counted
-/// in ``statistics``); a lease granted locally is released locally. Releases that could not reach Redis are
-/// retried at the next renewal tick once it is back (they are owner-exact, so a retry is harmless). As soon as
-/// scripts answer again, new requests use shared state. No request fails because of Redis. Start-up never resets
-/// shared state.
+/// **Redis down or slow.** When the client is not connected, or a script call fails (timeout, lost connection, error
+/// reply), the request is served by the wrapped ``LocalProviderSelector`` (one warning per outage, counted in
+/// ``statistics``); a lease granted locally is released locally. Releases that could not reach Redis are retried at the
+/// next renewal tick once it is back (they are owner-exact, so a retry is harmless). As soon as scripts answer again,
+/// new requests use shared state. No request fails because of Redis. Start-up never resets shared state.
 ///
 /// Use on the loop's thread only; call ``close()`` when done.
 package final class RedisProviderSelector: ProviderSelector {
