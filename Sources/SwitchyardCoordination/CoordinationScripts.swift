@@ -186,17 +186,6 @@ enum CoordinationScripts {
           if handed then redis.call('HDEL', waiting, owner) end
           handoff(id)
         end
-        -- Ends the hold `<owner>|<id>` if it is live; true when it was.
-        local function unhold(member)
-          recordHolds()
-          if redis.call('ZREM', leases, member) == 0 then return false end
-          local split = string.find(member, '|', 1, true)
-          local owner = string.sub(member, 1, split - 1)
-          -- A hold that came by a hand-off has the waiter's entry: it goes with the hold.
-          local handed = redis.call('HGET', waiting, owner)
-          ended(owner, string.sub(member, split + 1), handed)
-          return true
-        end
         -- Takes every wait of the worker of `owner` (`<instance>:<pid>:`) out of the queue.
         local function dropWorkerWaits(owner)
           local worker = string.match(owner, '^(.*:)')
@@ -208,15 +197,24 @@ enum CoordinationScripts {
             end
           end
         end
-        -- Ends the model's expired holds (at most 256 per call, so a call stays short). A handed-over hold that
-        -- expired was never claimed, or its worker stopped renewing: that worker is gone, and its other waits go
-        -- first (else each would take the freed unit for a claim window in turn).
+        -- Ends the hold `<owner>|<id>` if it is live; true when it was. `expired`: the purge ends it — a
+        -- handed-over hold that expired was never claimed, or its worker stopped renewing: that worker is gone, and
+        -- its other waits leave the queue first (else each would take the freed unit for a claim window in turn).
+        local function unhold(member, expired)
+          recordHolds()
+          if redis.call('ZREM', leases, member) == 0 then return false end
+          local split = string.find(member, '|', 1, true)
+          local owner = string.sub(member, 1, split - 1)
+          -- A hold that came by a hand-off has the waiter's entry: it goes with the hold.
+          local handed = redis.call('HGET', waiting, owner)
+          if expired and handed and string.sub(handed, 1, 1) == '=' then dropWorkerWaits(owner) end
+          ended(owner, string.sub(member, split + 1), handed)
+          return true
+        end
+        -- Ends the model's expired holds (at most 256 per call, so a call stays short).
         local function purge()
           for _, member in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', clock(), 'LIMIT', 0, 256)) do
-            local owner = string.sub(member, 1, string.find(member, '|', 1, true) - 1)
-            local entry = redis.call('HGET', waiting, owner)
-            if entry and string.sub(entry, 1, 1) == '=' then dropWorkerWaits(owner) end
-            unhold(member)
+            unhold(member, true)
           end
         end
 

@@ -264,7 +264,7 @@ package final class RedisProviderSelector: ProviderSelector {
         guard client.isConnected else { return acquireLocally(request, waiter: waiter, reason: "not connected to Redis") }
         let requested = plan(request.model)
         // Without limits a local choice needs no shared state; with them the script draws (see `pick`).
-        if case .localChoice = requested.strategy, !requested.limited { return acquireRecorded(request, waiter: waiter) }
+        if case .localChoice = requested.strategy, !requested.drawsInScript { return acquireRecorded(request, waiter: waiter) }
         guard let (model, position, candidates) = firstWithCandidates(request.model, position: 0, excluding: request.excluded, tokens: request.tokens) else {
             return .exhausted
         }
@@ -341,9 +341,8 @@ package final class RedisProviderSelector: ProviderSelector {
             case .script(let scripted): arguments.append(scripted)
             case .localChoice:
                 // With limits: the worker's draw, in the order the script adds up the free candidates' weights.
-                if entry.plan.limited {
-                    let draw = Double(self.draws.next() >> 11) * 0x1p-53
-                    arguments.append("pick " + String(draw))
+                if entry.plan.drawsInScript {
+                    arguments.append("pick " + String(self.draws.nextUnit()))
                 } else {
                     arguments.append("balanced")
                 }
@@ -489,9 +488,7 @@ package final class RedisProviderSelector: ProviderSelector {
         statistics.sharedGrants += 1
         if handedOff {
             // Claimed: the script recorded a hand-off for its claim window only; renewed to a whole lease now.
-            client.evaluate(calls(entry.model.name).renew, arguments: [leaseMilliseconds, hold.member(ownerPrefix)]) { [weak self] result in
-                if case .failure = result { self?.statistics.scriptFailures += 1 }
-            }
+            sendRenewal(entry.model.name, [leaseMilliseconds, hold.member(ownerPrefix)])
         }
         let handle = local.handle(for: provider, of: entry.model)
         local.usage.granted(handle)
@@ -520,12 +517,23 @@ package final class RedisProviderSelector: ProviderSelector {
         // Nobody waits for it here any more: the waiter left, and the release script it sent passes the slot on.
         guard let owner = ownerCounter(of: fields[0]), let ticket = queuedOwners.removeValue(forKey: owner),
               let entry = pending.removeValue(forKey: ticket) else { return }
-        entry.queued = false
-        if let timer = entry.timer { loop.cancel(timer) }
-        entry.timer = nil
+        takeHandOff(entry, providerID: id)
+    }
+
+    /// A queued acquisition (already out of ``pending``) was handed a hold on `id`: its wait ends in a grant.
+    private func takeHandOff(_ entry: Pending, providerID id: [UInt8]) {
+        stopWaiting(entry)
         statistics.handOffs += 1
         waitEnded(entry, "granted")
         grantShared(entry, providerID: id, handedOff: true)
+    }
+
+    /// `entry` no longer waits for a hand-off here: out of ``queuedOwners``, its queue timer cancelled.
+    private func stopWaiting(_ entry: Pending) {
+        queuedOwners[entry.owner] = nil
+        entry.queued = false
+        if let timer = entry.timer { loop.cancel(timer) }
+        entry.timer = nil
     }
 
     /// After the subscriber (re)connects: hand-offs published while it was away are found in the waiters hash
@@ -538,10 +546,7 @@ package final class RedisProviderSelector: ProviderSelector {
             client.send(["HGET", waiters, ownerToken(owner)]) { [weak self] result in
                 guard let self, self.queuedOwners[owner] == ticket else { return }
                 if case .success(.null) = result, let waiting = self.pending[ticket] {
-                    self.queuedOwners[owner] = nil
-                    waiting.queued = false
-                    if let timer = waiting.timer { self.loop.cancel(timer) }
-                    waiting.timer = nil
+                    self.stopWaiting(waiting)
                     guard let candidates = self.candidates(of: waiting.model, excluding: waiting.request.excluded, tokens: waiting.request.tokens) else {
                         self.pending[ticket] = nil
                         self.waitEnded(waiting, "cancelled")
@@ -553,14 +558,7 @@ package final class RedisProviderSelector: ProviderSelector {
                 }
                 guard case .success(.string(let value)) = result, value.first == UInt8(ascii: "="),
                       let waiting = self.pending.removeValue(forKey: ticket) else { return }
-                let id = value.dropFirst()
-                self.queuedOwners[owner] = nil
-                waiting.queued = false
-                if let timer = waiting.timer { self.loop.cancel(timer) }
-                waiting.timer = nil
-                self.statistics.handOffs += 1
-                self.waitEnded(waiting, "granted")
-                self.grantShared(waiting, providerID: Array(id), handedOff: true)
+                self.takeHandOff(waiting, providerID: Array(value.dropFirst()))
             }
         }
     }
@@ -601,10 +599,7 @@ package final class RedisProviderSelector: ProviderSelector {
     /// Takes a queued acquisition out of the queue (the release script also passes on a slot handed to it meanwhile).
     private func leaveQueue(_ ticket: UInt64, _ entry: Pending) {
         pending[ticket] = nil
-        queuedOwners[entry.owner] = nil
-        entry.queued = false
-        if let timer = entry.timer { loop.cancel(timer) }
-        entry.timer = nil
+        stopWaiting(entry)
         releaseShared(Hold(owner: entry.owner, model: entry.model.name))
     }
 
@@ -738,13 +733,18 @@ package final class RedisProviderSelector: ProviderSelector {
         recentModels.removeAll(keepingCapacity: true)
         for (model, arguments) in byModel {
             statistics.renewals += 1
-            client.evaluate(calls(model).renew, arguments: arguments) { [weak self] result in
-                if case .failure = result { self?.statistics.scriptFailures += 1 }
-            }
+            sendRenewal(model, arguments)
         }
         let retry = unsettled
         unsettled.removeAll()
         for hold in retry { releaseShared(hold) }
+    }
+
+    /// Runs the renew script on `model`: the lease milliseconds, then the members to renew (none: a purge only).
+    private func sendRenewal(_ model: String, _ arguments: [any RedisArgument]) {
+        client.evaluate(calls(model).renew, arguments: arguments) { [weak self] result in
+            if case .failure = result { self?.statistics.scriptFailures += 1 }
+        }
     }
 
     // MARK: reload, drain
@@ -784,10 +784,7 @@ package final class RedisProviderSelector: ProviderSelector {
     private func moveQueuedToLocal() {
         for (owner, ticket) in queuedOwners {
             guard let entry = pending.removeValue(forKey: ticket) else { continue }
-            queuedOwners[owner] = nil
-            entry.queued = false
-            if let timer = entry.timer { loop.cancel(timer) }
-            entry.timer = nil
+            stopWaiting(entry)
             retain(Hold(owner: entry.owner, model: entry.model.name))
             fallBack(entry, ticket: ticket, reason: "the Redis connection was lost")
         }
@@ -828,7 +825,7 @@ package final class RedisProviderSelector: ProviderSelector {
     private func candidates(of model: ModelConfig, excluding excluded: Set<String>, tokens: Int = 0) -> Candidates? {
         let circuits = local.circuits
         let plan = plan(model)
-        let drawn = plan.strategy == .localChoice && plan.limited
+        let drawn = plan.drawsInScript
         if excluded.isEmpty && circuits.isEmpty && !drawn {
             return plan.hasCandidates ? .prepared(plan, reserving: plan.tokenLimited ? tokens : 0) : nil
         }
@@ -1139,6 +1136,9 @@ private final class ModelPlan {
     let limited: Bool
     /// Whether some provider has a tpm limit: candidates carry each request's reservation.
     let tokenLimited: Bool
+    /// A local-choice strategy (`random`, `real_time_metrics`) over providers with limits: the acquire script draws
+    /// (`pick`), by candidates written per request with this worker's weights.
+    let drawsInScript: Bool
     /// Every supported provider as a tier-0 candidate, the count ahead (see ``CoordinationScripts/acquire``),
     /// encoded in pieces around the places of the reservations of tpm-limited providers (one more piece than
     /// places).
@@ -1153,6 +1153,7 @@ private final class ModelPlan {
         sharesCandidates = strategy == .script("balanced")
         self.limited = limited
         self.tokenLimited = tokenLimited
+        drawsInScript = strategy == .localChoice && limited
         var pieces: [RedisEncodedArguments] = []
         var start = 0
         for end in tokenOffsets + [candidates.count] {

@@ -278,13 +278,13 @@ package final class Gateway: HTTPResponder {
     /// Routes polled by probes and scrapers: their successful answers are logged at debug level only.
     private static let probeRoutes: Set<String> = ["health", "health_model", "health_all", "ping", "metrics"]
 
-    /// Sends a response produced by the router itself (not relayed), records it and writes its access-log line.
     /// Brings the selector's own counters and its queue lengths into this worker's metrics cell.
     func syncMetrics() {
         metrics.syncQueues(selector.waitingRequests)
         metrics.sync(selector: selector as? RedisProviderSelector)
     }
 
+    /// Sends a response produced by the router itself (not relayed), records it and writes its access-log line.
     func sendLocal(_ response: HTTPServerResponse, route: String, status: Int = 200, body: [UInt8], headers: HTTPHeaders = HTTPHeaders(),
                    contentType: String = "application/json", errorCode: String? = nil) {
         var fields = headers

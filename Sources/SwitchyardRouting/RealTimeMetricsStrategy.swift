@@ -59,7 +59,7 @@ package final class RealTimeMetricsStrategy: ProviderStrategy {
         let providers = model.providers
         let entries = table.entries(for: model)
         guard let total = score(model, entries, where: eligible) else { return nil }
-        var remaining = Double(generator.next() >> 11) * 0x1p-53 * total
+        var remaining = generator.nextUnit() * total
         var last: Int?
         for index in providers.indices where entries[index].eligible {
             last = index

@@ -18,6 +18,11 @@ package struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// A number in `[0, 1)`: the top 53 bits, scaled (every value a multiple of 2⁻⁵³).
+    package mutating func nextUnit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
     /// A number in `0..<bound` (bound > 0), by Lemire's multiply-shift: the high half of `next() × bound`. The
     /// bias is below bound / 2⁶⁴, far under anything a handful of providers could show.
     package mutating func next(below bound: Int) -> Int {

@@ -61,7 +61,7 @@ struct RedisProviderSelectorTests {
         let model = ModelConfig(name: "m", providers: [.make("a", nworkers: 2)])
         let selector = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one")
         let lease = try #require(harness.grant(selector, model))
-        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let keys = harness.scriptKeys("m")
         let owners = try harness.command(server, ["ZRANGE", keys[1], 0, -1])
         guard case .array(let members)? = owners, let member = members.first?.text, member.hasSuffix("|a") else {
             Issue.record("no hold recorded: \(String(describing: owners))")
@@ -91,7 +91,7 @@ struct RedisProviderSelectorTests {
         let server = try RedisServer()
         defer { server.stop() }
         let harness = try SelectorHarness()
-        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let keys = harness.scriptKeys("m")
         let future = 9_999_999_999_999
         for token in ["one:12:1", "one:12:2", "one:123:1", "two:12:1"] {
             _ = try harness.command(server, ["ZADD", keys[1], future, token + "|a"])
@@ -172,7 +172,7 @@ struct RedisProviderSelectorTests {
         let first = try #require(harness.grant(selector, model))
         let second = try #require(harness.grant(selector, model))
         #expect([first.provider.id, second.provider.id].sorted() == ["a", "b"])
-        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let keys = harness.scriptKeys("m")
         /// The member of a live hold on provider a in the leases set.
         func holdOnA() throws -> String? {
             guard case .array(let members)? = try harness.command(server, ["ZRANGE", keys[1], 0, -1]) else { return nil }

@@ -180,6 +180,11 @@ final class SelectorHarness {
         RedisKeys().model(model, suffix)
     }
 
+    /// The keys of `model`'s scripts, in `KEYS` order (state, leases, waitq, waiters).
+    func scriptKeys(_ model: String) -> [String] {
+        CoordinationScripts.keySuffixes.map { key(model, $0) }
+    }
+
     /// The in-flight count of `provider` of `model` in Redis.
     func inFlight(_ server: RedisServer, _ model: String, _ provider: String) throws -> Int64 {
         try command(server, ["HGET", key(model, "state"), "f:" + provider])?.text.flatMap { Int64($0) } ?? 0

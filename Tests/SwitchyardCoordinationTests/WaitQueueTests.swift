@@ -237,7 +237,7 @@ struct WaitQueueTests {
         let server = try RedisServer()
         defer { server.stop() }
         let harness = try SelectorHarness()
-        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let keys = harness.scriptKeys("m")
         // A 6 s lease: renewals (and purges) every 2 s, a hand-off's claim window 1 s.
         let one = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one",
                                        leaseSeconds: 6, queueTimeout: 30, pid: 11)
@@ -271,7 +271,7 @@ struct WaitQueueTests {
         let server = try RedisServer()
         defer { server.stop() }
         let harness = try SelectorHarness()
-        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let keys = harness.scriptKeys("m")
         let one = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one", queueTimeout: 30, pid: 11)
         let two = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "two", queueTimeout: 30, pid: 22)
         let held = try #require(harness.grant(one, model))
@@ -297,7 +297,7 @@ struct WaitQueueTests {
         let server = try RedisServer()
         defer { server.stop() }
         let harness = try SelectorHarness()
-        let keys = CoordinationScripts.keySuffixes.map { harness.key("m", $0) }
+        let keys = harness.scriptKeys("m")
         let one = try harness.selector(.redis, server: server, models: [model], strategy: "first_available", instance: "one", queueTimeout: 30, pid: 11)
         let held = try #require(harness.grant(one, model))
         // A waiter of a dead worker (pid 99 of instance "one"), queued ahead of a live one.
